@@ -1,0 +1,493 @@
+import { AttributeValue, makeAttribute } from './attributes';
+import { DType, fromOnnxDataType, toOnnxDataType } from './dtype';
+import { OP_ATTRIBUTES } from './ops';
+import type { GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from './proto';
+import { TensorData, tensorFromArray, tensorToArray } from './tensor';
+import { Dim, Value, ValueLike, broadcastShapes, unknownDim } from './value';
+
+export interface GraphBuilderOptions {
+  /** ai.onnx opset version of the model (default 17). */
+  opset?: number;
+  /** Other operator domains the graph uses, with their versions. */
+  extraOpsets?: Record<string, number>;
+}
+
+export interface NodeOptions {
+  /** Number of outputs, or their names (default one output with a generated name). */
+  outputs?: number | string[];
+  /** Node name (default generated, unique). */
+  name?: string;
+  domain?: string;
+  /** Element type of each output when the builder cannot infer it. */
+  dtypes?: (DType | undefined)[];
+  /** Shapes of the outputs when known to the caller. */
+  shapes?: (readonly Dim[] | undefined)[];
+}
+
+export type Attributes = Record<string, AttributeValue | undefined>;
+
+/** The value, or an empty name for an omitted optional input. */
+type NodeInput = Value | undefined;
+
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Where', 'PRelu', 'Mod',
+  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor']);
+const COMPARISON = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Not', 'IsNaN', 'IsInf']);
+const UNARY_SAME = new Set(['Abs', 'Neg', 'Sqrt', 'Exp', 'Log', 'Reciprocal', 'Sign', 'Relu', 'Sigmoid', 'Tanh', 'Floor',
+  'Ceil', 'Round', 'Erf', 'Softplus', 'Softsign', 'LeakyRelu', 'Elu', 'Selu', 'Celu', 'HardSigmoid', 'HardSwish', 'Identity',
+  'Clip', 'Softmax', 'LogSoftmax', 'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Tanh', 'Dropout', 'Mish',
+  'Gelu', 'ThresholdedRelu', 'CumSum', 'Trilu', 'Hardmax']);
+
+/**
+ * Builds one ONNX graph: inputs, initializers, nodes, outputs. Values carry their element type and, where
+ * the builder can infer it, their shape; element-wise ops check ONNX broadcasting on known sizes.
+ * Plain numbers given as operands become scalar constants of the other operand's type.
+ */
+export class GraphBuilder {
+  readonly opset: number;
+  private readonly extraOpsets: Record<string, number>;
+  private readonly nodes: NodeProto[] = [];
+  private readonly inputs: ValueInfoProto[] = [];
+  private readonly outputs: ValueInfoProto[] = [];
+  private readonly initializers = new Map<string, TensorProto>();
+  private readonly values = new Map<string, Value>();
+  private readonly constantCache = new Map<string, Value>();
+  private readonly producers = new Map<string, NodeProto>();
+  private readonly scopes: string[] = [];
+  private readonly usedNames = new Set<string>();
+  private counter = 0;
+
+  constructor(readonly name = 'graph', options: GraphBuilderOptions = {}) {
+    this.opset = options.opset ?? 17;
+    this.extraOpsets = options.extraOpsets ?? {};
+  }
+
+  // ---- names and scopes ----
+
+  /** A fresh name under the current scope: 'scope/base_3'. */
+  uniqueName(base: string): string {
+    const prefix = this.scopes.length ? this.scopes.join('/') + '/' : '';
+    let name = prefix + base;
+    while (this.usedNames.has(name)) name = `${prefix}${base}_${this.counter++}`;
+    this.usedNames.add(name);
+    return name;
+  }
+
+  /** Runs `fn` with generated names prefixed by `scope/`. */
+  scope<T>(scope: string, fn: () => T): T {
+    this.scopes.push(scope);
+    try {
+      return fn();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  private claim(name: string, what: string): void {
+    if (this.values.has(name)) throw new RangeError(`${what}: the name '${name}' is already defined in graph '${this.name}'`);
+    this.usedNames.add(name);
+  }
+
+  /** The value of that name, if the graph defines it. */
+  get(name: string): Value | undefined {
+    return this.values.get(name);
+  }
+
+  // ---- inputs, outputs, initializers, constants ----
+
+  /** A graph input. Shape entries are sizes or symbolic names ('batch'). */
+  input(name: string, dtype: DType, shape: readonly Dim[]): Value {
+    this.claim(name, 'input');
+    const v = new Value(name, dtype, [...shape]);
+    this.values.set(name, v);
+    this.inputs.push(valueInfo(name, dtype, shape));
+    return v;
+  }
+
+  /**
+   * Marks a value as a graph output under `name` (default its own name). A value produced by a node of this
+   * graph is renamed in place; an input or initializer gets an Identity.
+   */
+  output(value: Value, name = value.name, shape?: readonly Dim[]): Value {
+    let out = value;
+    if (name !== value.name) {
+      const producer = this.producers.get(value.name);
+      const alreadyOutput = this.outputs.some((o) => o.name === value.name);
+      if (producer && !alreadyOutput && !this.values.has(name) && !this.isConsumed(value.name)) {
+        this.claim(name, 'output');
+        producer.output = producer.output!.map((o) => (o === value.name ? name : o));
+        this.producers.delete(value.name);
+        this.values.delete(value.name);
+        out = new Value(name, value.dtype, value.shape);
+        this.values.set(name, out);
+        this.producers.set(name, producer);
+      } else {
+        out = this.node('Identity', [value], {}, { outputs: [name] })[0];
+      }
+    }
+    if (this.outputs.some((o) => o.name === out.name)) throw new RangeError(`output: '${out.name}' is already an output`);
+    this.outputs.push(valueInfo(out.name, out.dtype, shape ?? out.shape));
+    return out;
+  }
+
+  private isConsumed(name: string): boolean {
+    return this.nodes.some((n) => n.input?.includes(name));
+  }
+
+  /** An initializer (a named constant tensor stored in the model). */
+  initializer(name: string, dtype: DType, dims: readonly number[], data: TensorData): Value {
+    this.claim(name, 'initializer');
+    this.initializers.set(name, tensorFromArray(name, dtype, dims, data));
+    const v = new Value(name, dtype, [...dims]);
+    this.values.set(name, v);
+    return v;
+  }
+
+  /** Adds an existing TensorProto as an initializer. */
+  addInitializer(tensor: TensorProto): Value {
+    const name = tensor.name!;
+    this.claim(name, 'initializer');
+    this.initializers.set(name, tensor);
+    const v = new Value(name, fromOnnxDataType(tensor.dataType ?? 0), [...(tensor.dims ?? [])]);
+    this.values.set(name, v);
+    return v;
+  }
+
+  /**
+   * A constant tensor stored as an initializer; scalars and small 1-D constants of equal value are shared.
+   * `dims` defaults to a scalar for a number and to [n] for an array.
+   */
+  constant(value: number | bigint | readonly number[] | TensorData, dtype: DType = 'float32', dims?: readonly number[]): Value {
+    const data = (typeof value === 'number' || typeof value === 'bigint' ? [value] : value) as ArrayLike<number | bigint>;
+    const shape = dims ?? (typeof value === 'number' || typeof value === 'bigint' ? [] : [data.length]);
+    const small = data.length <= 16;
+    const key = small ? `${dtype}|${shape.join(',')}|${Array.from(data, (x) => (Object.is(x, -0) ? '-0' : String(x))).join(',')}` : '';
+    if (small && this.constantCache.has(key)) return this.constantCache.get(key)!;
+    const name = this.uniqueName('const');
+    const typed = dtype === 'int64' || dtype === 'uint64' ? Array.from(data, (x) => BigInt(x)) : Array.from(data, Number);
+    const v = this.initializer(name, dtype, shape, toTyped(dtype, typed));
+    if (small) this.constantCache.set(key, v);
+    return v;
+  }
+
+  /** A 1-D int64 constant, as shape and axes inputs want. */
+  ints(values: readonly number[]): Value {
+    return this.constant(values, 'int64', [values.length]);
+  }
+
+  /** Turns a ValueLike into a Value, numbers as scalars of `dtype`. */
+  lift(x: ValueLike, dtype: DType | undefined): Value {
+    if (x instanceof Value) return x;
+    return this.constant(x, dtype ?? 'float32');
+  }
+
+  // ---- nodes ----
+
+  /** Adds a node and returns its outputs. Attributes left undefined are omitted. */
+  node(opType: string, inputs: NodeInput[], attrs: Attributes = {}, options: NodeOptions = {}): Value[] {
+    const schema = OP_ATTRIBUTES[opType];
+    const attribute = Object.entries(attrs)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => makeAttribute(k, v as AttributeValue, schema?.[k]));
+    const outNames = typeof options.outputs === 'object'
+      ? options.outputs.map((n) => { this.claim(n, `${opType} output`); return n; })
+      : Array.from({ length: options.outputs ?? 1 }, (_, i) => this.uniqueName(`${opType}_out${i === 0 ? '' : i}`));
+    for (const v of inputs) {
+      if (v && !this.values.has(v.name) && !this.outerNames.has(v.name)) {
+        throw new RangeError(`${opType}: input '${v.name}' is not defined in graph '${this.name}'`);
+      }
+    }
+    const node: NodeProto = {
+      name: options.name ?? this.uniqueName(opType),
+      opType,
+      input: inputs.map((v) => (v ? v.name : '')),
+      output: outNames,
+    };
+    if (options.domain) node.domain = options.domain;
+    if (attribute.length) node.attribute = attribute;
+    const inferred = this.infer(opType, inputs, attrs, outNames.length);
+    const outs = outNames.map((n, i) => {
+      const v = new Value(n, options.dtypes?.[i] ?? inferred[i]?.dtype, options.shapes?.[i] ?? inferred[i]?.shape);
+      this.values.set(n, v);
+      this.producers.set(n, node);
+      return v;
+    });
+    this.nodes.push(node);
+    return outs;
+  }
+
+  /** A node with one output. */
+  op(opType: string, inputs: NodeInput[], attrs: Attributes = {}, options: NodeOptions = {}): Value {
+    return this.node(opType, inputs, attrs, options)[0];
+  }
+
+  private infer(opType: string, inputs: NodeInput[], attrs: Attributes, count: number): { dtype?: DType; shape?: readonly Dim[] }[] {
+    const first = inputs[0];
+    if (ELEMENTWISE.has(opType)) {
+      const present = inputs.filter((v): v is Value => !!v);
+      let shape: readonly Dim[] | undefined = present[0]?.shape;
+      for (const v of present.slice(1)) shape = shape && v.shape ? broadcastShapes(shape, v.shape, `${opType} of '${present[0].name}' and '${v.name}'`) : undefined;
+      const dtype = COMPARISON.has(opType) ? 'bool' : opType === 'Where' ? inputs[1]?.dtype : first?.dtype;
+      return [{ dtype, shape }];
+    }
+    if (COMPARISON.has(opType)) return [{ dtype: 'bool', shape: first?.shape }];
+    if (UNARY_SAME.has(opType)) return Array.from({ length: count }, (_, i) => (i === 0 ? { dtype: first?.dtype, shape: first?.shape } : { dtype: 'bool' as DType, shape: first?.shape }));
+    switch (opType) {
+      case 'Cast': return [{ dtype: fromOnnxDataType(attrs.to as number), shape: first?.shape }];
+      case 'CastLike': return [{ dtype: inputs[1]?.dtype, shape: first?.shape }];
+      case 'Shape': return [{ dtype: 'int64', shape: [first?.rank ?? unknownDim()] }];
+      case 'Size': return [{ dtype: 'int64', shape: [] }];
+      case 'Transpose': {
+        const perm = attrs.perm as number[] | undefined;
+        const shape = first?.shape && (perm ? perm.map((p) => first.shape![p]) : [...first.shape].reverse());
+        return [{ dtype: first?.dtype, shape }];
+      }
+      case 'MatMul': return [{ dtype: first?.dtype, shape: matmulShape(first?.shape, inputs[1]?.shape) }];
+      default: return Array.from({ length: count }, () => ({ dtype: first?.dtype }));
+    }
+  }
+
+  // ---- element-wise arithmetic (numbers become scalar constants) ----
+
+  private binary(op: string, a: ValueLike, b: ValueLike): Value {
+    const dtype = a instanceof Value ? a.dtype : b instanceof Value ? b.dtype : 'float32';
+    const va = this.lift(a, dtype);
+    const vb = this.lift(b, dtype);
+    if (va.dtype && vb.dtype && va.dtype !== vb.dtype) {
+      throw new TypeError(`${op}: operands '${va.name}' (${va.dtype}) and '${vb.name}' (${vb.dtype}) differ in element type`);
+    }
+    return this.op(op, [va, vb]);
+  }
+  add(a: ValueLike, b: ValueLike): Value { return this.binary('Add', a, b); }
+  sub(a: ValueLike, b: ValueLike): Value { return this.binary('Sub', a, b); }
+  mul(a: ValueLike, b: ValueLike): Value { return this.binary('Mul', a, b); }
+  div(a: ValueLike, b: ValueLike): Value { return this.binary('Div', a, b); }
+  pow(a: ValueLike, b: ValueLike): Value { return this.binary('Pow', a, b); }
+  max(a: ValueLike, b: ValueLike): Value { return this.binary('Max', a, b); }
+  min(a: ValueLike, b: ValueLike): Value { return this.binary('Min', a, b); }
+  equal(a: ValueLike, b: ValueLike): Value { return this.binary('Equal', a, b); }
+  less(a: ValueLike, b: ValueLike): Value { return this.binary('Less', a, b); }
+  greater(a: ValueLike, b: ValueLike): Value { return this.binary('Greater', a, b); }
+  lessOrEqual(a: ValueLike, b: ValueLike): Value { return this.binary('LessOrEqual', a, b); }
+  greaterOrEqual(a: ValueLike, b: ValueLike): Value { return this.binary('GreaterOrEqual', a, b); }
+  and(a: Value, b: Value): Value { return this.op('And', [a, b]); }
+  or(a: Value, b: Value): Value { return this.op('Or', [a, b]); }
+  not(a: Value): Value { return this.op('Not', [a]); }
+  /** Sum of any number of values (one Sum node). */
+  sum(values: Value[]): Value { return values.length === 1 ? values[0] : this.op('Sum', values); }
+  where(cond: Value, a: ValueLike, b: ValueLike): Value {
+    const dtype = a instanceof Value ? a.dtype : b instanceof Value ? b.dtype : 'float32';
+    return this.op('Where', [cond, this.lift(a, dtype), this.lift(b, dtype)]);
+  }
+
+  neg(x: Value): Value { return this.op('Neg', [x]); }
+  abs(x: Value): Value { return this.op('Abs', [x]); }
+  sqrt(x: Value): Value { return this.op('Sqrt', [x]); }
+  exp(x: Value): Value { return this.op('Exp', [x]); }
+  log(x: Value): Value { return this.op('Log', [x]); }
+  reciprocal(x: Value): Value { return this.op('Reciprocal', [x]); }
+  sign(x: Value): Value { return this.op('Sign', [x]); }
+  relu(x: Value): Value { return this.op('Relu', [x]); }
+  sigmoid(x: Value): Value { return this.op('Sigmoid', [x]); }
+  tanh(x: Value): Value { return this.op('Tanh', [x]); }
+  identity(x: Value): Value { return this.op('Identity', [x]); }
+  cast(x: Value, to: DType): Value { return x.dtype === to ? x : this.op('Cast', [x], { to: toOnnxDataType(to) }); }
+  /** Clip to [min, max]; either bound may be omitted. */
+  clip(x: Value, min?: ValueLike, max?: ValueLike): Value {
+    return this.op('Clip', [x, min === undefined ? undefined : this.lift(min, x.dtype), max === undefined ? undefined : this.lift(max, x.dtype)]);
+  }
+
+  // ---- shapes and reductions ----
+
+  matmul(a: Value, b: Value): Value { return this.op('MatMul', [a, b]); }
+  shape(x: Value): Value { return this.op('Shape', [x]); }
+  size(x: Value): Value { return this.op('Size', [x]); }
+  reshape(x: Value, shape: Value | readonly number[]): Value {
+    const s = shape instanceof Value ? shape : this.ints(shape);
+    const known = shape instanceof Value ? undefined : inferReshape(x.shape, shape);
+    return this.op('Reshape', [x, s], {}, { shapes: [known] });
+  }
+  transpose(x: Value, perm?: number[]): Value { return this.op('Transpose', [x], { perm }); }
+  concat(values: Value[], axis: number): Value { return this.op('Concat', values, { axis }); }
+  expand(x: Value, shape: Value): Value { return this.op('Expand', [x, shape]); }
+  unsqueeze(x: Value, axes: number[]): Value {
+    return this.opset >= 13 ? this.op('Unsqueeze', [x, this.ints(axes)]) : this.op('Unsqueeze', [x], { axes });
+  }
+  squeeze(x: Value, axes?: number[]): Value {
+    if (this.opset >= 13) return this.op('Squeeze', [x, axes ? this.ints(axes) : undefined]);
+    return this.op('Squeeze', [x], { axes });
+  }
+  slice(x: Value, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): Value {
+    return this.op('Slice', [x, this.ints(starts), this.ints(ends), axes ? this.ints(axes) : undefined, steps ? this.ints(steps) : undefined]);
+  }
+  /** A tensor of `shape` (a 1-D int64 value) filled with `value` of `dtype`. */
+  constantOfShape(shape: Value, value: number, dtype: DType = 'float32'): Value {
+    return this.op('ConstantOfShape', [shape], { value: tensorFromArray('value', dtype, [1], toTyped(dtype, [value])) }, { dtypes: [dtype] });
+  }
+
+  /**
+   * A reduction over `axes` (all axes when omitted), emitted in the form the opset wants: axes as an input
+   * from opset 18 (ReduceSum from 13), as an attribute before.
+   */
+  reduce(op: 'ReduceSum' | 'ReduceMean' | 'ReduceMax' | 'ReduceMin' | 'ReduceL2' | 'ReduceSumSquare' | 'ReduceProd' | 'ReduceL1' | 'ReduceLogSumExp',
+    x: Value, axes?: readonly number[], keepdims = false): Value {
+    const axesAsInput = op === 'ReduceSum' ? this.opset >= 13 : this.opset >= 18;
+    const shape = reducedShape(x.shape, axes, keepdims);
+    if (axesAsInput) return this.op(op, [x, axes ? this.ints(axes) : undefined], { keepdims: keepdims ? 1 : 0 }, { shapes: [shape] });
+    return this.op(op, [x], { axes: axes ? [...axes] : undefined, keepdims: keepdims ? 1 : 0 }, { shapes: [shape] });
+  }
+  reduceSum(x: Value, axes?: readonly number[], keepdims = false): Value { return this.reduce('ReduceSum', x, axes, keepdims); }
+  reduceMean(x: Value, axes?: readonly number[], keepdims = false): Value { return this.reduce('ReduceMean', x, axes, keepdims); }
+  reduceMax(x: Value, axes?: readonly number[], keepdims = false): Value { return this.reduce('ReduceMax', x, axes, keepdims); }
+  reduceL2(x: Value, axes?: readonly number[], keepdims = false): Value { return this.reduce('ReduceL2', x, axes, keepdims); }
+  reduceSumSquare(x: Value, axes?: readonly number[], keepdims = false): Value { return this.reduce('ReduceSumSquare', x, axes, keepdims); }
+
+  // ---- subgraphs ----
+
+  /** Names visible from an enclosing graph (for builders of If/Loop bodies). */
+  private outerNames = new Set<string>();
+
+  /** A builder for a subgraph attribute (If/Loop/Scan body) that may read this graph's values. */
+  subgraph(name: string): GraphBuilder {
+    const sub = new GraphBuilder(name, { opset: this.opset, extraOpsets: this.extraOpsets });
+    for (const n of [...this.values.keys(), ...this.outerNames]) sub.outerNames.add(n);
+    for (const n of this.usedNames) sub.usedNames.add(n);
+    sub.scopes.push(...this.scopes, name);
+    return sub;
+  }
+
+  /**
+   * Copies another graph's nodes and initializers into this one under a name scope, feeding its inputs from
+   * `inputs` (by input name). Returns its outputs by their names in that graph. Inputs that `inputs` does not
+   * name must be initializers of that graph.
+   */
+  inline(graph: GraphProto, inputs: Record<string, Value>, scope: string): Record<string, Value> {
+    return this.scope(scope, () => {
+      const rename = new Map<string, string>();
+      for (const inp of graph.input ?? []) {
+        const given = inputs[inp.name!];
+        if (given) rename.set(inp.name!, given.name);
+        else if (!(graph.initializer ?? []).some((t) => t.name === inp.name)) {
+          throw new RangeError(`inline '${scope}': graph input '${inp.name}' is not given`);
+        }
+      }
+      for (const name of Object.keys(inputs)) {
+        if (!(graph.input ?? []).some((i) => i.name === name)) throw new RangeError(`inline '${scope}': '${name}' is not an input of graph '${graph.name ?? ''}'`);
+      }
+      const fresh = (n: string) => {
+        if (!n) return n;
+        if (!rename.has(n)) rename.set(n, this.uniqueName(n));
+        return rename.get(n)!;
+      };
+      for (const t of graph.initializer ?? []) {
+        if (inputs[t.name!]) continue;
+        this.addInitializer({ ...t, name: fresh(t.name!) });
+      }
+      for (const n of graph.node ?? []) {
+        const ins = (n.input ?? []).map((i) => (i === '' ? undefined : this.values.get(fresh(i)) ?? new Value(fresh(i), undefined, undefined)));
+        const copy = { ...n, input: ins.map((v) => v?.name ?? ''), output: (n.output ?? []).map(fresh), name: this.uniqueName(n.name || n.opType!) };
+        this.nodes.push(copy);
+        for (const o of copy.output) {
+          if (!o) continue;
+          const v = new Value(o, undefined, undefined);
+          this.values.set(o, v);
+          this.producers.set(o, copy);
+        }
+      }
+      const result: Record<string, Value> = {};
+      for (const o of graph.output ?? []) {
+        const elem = o.type?.tensorType?.elemType;
+        const v = this.values.get(rename.get(o.name!) ?? o.name!)!;
+        result[o.name!] = elem ? new Value(v.name, fromOnnxDataType(elem), v.shape) : v;
+        this.values.set(v.name, result[o.name!]);
+      }
+      return result;
+    });
+  }
+
+  // ---- results ----
+
+  /** The graph as a GraphProto (for subgraph attributes or inlining). */
+  toGraph(): GraphProto {
+    return {
+      name: this.name,
+      node: this.nodes.map((n) => ({ ...n })),
+      input: this.inputs.map((i) => ({ ...i })),
+      output: this.outputs.map((o) => ({ ...o })),
+      initializer: [...this.initializers.values()],
+    };
+  }
+
+  /** The whole model. */
+  build(options: { irVersion?: number; producerName?: string; docString?: string } = {}): ModelProto {
+    if (this.outputs.length === 0) throw new RangeError(`graph '${this.name}' has no outputs`);
+    return {
+      irVersion: options.irVersion ?? 8,
+      producerName: options.producerName ?? 'ortrain',
+      producerVersion: '0.1.0',
+      docString: options.docString,
+      opsetImport: [{ domain: '', version: this.opset }, ...Object.entries(this.extraOpsets).map(([domain, version]) => ({ domain, version }))],
+      graph: this.toGraph(),
+    };
+  }
+
+  /** Number of nodes added so far. */
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+}
+
+function valueInfo(name: string, dtype: DType | undefined, shape: readonly Dim[] | undefined): ValueInfoProto {
+  const info: ValueInfoProto = { name };
+  if (dtype) {
+    info.type = { tensorType: { elemType: toOnnxDataType(dtype) } };
+    if (shape) {
+      info.type.tensorType!.shape = {
+        dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : d.startsWith('unk__') ? {} : { dimParam: d })),
+      };
+    }
+  }
+  return info;
+}
+
+function toTyped(dtype: DType, values: (number | bigint)[]): TensorData {
+  switch (dtype) {
+    case 'float32': return Float32Array.from(values as number[]);
+    case 'float64': return Float64Array.from(values as number[]);
+    case 'int32': return Int32Array.from(values as number[]);
+    case 'int64': return BigInt64Array.from(values.map((v) => BigInt(v)));
+    case 'bool': case 'uint8': return Uint8Array.from(values as number[]);
+    default: return tensorToArray(tensorFromArray('tmp', dtype, [values.length], values as number[]));
+  }
+}
+
+function matmulShape(a: readonly Dim[] | undefined, b: readonly Dim[] | undefined): Dim[] | undefined {
+  if (!a || !b || a.length === 0 || b.length === 0) return undefined;
+  const a2 = a.length === 1 ? [1, a[0]] : a;
+  const b2 = b.length === 1 ? [b[0], 1] : b;
+  const batch = broadcastShapes(a2.slice(0, -2), b2.slice(0, -2), 'MatMul');
+  const out: Dim[] = [...batch, a2[a2.length - 2], b2[b2.length - 1]];
+  if (a.length === 1) out.splice(out.length - 2, 1);
+  if (b.length === 1) out.splice(out.length - 1, 1);
+  return out;
+}
+
+function reducedShape(shape: readonly Dim[] | undefined, axes: readonly number[] | undefined, keepdims: boolean): Dim[] | undefined {
+  if (!shape) return undefined;
+  const r = shape.length;
+  const set = new Set((axes ?? shape.map((_, i) => i)).map((a) => (a < 0 ? a + r : a)));
+  const out: Dim[] = [];
+  shape.forEach((d, i) => {
+    if (!set.has(i)) out.push(d);
+    else if (keepdims) out.push(1);
+  });
+  return out;
+}
+
+function inferReshape(shape: readonly Dim[] | undefined, target: readonly number[]): Dim[] | undefined {
+  if (!target.includes(-1) && !target.includes(0)) return [...target];
+  if (!shape || shape.some((d) => typeof d !== 'number')) return undefined;
+  const total = (shape as number[]).reduce((a, b) => a * b, 1);
+  const dims = target.map((d, i) => (d === 0 ? (shape[i] as number) : d));
+  const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  return dims.map((d) => (d === -1 ? total / known : d));
+}
