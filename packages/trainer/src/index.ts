@@ -1,0 +1,2 @@
+export * from './autodiff';
+export * from './losses';
