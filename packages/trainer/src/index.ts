@@ -1,2 +1,3 @@
 export * from './autodiff';
 export * from './losses';
+export * from './session';
