@@ -1,49 +1,139 @@
-import type { Tensor } from 'onnxruntime-common';
-import type { ExecutionProvider, OrtModule, ProviderReport, RuntimeSession, SessionOptions } from './types';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { Backend, isNode, platformOf } from './backend';
+import { nodeBackend } from './backend-node';
+import { webBackend } from './backend-web';
+import { DeviceReader } from './device-read';
+import { checkProviderNames, chooseProvider } from './provider-choice';
+import type { ExecutionProvider, OrtModule, Platform, ProviderReport, RuntimeSession, SessionOptions, TensorValues } from './types';
 
 export interface RuntimeOptions {
-  /** Providers in order of preference; the first that starts is used (default ['cpu']). */
+  /**
+   * Providers in order of preference; the first that starts on this machine is used (default ['cpu'] in
+   * Node, ['wasm'] in a browser).
+   */
   executionProviders?: ExecutionProvider[];
-  /** The onnxruntime module to use (default onnxruntime-node in Node). */
+  /** The onnxruntime module to use (default onnxruntime-node in Node, onnxruntime-web in a browser). */
   ort?: OrtModule;
+  /** Which backend `ort` is (default: told from the module itself, or from where the code runs). */
+  platform?: Platform;
 }
 
-/** One face over onnxruntime-node and onnxruntime-web. */
-export class Runtime {
-  private lastReport: ProviderReport | undefined;
+const OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'layout', 'all'];
 
-  private constructor(readonly ort: OrtModule, readonly executionProviders: ExecutionProvider[]) {}
+/**
+ * One face over onnxruntime-node and onnxruntime-web. `create` picks the first execution provider that
+ * starts and keeps the reasons the others did not; every session of the runtime runs on that provider.
+ */
+export class Runtime {
+  private readonly deviceReader: DeviceReader;
+
+  private constructor(private readonly backend: Backend, private readonly report: ProviderReport) {
+    this.deviceReader = new DeviceReader(backend, report.used);
+  }
 
   static async create(options: RuntimeOptions = {}): Promise<Runtime> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ort = options.ort ?? (require('onnxruntime-node') as OrtModule);
-    return new Runtime(ort, options.executionProviders ?? ['cpu']);
+    const platform = options.platform ?? (options.ort ? platformOf(options.ort) : isNode() ? 'node' : 'web');
+    if (platform !== 'node' && platform !== 'web') {
+      throw new RangeError(`platform: expected 'node' or 'web', got ${JSON.stringify(platform)}`);
+    }
+    const backend = platform === 'node' ? nodeBackend(options.ort) : await webBackend(options.ort);
+    const requested = checkProviderNames(backend, options.executionProviders ?? [...backend.defaultProviders]);
+    return new Runtime(backend, await chooseProvider(backend, requested));
+  }
+
+  get ort(): OrtModule {
+    return this.backend.ort;
+  }
+
+  get platform(): Platform {
+    return this.backend.platform;
+  }
+
+  /** The provider every session of this runtime runs on. */
+  get provider(): ExecutionProvider {
+    return this.report.used;
+  }
+
+  /** The providers requested, in order. */
+  get executionProviders(): ExecutionProvider[] {
+    return [...this.report.requested];
   }
 
   /** Tensor constructor of the underlying onnxruntime. */
   get Tensor(): OrtModule['Tensor'] {
-    return this.ort.Tensor;
+    return this.backend.ort.Tensor;
   }
 
-  async createSession(model: Uint8Array, _options: SessionOptions = {}): Promise<RuntimeSession> {
-    const provider = this.executionProviders[0];
-    const session = await this.ort.InferenceSession.create(model, { executionProviders: [provider] });
-    this.lastReport = { requested: this.executionProviders, used: provider, skipped: [] };
+  /** Which provider is used and why each one before it in the list was skipped. */
+  providerReport(): ProviderReport {
+    return { ...this.report, requested: [...this.report.requested], skipped: this.report.skipped.map((s) => ({ ...s })) };
+  }
+
+  /**
+   * Loads a model on the runtime's provider. With `deviceOutputs` on WebGPU the named outputs (or all) stay
+   * on the device as 'gpu-buffer' tensors, which can be fed back as inputs and read with `read()`.
+   */
+  async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
+    const level = options.graphOptimizationLevel ?? 'all';
+    if (!OPTIMIZATION_LEVELS.includes(level)) {
+      throw new RangeError(`graphOptimizationLevel: expected one of ${OPTIMIZATION_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+    }
+    const deviceOutputs = options.deviceOutputs ?? false;
+    if (typeof deviceOutputs !== 'boolean' && !(Array.isArray(deviceOutputs) && deviceOutputs.every((n) => typeof n === 'string'))) {
+      throw new RangeError(`deviceOutputs: expected true, false or a list of output names, got ${JSON.stringify(deviceOutputs)}`);
+    }
+    const provider = this.report.used;
+    const onDevice = provider === 'webgpu' && deviceOutputs !== false;
+    const sessionOptions: InferenceSession.SessionOptions = {
+      executionProviders: [provider],
+      graphOptimizationLevel: level,
+    };
+    if (onDevice) {
+      sessionOptions.preferredOutputLocation = deviceOutputs === true
+        ? 'gpu-buffer'
+        : Object.fromEntries(deviceOutputs.map((name) => [name, 'gpu-buffer' as const]));
+    }
+    let session: InferenceSession;
+    try {
+      session = await this.backend.ort.InferenceSession.create(model, sessionOptions);
+    } catch (e) {
+      throw new Error(`createSession: the model could not be loaded on provider '${provider}': ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (Array.isArray(deviceOutputs)) {
+      const unknown = deviceOutputs.filter((name) => !session.outputNames.includes(name));
+      if (unknown.length > 0) {
+        await session.release();
+        throw new RangeError(`deviceOutputs: '${unknown.join("', '")}' ${unknown.length > 1 ? 'are not outputs' : 'is not an output'} ` +
+          `of the model; its outputs are ${session.outputNames.map((n) => `'${n}'`).join(', ')}`);
+      }
+    }
+    const onDeviceNames = !onDevice ? [] : deviceOutputs === true ? [...session.outputNames] : [...(deviceOutputs as string[])];
     return {
       inputNames: session.inputNames,
       outputNames: session.outputNames,
       provider,
+      deviceOutputs: onDeviceNames,
       run: (feeds) => session.run(feeds) as Promise<Record<string, Tensor>>,
       release: () => session.release(),
     };
   }
 
-  /** Values of a tensor on the CPU, wherever it lives. */
-  async read(tensor: Tensor): Promise<Float32Array | Int32Array | BigInt64Array | Uint8Array | Float64Array | Uint16Array> {
-    return tensor.data as Float32Array;
+  /**
+   * Values of a tensor on the CPU, wherever it lives. A 'gpu-buffer' tensor is copied back (in Node through a
+   * read-back session, since getData() there aborts the process); the tensor itself stays valid.
+   */
+  async read(tensor: Tensor): Promise<TensorValues> {
+    if (tensor.location === 'cpu' || tensor.location === 'cpu-pinned') return tensor.data as TensorValues;
+    if (tensor.size === 0) return new this.backend.ort.Tensor(tensor.type, [] as unknown as Float32Array, [0]).data as TensorValues;
+    if (this.backend.canDownload) return (await tensor.getData()) as TensorValues;
+    if (tensor.location !== 'gpu-buffer') {
+      throw new RangeError(`read: tensors at location '${tensor.location}' cannot be read on ${this.backend.platform}`);
+    }
+    return this.deviceReader.read(tensor);
   }
 
-  providerReport(): ProviderReport | undefined {
-    return this.lastReport;
+  /** Releases the sessions the runtime keeps for itself (read-back). Sessions it created are the caller's. */
+  async release(): Promise<void> {
+    await this.deviceReader.release();
   }
 }

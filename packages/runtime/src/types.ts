@@ -3,6 +3,9 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 /** Execution providers by the names onnxruntime uses. */
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda' | 'wasm';
 
+/** Where the runtime runs: onnxruntime-node in Node, onnxruntime-web in a browser. */
+export type Platform = 'node' | 'web';
+
 /** The part of an onnxruntime package (onnxruntime-node or onnxruntime-web) that ortrain uses. */
 export interface OrtModule {
   InferenceSession: typeof InferenceSession;
@@ -10,8 +13,9 @@ export interface OrtModule {
   env: unknown;
 }
 
-/** Which provider each session got, and why the ones before it in the list were skipped. */
+/** Which provider the runtime uses, and why the ones before it in the list were skipped. */
 export interface ProviderReport {
+  platform: Platform;
   requested: ExecutionProvider[];
   used: ExecutionProvider;
   skipped: { provider: ExecutionProvider; reason: string }[];
@@ -20,16 +24,24 @@ export interface ProviderReport {
 export interface SessionOptions {
   /**
    * Outputs to leave on the device (WebGPU 'gpu-buffer') instead of copying to the CPU: `true` for all of
-   * them, or their names. Ignored on CPU providers.
+   * them, or their names. Ignored on providers other than WebGPU.
    */
   deviceOutputs?: boolean | string[];
+  /** onnxruntime's graph optimization level (default 'all'). */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
 }
+
+/** Element values of a tensor read back to the CPU. */
+export type TensorValues = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array
+  | Uint32Array | BigInt64Array | BigUint64Array | string[];
 
 /** One loaded model on one execution provider. */
 export interface RuntimeSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly provider: ExecutionProvider;
+  /** Names of the outputs that stay on the device ('gpu-buffer'); empty on CPU providers. */
+  readonly deviceOutputs: readonly string[];
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
 }

@@ -1,0 +1,64 @@
+import { GraphBuilder, encodeModel } from '@ortrain/graph-builder';
+import type { Backend } from './backend';
+import type { ExecutionProvider, ProviderReport } from './types';
+
+/** Checks provider names against what the platform has: an unknown name is a RangeError listing them. */
+export function checkProviderNames(backend: Backend, requested: readonly unknown[]): ExecutionProvider[] {
+  if (!Array.isArray(requested) || requested.length === 0) {
+    throw new RangeError(`executionProviders: expected a non-empty list of provider names, got ${JSON.stringify(requested)}`);
+  }
+  for (const name of requested) {
+    if (typeof name !== 'string' || !(backend.providers as readonly string[]).includes(name)) {
+      throw new RangeError(`executionProviders: '${String(name)}' is not a provider of onnxruntime on ${backend.platform}; ` +
+        `it has ${backend.providers.map((p) => `'${p}'`).join(', ')}`);
+    }
+  }
+  return requested as ExecutionProvider[];
+}
+
+let probeModel: Uint8Array | undefined;
+
+/** y = x + 1 over a float32 vector: enough to make a provider start, compile a kernel and run. */
+function probe(): Uint8Array {
+  if (!probeModel) {
+    const g = new GraphBuilder('provider_probe');
+    g.output(g.add(g.input('x', 'float32', [4]), 1), 'y');
+    probeModel = encodeModel(g.build());
+  }
+  return probeModel;
+}
+
+/** Starts one provider: creates, runs and releases a tiny session on it; throws why it cannot start. */
+async function start(backend: Backend, provider: ExecutionProvider): Promise<void> {
+  const { InferenceSession, Tensor } = backend.ort;
+  const session = await InferenceSession.create(probe(), { executionProviders: [provider] });
+  try {
+    const out = await session.run({ x: new Tensor('float32', new Float32Array([1, 2, 3, 4]), [4]) });
+    const y = out.y.data as Float32Array;
+    if (y[0] !== 2 || y[3] !== 5) throw new Error(`probe model computed [${Array.from(y).join(', ')}] instead of [2, 3, 4, 5]`);
+  } finally {
+    await session.release();
+  }
+}
+
+function reasonOf(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).trim();
+}
+
+/**
+ * The first provider of the list that starts on this machine. Those before it are reported with the reason
+ * they could not start; when none starts, the error lists every reason.
+ */
+export async function chooseProvider(backend: Backend, requested: ExecutionProvider[]): Promise<ProviderReport> {
+  const skipped: ProviderReport['skipped'] = [];
+  for (const provider of requested) {
+    try {
+      await start(backend, provider);
+      return { platform: backend.platform, requested: [...requested], used: provider, skipped };
+    } catch (e) {
+      skipped.push({ provider, reason: reasonOf(e) });
+    }
+  }
+  throw new Error(`executionProviders: none of ${requested.map((p) => `'${p}'`).join(', ')} could start on ${backend.platform}: ` +
+    skipped.map((s) => `${s.provider}: ${s.reason}`).join('; '));
+}

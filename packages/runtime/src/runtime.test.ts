@@ -1,0 +1,121 @@
+import { GraphBuilder, encodeModel } from '@ortrain/graph-builder';
+import { Runtime } from '@ortrain/runtime';
+import { momentumStepModel } from '../test/models';
+
+describe('Runtime on the CPU provider', () => {
+  let rt: Runtime;
+  beforeAll(async () => {
+    rt = await Runtime.create();
+  });
+  afterAll(() => rt.release());
+
+  test('defaults to cpu on node and reports it', () => {
+    expect(rt.platform).toBe('node');
+    expect(rt.provider).toBe('cpu');
+    expect(rt.providerReport()).toEqual({ platform: 'node', requested: ['cpu'], used: 'cpu', skipped: [] });
+  });
+
+  test('runs a model and returns CPU tensors; deviceOutputs is ignored on cpu', async () => {
+    const session = await rt.createSession(momentumStepModel(3), { deviceOutputs: true });
+    expect(session.provider).toBe('cpu');
+    expect(session.deviceOutputs).toEqual([]);
+    expect(session.inputNames).toEqual(['p', 'm', 'g', 'lr']);
+    const T = rt.Tensor;
+    const out = await session.run({
+      p: new T('float32', new Float32Array([1, 2, 3]), [3]),
+      m: new T('float32', new Float32Array([1, 0, -1]), [3]),
+      g: new T('float32', new Float32Array([0.5, 1, 2]), [3]),
+      lr: new T('float32', new Float32Array([0.1]), []),
+    });
+    expect(out.m_out.location).toBe('cpu');
+    const m = await rt.read(out.m_out);
+    const p = await rt.read(out.p_out);
+    expect(Array.from(m)).toEqual(Array.from(new Float32Array([1.4, 1, 1.1])));
+    expect(Array.from(p as Float32Array).map((v) => +v.toFixed(5))).toEqual([0.86, 1.9, 2.89]);
+    await session.release();
+  });
+
+  test('read() of other element types gives their typed arrays', async () => {
+    const T = rt.Tensor;
+    expect(await rt.read(new T('int64', new BigInt64Array([1n, -2n]), [2]))).toEqual(new BigInt64Array([1n, -2n]));
+    expect(await rt.read(new T('int32', new Int32Array([7]), [1]))).toEqual(new Int32Array([7]));
+  });
+
+  test('a model that does not load names the provider', async () => {
+    await expect(rt.createSession(new Uint8Array([1, 2, 3]))).rejects.toThrow(/could not be loaded on provider 'cpu'/);
+  });
+
+  test('bad session options are RangeErrors naming the option and value', async () => {
+    const model = momentumStepModel(2);
+    await expect(rt.createSession(model, { graphOptimizationLevel: 'fast' as never })).rejects.toThrow(RangeError);
+    await expect(rt.createSession(model, { graphOptimizationLevel: 'fast' as never })).rejects.toThrow(/graphOptimizationLevel.*"fast"/);
+    await expect(rt.createSession(model, { deviceOutputs: 'p_out' as never })).rejects.toThrow(/deviceOutputs.*"p_out"/);
+  });
+});
+
+describe('Execution providers', () => {
+  test('an unknown provider name is a RangeError listing what the platform has', async () => {
+    await expect(Runtime.create({ executionProviders: ['foo' as never] })).rejects.toThrow(RangeError);
+    await expect(Runtime.create({ executionProviders: ['foo' as never] }))
+      .rejects.toThrow("executionProviders: 'foo' is not a provider of onnxruntime on node; it has 'cpu', 'webgpu', 'cuda'");
+  });
+
+  test("'wasm' is a web provider, not a node one", async () => {
+    await expect(Runtime.create({ executionProviders: ['cpu', 'wasm'] })).rejects.toThrow(/'wasm' is not a provider of onnxruntime on node/);
+  });
+
+  test('an empty provider list is a RangeError', async () => {
+    await expect(Runtime.create({ executionProviders: [] })).rejects.toThrow(/executionProviders: expected a non-empty list/);
+  });
+
+  const cudaStarts = (() => {
+    try {
+      // The CUDA provider library is only there after `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci`.
+      require.resolve('onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  (cudaStarts ? test.skip : test)('cuda without its provider library falls back to cpu and keeps the reason', async () => {
+    const rt = await Runtime.create({ executionProviders: ['cuda', 'cpu'] });
+    const report = rt.providerReport();
+    expect(report.used).toBe('cpu');
+    expect(report.requested).toEqual(['cuda', 'cpu']);
+    expect(report.skipped).toHaveLength(1);
+    expect(report.skipped[0].provider).toBe('cuda');
+    expect(report.skipped[0].reason).toMatch(/cuda/i);
+    const session = await rt.createSession(momentumStepModel(1));
+    expect(session.provider).toBe('cpu');
+    await session.release();
+  });
+
+  (cudaStarts ? test.skip : test)('when every provider fails the error lists each reason', async () => {
+    await expect(Runtime.create({ executionProviders: ['cuda'] })).rejects.toThrow(/none of 'cuda' could start on node: cuda: .*shared library/);
+  });
+
+  test('the report is a copy: changing it changes nothing', async () => {
+    const rt = await Runtime.create({ executionProviders: ['cpu'] });
+    rt.providerReport().skipped.push({ provider: 'cuda', reason: 'x' });
+    expect(rt.providerReport().skipped).toEqual([]);
+  });
+
+  test('ort passed in decides the platform', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const rt = await Runtime.create({ ort: require('onnxruntime-node') });
+    expect(rt.platform).toBe('node');
+    await expect(Runtime.create({ platform: 'deno' as never })).rejects.toThrow(/platform: expected 'node' or 'web', got "deno"/);
+  });
+});
+
+test('graph-builder models with symbolic dims run', async () => {
+  const rt = await Runtime.create();
+  const g = new GraphBuilder('sym');
+  const x = g.input('x', 'float32', ['n']);
+  g.output(g.mul(x, 2), 'y');
+  const s = await rt.createSession(encodeModel(g.build()));
+  const out = await s.run({ x: new rt.Tensor('float32', new Float32Array([1, 2, 3, 4, 5]), [5]) });
+  expect(Array.from(await rt.read(out.y))).toEqual([2, 4, 6, 8, 10]);
+  await s.release();
+});
