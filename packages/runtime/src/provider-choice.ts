@@ -41,8 +41,10 @@ async function start(backend: Backend, provider: ExecutionProvider): Promise<voi
   }
 }
 
+/** The message of an error, also of one from another realm (onnxruntime-node's native code). */
 function reasonOf(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).trim();
+  const message = (e as { message?: unknown } | null)?.message;
+  return (typeof message === 'string' ? message : String(e)).trim();
 }
 
 /**

@@ -28,10 +28,10 @@ describe('Runtime on the CPU provider', () => {
       lr: new T('float32', new Float32Array([0.1]), []),
     });
     expect(out.m_out.location).toBe('cpu');
-    const m = await rt.read(out.m_out);
-    const p = await rt.read(out.p_out);
+    const m = await rt.read<Float32Array>(out.m_out);
+    const p = await rt.read<Float32Array>(out.p_out);
     expect(Array.from(m)).toEqual(Array.from(new Float32Array([1.4, 1, 1.1])));
-    expect(Array.from(p as Float32Array).map((v) => +v.toFixed(5))).toEqual([0.86, 1.9, 2.89]);
+    expect(Array.from(p).map((v) => +v.toFixed(5))).toEqual([0.86, 1.9, 2.89]);
     await session.release();
   });
 
@@ -116,6 +116,6 @@ test('graph-builder models with symbolic dims run', async () => {
   g.output(g.mul(x, 2), 'y');
   const s = await rt.createSession(encodeModel(g.build()));
   const out = await s.run({ x: new rt.Tensor('float32', new Float32Array([1, 2, 3, 4, 5]), [5]) });
-  expect(Array.from(await rt.read(out.y))).toEqual([2, 4, 6, 8, 10]);
+  expect(Array.from(await rt.read<Float32Array>(out.y))).toEqual([2, 4, 6, 8, 10]);
   await s.release();
 });

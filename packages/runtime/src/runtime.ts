@@ -97,7 +97,11 @@ export class Runtime {
     try {
       session = await this.backend.ort.InferenceSession.create(model, sessionOptions);
     } catch (e) {
-      throw new Error(`createSession: the model could not be loaded on provider '${provider}': ${e instanceof Error ? e.message : String(e)}`);
+      const message = (e as { message?: unknown } | null)?.message;
+      if (Array.isArray(deviceOutputs) && typeof message === 'string' && /output name/i.test(message)) {
+        throw new RangeError(`deviceOutputs: ${JSON.stringify(deviceOutputs)} names an output the model does not have: ${message}`);
+      }
+      throw new Error(`createSession: the model could not be loaded on provider '${provider}': ${typeof message === 'string' ? message : String(e)}`);
     }
     if (Array.isArray(deviceOutputs)) {
       const unknown = deviceOutputs.filter((name) => !session.outputNames.includes(name));
@@ -120,16 +124,17 @@ export class Runtime {
 
   /**
    * Values of a tensor on the CPU, wherever it lives. A 'gpu-buffer' tensor is copied back (in Node through a
-   * read-back session, since getData() there aborts the process); the tensor itself stays valid.
+   * read-back session, since getData() there aborts the process); the tensor itself stays valid. `T` names
+   * the typed array the caller expects from the tensor's type (`read<Float32Array>(t)`).
    */
-  async read(tensor: Tensor): Promise<TensorValues> {
-    if (tensor.location === 'cpu' || tensor.location === 'cpu-pinned') return tensor.data as TensorValues;
-    if (tensor.size === 0) return new this.backend.ort.Tensor(tensor.type, [] as unknown as Float32Array, [0]).data as TensorValues;
-    if (this.backend.canDownload) return (await tensor.getData()) as TensorValues;
+  async read<T extends TensorValues = TensorValues>(tensor: Tensor): Promise<T> {
+    if (tensor.location === 'cpu' || tensor.location === 'cpu-pinned') return tensor.data as T;
+    if (tensor.size === 0) return new this.backend.ort.Tensor(tensor.type, [] as unknown as Float32Array, [0]).data as T;
+    if (this.backend.canDownload) return (await tensor.getData()) as T;
     if (tensor.location !== 'gpu-buffer') {
       throw new RangeError(`read: tensors at location '${tensor.location}' cannot be read on ${this.backend.platform}`);
     }
-    return this.deviceReader.read(tensor);
+    return (await this.deviceReader.read(tensor)) as T;
   }
 
   /** Releases the sessions the runtime keeps for itself (read-back). Sessions it created are the caller's. */
