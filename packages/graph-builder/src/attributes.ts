@@ -1,5 +1,5 @@
 import { AttributeType } from './schema';
-import type { AttributeProto, GraphProto, TensorProto } from './proto';
+import type { AttributeProto, GraphProto, SparseTensorProto, TensorProto } from './proto';
 import type { AttrKind } from './ops';
 
 /** An attribute value whose kind is stated, for where a bare number would be ambiguous (1 as a float). */
@@ -13,7 +13,15 @@ export type AttributeValue = number | string | number[] | string[] | TensorProto
 const KIND_TYPE: Record<AttrKind, number> = {
   int: AttributeType.INT, float: AttributeType.FLOAT, string: AttributeType.STRING, tensor: AttributeType.TENSOR,
   graph: AttributeType.GRAPH, ints: AttributeType.INTS, floats: AttributeType.FLOATS, strings: AttributeType.STRINGS,
-  tensors: AttributeType.TENSORS, graphs: AttributeType.GRAPHS, type_proto: AttributeType.TYPE_PROTO,
+  tensors: AttributeType.TENSORS, graphs: AttributeType.GRAPHS, sparse_tensor: AttributeType.SPARSE_TENSOR,
+  sparse_tensors: AttributeType.SPARSE_TENSORS, type_proto: AttributeType.TYPE_PROTO, type_protos: AttributeType.TYPE_PROTOS,
+};
+
+/** The AttributeProto field that holds each kind's value. */
+export const KIND_FIELD: Readonly<Record<AttrKind, keyof AttributeProto>> = {
+  int: 'i', float: 'f', string: 's', tensor: 't', graph: 'g', ints: 'ints', floats: 'floats', strings: 'strings',
+  tensors: 'tensors', graphs: 'graphs', sparse_tensor: 'sparseTensor', sparse_tensors: 'sparseTensors', type_proto: 'tp',
+  type_protos: 'typeProtos',
 };
 
 export function attributeKind(type: number | undefined): AttrKind | undefined {
@@ -55,6 +63,7 @@ export function makeAttribute(name: string, value: AttributeValue, declared?: At
     case 'strings': attr.strings = (v as string[]).map(enc); break;
     case 'tensors': attr.tensors = v as TensorProto[]; break;
     case 'graphs': attr.graphs = v as GraphProto[]; break;
+    case 'sparse_tensor': attr.sparseTensor = v as SparseTensorProto; break;
     default: throw new RangeError(`attribute '${name}': kind ${kind} cannot be built`);
   }
   return attr;
@@ -74,6 +83,10 @@ export function attributeValue(attr: AttributeProto): unknown {
     case AttributeType.STRINGS: return (attr.strings ?? []).map(dec);
     case AttributeType.TENSORS: return attr.tensors ?? [];
     case AttributeType.GRAPHS: return attr.graphs ?? [];
+    case AttributeType.SPARSE_TENSOR: return attr.sparseTensor;
+    case AttributeType.SPARSE_TENSORS: return attr.sparseTensors ?? [];
+    case AttributeType.TYPE_PROTO: return attr.tp;
+    case AttributeType.TYPE_PROTOS: return attr.typeProtos ?? [];
     default: return undefined;
   }
 }

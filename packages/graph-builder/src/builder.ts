@@ -1,7 +1,7 @@
-import { AttributeValue, makeAttribute } from './attributes';
+import { AttributeValue, floatAttr, makeAttribute } from './attributes';
 import { DType, fromOnnxDataType, toOnnxDataType } from './dtype';
-import { OP_ATTRIBUTES } from './ops';
-import type { GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from './proto';
+import { attributeKindAt } from './ops';
+import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from './proto';
 import { TensorData, tensorFromArray, tensorToArray } from './tensor';
 import { Dim, Value, ValueLike, broadcastShapes, unknownDim } from './value';
 
@@ -53,7 +53,12 @@ export class GraphBuilder {
   private readonly constantCache = new Map<string, Value>();
   private readonly producers = new Map<string, NodeProto>();
   private readonly scopes: string[] = [];
-  private readonly usedNames = new Set<string>();
+  /** Names taken in this graph and, shared with them, its subgraphs and enclosing graphs (SSA across scopes). */
+  private usedNames = new Set<string>();
+  /** Values renamed by output(): later uses of the old name read the new one. */
+  private readonly renamed = new Map<string, string>();
+  /** The graph whose values this one, a subgraph, may read. */
+  private parent: GraphBuilder | undefined;
   private counter = 0;
 
   constructor(readonly name = 'graph', options: GraphBuilderOptions = {}) {
@@ -83,13 +88,30 @@ export class GraphBuilder {
   }
 
   private claim(name: string, what: string): void {
-    if (this.values.has(name)) throw new RangeError(`${what}: the name '${name}' is already defined in graph '${this.name}'`);
+    if (this.visible(name)) throw new RangeError(`${what}: the name '${name}' is already defined in graph '${this.name}'`);
     this.usedNames.add(name);
   }
 
   /** The value of that name, if the graph defines it. */
   get(name: string): Value | undefined {
     return this.values.get(name);
+  }
+
+  /** Whether this graph or an enclosing one defines that name. */
+  private visible(name: string): boolean {
+    return this.lookup(name) !== undefined;
+  }
+
+  /** The value of that name in this graph or an enclosing one. */
+  private lookup(name: string): Value | undefined {
+    return this.values.get(name) ?? this.parent?.lookup(name);
+  }
+
+  /** The name a value goes by now (output() may have renamed it). */
+  private current(name: string): string {
+    let n = name;
+    while (this.renamed.has(n)) n = this.renamed.get(n)!;
+    return n;
   }
 
   // ---- inputs, outputs, initializers, constants ----
@@ -117,6 +139,7 @@ export class GraphBuilder {
         producer.output = producer.output!.map((o) => (o === value.name ? name : o));
         this.producers.delete(value.name);
         this.values.delete(value.name);
+        this.renamed.set(value.name, name);
         out = new Value(name, value.dtype, value.shape);
         this.values.set(name, out);
         this.producers.set(name, producer);
@@ -184,15 +207,15 @@ export class GraphBuilder {
 
   /** Adds a node and returns its outputs. Attributes left undefined are omitted. */
   node(opType: string, inputs: NodeInput[], attrs: Attributes = {}, options: NodeOptions = {}): Value[] {
-    const schema = OP_ATTRIBUTES[opType];
     const attribute = Object.entries(attrs)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => makeAttribute(k, v as AttributeValue, schema?.[k]));
+      .map(([k, v]) => makeAttribute(k, v as AttributeValue, options.domain ? undefined : attributeKindAt(opType, k, this.opset)));
+    inputs = inputs.map((v) => (v && this.renamed.has(v.name) ? this.values.get(this.current(v.name)) : v));
     const outNames = typeof options.outputs === 'object'
       ? options.outputs.map((n) => { this.claim(n, `${opType} output`); return n; })
       : Array.from({ length: options.outputs ?? 1 }, (_, i) => this.uniqueName(`${opType}_out${i === 0 ? '' : i}`));
     for (const v of inputs) {
-      if (v && !this.values.has(v.name) && !this.outerNames.has(v.name)) {
+      if (v && !this.visible(v.name)) {
         throw new RangeError(`${opType}: input '${v.name}' is not defined in graph '${this.name}'`);
       }
     }
@@ -232,7 +255,10 @@ export class GraphBuilder {
     if (COMPARISON.has(opType)) return [{ dtype: 'bool', shape: first?.shape }];
     if (UNARY_SAME.has(opType)) return Array.from({ length: count }, (_, i) => (i === 0 ? { dtype: first?.dtype, shape: first?.shape } : { dtype: 'bool' as DType, shape: first?.shape }));
     switch (opType) {
-      case 'Cast': return [{ dtype: fromOnnxDataType(attrs.to as number), shape: first?.shape }];
+      case 'Cast': {
+        const to = attrs.to;
+        return [{ dtype: fromOnnxDataType(typeof to === 'object' && to !== null && 'value' in to ? (to.value as number) : (to as number)), shape: first?.shape }];
+      }
       case 'CastLike': return [{ dtype: inputs[1]?.dtype, shape: first?.shape }];
       case 'Shape': return [{ dtype: 'int64', shape: [first?.rank ?? unknownDim()] }];
       case 'Size': return [{ dtype: 'int64', shape: [] }];
@@ -291,8 +317,12 @@ export class GraphBuilder {
   tanh(x: Value): Value { return this.op('Tanh', [x]); }
   identity(x: Value): Value { return this.op('Identity', [x]); }
   cast(x: Value, to: DType): Value { return x.dtype === to ? x : this.op('Cast', [x], { to: toOnnxDataType(to) }); }
-  /** Clip to [min, max]; either bound may be omitted. */
+  /** Clip to [min, max]; either bound may be omitted. Before opset 11 the bounds are float attributes. */
   clip(x: Value, min?: ValueLike, max?: ValueLike): Value {
+    if (this.opset < 11) {
+      if (min instanceof Value || max instanceof Value) throw new RangeError(`clip: opset ${this.opset} takes only numbers as bounds (Clip's min and max are attributes before opset 11)`);
+      return this.op('Clip', [x], { min: min === undefined ? undefined : floatAttr(min), max: max === undefined ? undefined : floatAttr(max) });
+    }
     return this.op('Clip', [x, min === undefined ? undefined : this.lift(min, x.dtype), max === undefined ? undefined : this.lift(max, x.dtype)]);
   }
 
@@ -317,6 +347,11 @@ export class GraphBuilder {
     return this.op('Squeeze', [x], { axes });
   }
   slice(x: Value, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): Value {
+    if (this.opset < 10) {
+      // Slice-1 takes starts, ends and axes as attributes and has no steps.
+      if (steps && steps.some((s) => s !== 1)) throw new RangeError(`slice: steps [${steps.join(', ')}] need opset 10 or later, the graph has opset ${this.opset}`);
+      return this.op('Slice', [x], { starts: [...starts], ends: [...ends], axes: axes ? [...axes] : undefined });
+    }
     return this.op('Slice', [x, this.ints(starts), this.ints(ends), axes ? this.ints(axes) : undefined, steps ? this.ints(steps) : undefined]);
   }
   /** A tensor of `shape` (a 1-D int64 value) filled with `value` of `dtype`. */
@@ -343,14 +378,14 @@ export class GraphBuilder {
 
   // ---- subgraphs ----
 
-  /** Names visible from an enclosing graph (for builders of If/Loop bodies). */
-  private outerNames = new Set<string>();
-
-  /** A builder for a subgraph attribute (If/Loop/Scan body) that may read this graph's values. */
+  /**
+   * A builder for a subgraph attribute (If/Loop/Scan body) that may read this graph's values. Names are
+   * unique across both graphs, as ONNX wants; generated names start with `name/`.
+   */
   subgraph(name: string): GraphBuilder {
     const sub = new GraphBuilder(name, { opset: this.opset, extraOpsets: this.extraOpsets });
-    for (const n of [...this.values.keys(), ...this.outerNames]) sub.outerNames.add(n);
-    for (const n of this.usedNames) sub.usedNames.add(n);
+    sub.parent = this;
+    sub.usedNames = this.usedNames;
     sub.scopes.push(...this.scopes, name);
     return sub;
   }
@@ -364,14 +399,25 @@ export class GraphBuilder {
     return this.scope(scope, () => {
       const rename = new Map<string, string>();
       for (const inp of graph.input ?? []) {
-        const given = inputs[inp.name!];
-        if (given) rename.set(inp.name!, given.name);
-        else if (!(graph.initializer ?? []).some((t) => t.name === inp.name)) {
+        if (!inputs[inp.name!] && !(graph.initializer ?? []).some((t) => t.name === inp.name)) {
           throw new RangeError(`inline '${scope}': graph input '${inp.name}' is not given`);
         }
       }
-      for (const name of Object.keys(inputs)) {
+      for (const [name, value] of Object.entries(inputs)) {
         if (!(graph.input ?? []).some((i) => i.name === name)) throw new RangeError(`inline '${scope}': '${name}' is not an input of graph '${graph.name ?? ''}'`);
+        if (!this.visible(this.current(value.name))) throw new RangeError(`inline '${scope}': the value '${value.name}' given for '${name}' is not defined in graph '${this.name}'`);
+        rename.set(name, this.current(value.name));
+      }
+      // Check every name the graph reads before copying anything, so a failed inline leaves this graph as it was.
+      const defined = new Set([...rename.keys(), ...(graph.initializer ?? []).map((t) => t.name!)]);
+      for (const n of graph.node ?? []) {
+        for (const i of n.input ?? []) {
+          if (i !== '' && !defined.has(i)) throw new RangeError(`inline '${scope}': node '${n.name || n.opType}' reads '${i}', which graph '${graph.name ?? ''}' does not define before it`);
+        }
+        for (const o of n.output ?? []) defined.add(o);
+      }
+      for (const o of graph.output ?? []) {
+        if (!defined.has(o.name!)) throw new RangeError(`inline '${scope}': output '${o.name}' of graph '${graph.name ?? ''}' is not defined in it`);
       }
       const fresh = (n: string) => {
         if (!n) return n;
@@ -382,24 +428,22 @@ export class GraphBuilder {
         if (inputs[t.name!]) continue;
         this.addInitializer({ ...t, name: fresh(t.name!) });
       }
+      const known = new Map([...(graph.valueInfo ?? []), ...(graph.output ?? [])].map((v) => [v.name ?? '', v] as const));
       for (const n of graph.node ?? []) {
-        const ins = (n.input ?? []).map((i) => (i === '' ? undefined : this.values.get(fresh(i)) ?? new Value(fresh(i), undefined, undefined)));
-        const copy = { ...n, input: ins.map((v) => v?.name ?? ''), output: (n.output ?? []).map(fresh), name: this.uniqueName(n.name || n.opType!) };
+        const copy: NodeProto = { ...n, input: (n.input ?? []).map(fresh), output: (n.output ?? []).map(fresh), name: this.uniqueName(n.name || n.opType!) };
+        // Subgraphs (If/Loop bodies) read the inlined graph's names: rename them the same way, consistently.
+        if (n.attribute?.some((a) => a.g || a.graphs)) copy.attribute = n.attribute.map((a) => renameAttribute(a, fresh));
         this.nodes.push(copy);
-        for (const o of copy.output) {
-          if (!o) continue;
-          const v = new Value(o, undefined, undefined);
+        (n.output ?? []).forEach((original, k) => {
+          if (!original) return;
+          const o = copy.output![k];
+          const v = valueFromInfo(o, known.get(original));
           this.values.set(o, v);
           this.producers.set(o, copy);
-        }
+        });
       }
       const result: Record<string, Value> = {};
-      for (const o of graph.output ?? []) {
-        const elem = o.type?.tensorType?.elemType;
-        const v = this.values.get(rename.get(o.name!) ?? o.name!)!;
-        result[o.name!] = elem ? new Value(v.name, fromOnnxDataType(elem), v.shape) : v;
-        this.values.set(v.name, result[o.name!]);
-      }
+      for (const o of graph.output ?? []) result[o.name!] = this.lookup(rename.get(o.name!)!)!;
       return result;
     });
   }
@@ -421,7 +465,7 @@ export class GraphBuilder {
   build(options: { irVersion?: number; producerName?: string; docString?: string } = {}): ModelProto {
     if (this.outputs.length === 0) throw new RangeError(`graph '${this.name}' has no outputs`);
     return {
-      irVersion: options.irVersion ?? 8,
+      irVersion: options.irVersion ?? irVersionFor(this.opset),
       producerName: options.producerName ?? 'ortrain',
       producerVersion: '0.1.0',
       docString: options.docString,
@@ -434,6 +478,41 @@ export class GraphBuilder {
   get nodeCount(): number {
     return this.nodes.length;
   }
+}
+
+/** A Value for a name, with the element type and shape its ValueInfoProto gives, when there is one. */
+function valueFromInfo(name: string, info: ValueInfoProto | undefined): Value {
+  const t = info?.type?.tensorType;
+  const dtype = t?.elemType ? fromOnnxDataType(t.elemType) : undefined;
+  const shape = t?.shape ? (t.shape.dim ?? []).map((d) => d.dimValue ?? d.dimParam ?? unknownDim()) : undefined;
+  return new Value(name, dtype, shape);
+}
+
+/** A copy of a subgraph attribute with every value name passed through `rename`. */
+function renameAttribute(attr: AttributeProto, rename: (name: string) => string): AttributeProto {
+  const graph = (g: GraphProto): GraphProto => ({
+    ...g,
+    node: (g.node ?? []).map((n) => ({
+      ...n,
+      input: (n.input ?? []).map(rename),
+      output: (n.output ?? []).map(rename),
+      attribute: n.attribute?.map((a) => renameAttribute(a, rename)),
+    })),
+    input: (g.input ?? []).map((i) => ({ ...i, name: rename(i.name ?? '') })),
+    output: (g.output ?? []).map((o) => ({ ...o, name: rename(o.name ?? '') })),
+    initializer: (g.initializer ?? []).map((t) => ({ ...t, name: rename(t.name ?? '') })),
+    valueInfo: g.valueInfo?.map((v) => ({ ...v, name: rename(v.name ?? '') })),
+  });
+  if (!attr.g && !attr.graphs) return attr;
+  return { ...attr, g: attr.g && graph(attr.g), graphs: attr.graphs?.map(graph) };
+}
+
+/** The IR version that goes with an ai.onnx opset: the one that introduced it, and 8 for older opsets. */
+function irVersionFor(opset: number): number {
+  if (opset >= 23) return 11;
+  if (opset >= 21) return 10;
+  if (opset >= 19) return 9;
+  return 8;
 }
 
 function valueInfo(name: string, dtype: DType | undefined, shape: readonly Dim[] | undefined): ValueInfoProto {

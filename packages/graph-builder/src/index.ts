@@ -7,3 +7,4 @@ export * from './value';
 export * from './attributes';
 export * from './ops';
 export * from './builder';
+export * from './validate';
