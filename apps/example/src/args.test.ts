@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { parseCommand, USAGE, type FinetuneOptions } from './args';
+import { InputError } from './errors';
+
+function finetuneOptions(argv: string[]): FinetuneOptions {
+  const c = parseCommand(argv);
+  if (c.kind !== 'finetune') throw new Error(`expected a finetune command, got ${c.kind}`);
+  return c.options;
+}
+
+const base = ['finetune', 'm.onnx', '--data', 'd.csv'];
+
+describe('parseCommand', () => {
+  test('help: --help, -h, help, no arguments, and finetune --help', () => {
+    for (const argv of [['--help'], ['-h'], ['help'], [], ['finetune', '--help']]) {
+      expect(parseCommand(argv)).toEqual({ kind: 'help', text: USAGE });
+    }
+    expect(USAGE).toContain('ortrain finetune <model.onnx> --data <train.csv>');
+  });
+
+  test('the documented command line, with every option', () => {
+    const o = finetuneOptions([
+      'finetune', 'model.onnx', '--data', 'train.csv', '--label-column', 'y', '--trainable', '^fc\\.', '--optimizer', 'AdamW',
+      '--lr', '3e-4', '--epochs', '7', '--batch-size', '16', '--out', 'tuned.onnx', '--loss', 'mse', '--input-name', 'x',
+      '--val-split', '0.1', '--seed', '42', '--execution-provider', 'webgpu', '--feature-scale', '0.5', '--no-progress',
+    ]);
+    expect(o).toEqual({
+      model: 'model.onnx', data: 'train.csv', labelColumn: 'y', trainable: /^fc\./, optimizer: 'adamw', lr: 3e-4, epochs: 7,
+      batchSize: 16, out: 'tuned.onnx', loss: 'mse', inputName: 'x', valSplit: 0.1, seed: 42, executionProvider: 'webgpu',
+      featureScale: 0.5, progress: false,
+    });
+  });
+
+  test('defaults', () => {
+    const o = finetuneOptions(['finetune', join('dir', 'model.onnx'), '--data', 'd.csv']);
+    expect(o).toMatchObject({
+      labelColumn: 'label', optimizer: 'adam', lr: 1e-3, epochs: 5, batchSize: 32, loss: 'cross_entropy', valSplit: 0.2,
+      seed: 0, executionProvider: 'cpu', featureScale: 1, progress: true, out: join('dir', 'model.tuned.onnx'),
+    });
+    expect(o.trainable).toBeUndefined();
+    expect(o.inputName).toBeUndefined();
+  });
+
+  test.each([
+    [['--lr', '-1'], "--lr: expected a positive number, got '-1'"],
+    [['--lr=-1'], "--lr: expected a positive number, got '-1'"],
+    [['--lr', '0'], "--lr: expected a positive number, got '0'"],
+    [['--lr', 'fast'], "--lr: expected a positive number, got 'fast'"],
+    [['--epochs', '0'], "--epochs: expected a positive integer, got '0'"],
+    [['--epochs', '2.5'], "--epochs: expected a positive integer, got '2.5'"],
+    [['--batch-size', '0'], "--batch-size: expected a positive integer, got '0'"],
+    [['--batch-size', '-4'], "--batch-size: expected a positive integer, got '-4'"],
+    [['--val-split', '1'], "--val-split: expected a fraction in [0, 1), got '1'"],
+    [['--seed', '-1'], "--seed: expected an integer in [0, 2^32), got '-1'"],
+    [['--feature-scale', '0'], "--feature-scale: expected a positive number, got '0'"],
+    [['--loss', 'hinge'], "--loss: unknown loss 'hinge' (known: cross_entropy, mse, l1, bce_with_logits)"],
+    [['--execution-provider', 'tpu'], "--execution-provider: unknown provider 'tpu' (known: cpu, webgpu, cuda)"],
+    [['--trainable', '('], "--trainable: '(' is not a valid regular expression"],
+    [['--label-column', ''], '--label-column: expected a column name, got an empty string'],
+    [['--frobnicate'], "unknown option '--frobnicate' (see ortrain --help)"],
+    [['--lr'], "option '--lr' needs a value"],
+  ])('bad option %j: %s', (extra, message) => {
+    expect(() => parseCommand([...base, ...(extra as string[])])).toThrow(InputError);
+    expect(() => parseCommand([...base, ...(extra as string[])])).toThrow(message as string);
+  });
+
+  test('missing data, missing or extra model file, unknown command', () => {
+    expect(() => parseCommand(['finetune', 'm.onnx'])).toThrow('--data: the training CSV file is required');
+    expect(() => parseCommand(['finetune', '--data', 'd.csv'])).toThrow('finetune: give the model file');
+    expect(() => parseCommand(['finetune', 'a.onnx', 'b.onnx', '--data', 'd.csv'])).toThrow('one model file expected, got 2: a.onnx b.onnx');
+    expect(() => parseCommand(['train', 'm.onnx'])).toThrow("unknown command 'train' (commands: finetune");
+  });
+
+  test('a later option overrides an earlier one (the digits job passes defaults first)', () => {
+    expect(finetuneOptions([...base, '--epochs', '3', '--epochs', '9']).epochs).toBe(9);
+  });
+});
