@@ -1,1 +1,4 @@
-module.exports = require('../../jest.preset.js')(__dirname, 'graph-builder');
+module.exports = {
+  ...require('../../jest.preset.js')(__dirname, 'graph-builder'),
+  testEnvironment: require.resolve('./jest-environment.js'),
+};
