@@ -19,8 +19,8 @@ const defaults = [
   '--label-column', 'label',
   '--feature-scale', String(1 / 16),  // pixels are 0..16
   '--optimizer', 'adam',
-  '--lr', '0.003',
-  '--epochs', '15',
+  '--lr', '0.002',
+  '--epochs', '20',
   '--batch-size', '32',
   '--val-split', '0.2',
   '--seed', '0',
