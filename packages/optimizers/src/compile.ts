@@ -1,0 +1,116 @@
+import { GraphBuilder, ModelProto, Value } from '@ortrain/graph-builder';
+import type { Rule } from './rules/rule';
+
+/** Where each tensor of a parameter group sits in the group's flat buffers. */
+export interface TensorSlot {
+  offset: number;
+  size: number;
+  shape: readonly number[];
+}
+
+/** How one step of a group is laid out in the graph. */
+export interface StepPlan {
+  /** The group's tensors, in order; their sizes add up to the flat length. */
+  tensors: readonly TensorSlot[];
+  /** Per tensor: the index of its scalar set, or -1 when it has no gradient this step (left unchanged). */
+  sets: readonly number[];
+  /** Per scalar set: its scalar names and the rule's variant. */
+  scalarSets: readonly { names: readonly string[]; variant: string }[];
+}
+
+/** The graph inputs a group update reads. */
+export interface GroupInputs {
+  /** All of the group's parameters as one flat float32 tensor. */
+  param: Value;
+  /** Each state tensor as one flat float32 tensor, by name. */
+  state: Record<string, Value>;
+  /** The gradient: one flat tensor covering every tensor, or one per tensor (undefined where none). */
+  grad: Value | readonly (Value | undefined)[];
+  /** Scalar inputs per scalar set, by name. */
+  scalars: readonly Record<string, Value>[];
+}
+
+/** True when the whole group can be updated by one chain of nodes over the flat buffers. */
+export function isFlat<O>(rule: Rule<O>, plan: StepPlan): boolean {
+  return rule.elementwise && plan.scalarSets.length === 1 && plan.sets.every((s) => s === 0);
+}
+
+/**
+ * Appends one step of a parameter group to `g`: new flat parameter and state values. An element-wise rule
+ * with every tensor present and one set of scalars runs as one chain over the flat buffers (a concatenation
+ * of per-tensor gradients when they are given apart); otherwise each tensor is sliced out, updated on its own
+ * (reshaped for rules that are not element-wise) and the pieces concatenated again.
+ */
+export function appendGroupUpdate<O>(g: GraphBuilder, rule: Rule<O>, options: O, plan: StepPlan, inputs: GroupInputs): { param: Value; state: Record<string, Value> } {
+  const stateNames = Object.keys(inputs.state);
+  if (isFlat(rule, plan)) {
+    const grad = inputs.grad instanceof Value ? inputs.grad : flatten(g, inputs.grad as Value[], plan);
+    return rule.update(g, { param: inputs.param, grad, state: inputs.state, scalars: inputs.scalars[0], variant: plan.scalarSets[0].variant }, options);
+  }
+  const single = plan.tensors.length === 1;
+  const piece = (x: Value, t: TensorSlot): Value => (single ? x : g.slice(x, [t.offset], [t.offset + t.size], [0]));
+  const params: Value[] = [];
+  const states: Record<string, Value[]> = Object.fromEntries(stateNames.map((n) => [n, []]));
+  plan.tensors.forEach((t, i) => {
+    const p = piece(inputs.param, t);
+    const st = Object.fromEntries(stateNames.map((n) => [n, piece(inputs.state[n], t)]));
+    const set = plan.sets[i];
+    if (set < 0) {
+      params.push(p);
+      for (const n of stateNames) states[n].push(st[n]);
+      return;
+    }
+    let grad = inputs.grad instanceof Value ? piece(inputs.grad, t) : inputs.grad[i]!;
+    const shaped = !rule.elementwise;
+    const shape = (x: Value) => (shaped ? g.reshape(x, t.shape) : x);
+    if (!shaped && (grad.rank ?? 1) !== 1) grad = g.reshape(grad, [t.size]);
+    if (shaped) grad = g.reshape(grad, t.shape);
+    const out = g.scope(`t${i}`, () => rule.update(g, {
+      param: shape(p),
+      grad,
+      state: Object.fromEntries(stateNames.map((n) => [n, shape(st[n])])),
+      scalars: inputs.scalars[set],
+      variant: plan.scalarSets[set].variant,
+    }, options));
+    const flat = (x: Value) => (shaped ? g.reshape(x, [t.size]) : x);
+    params.push(flat(out.param));
+    for (const n of stateNames) states[n].push(flat(out.state[n]));
+  });
+  const join = (xs: Value[]) => (xs.length === 1 ? xs[0] : g.concat(xs, 0));
+  return { param: join(params), state: Object.fromEntries(stateNames.map((n) => [n, join(states[n])])) };
+}
+
+function flatten(g: GraphBuilder, grads: readonly Value[], plan: StepPlan): Value {
+  const flat = grads.map((x, i) => ((x.rank ?? 0) === 1 ? x : g.reshape(x, [plan.tensors[i].size])));
+  return flat.length === 1 ? flat[0] : g.concat(flat, 0);
+}
+
+/** Input and output names of a standalone group model. */
+export const names = {
+  param: 'param',
+  grad: 'grad',
+  gradOf: (i: number) => `grad.${i}`,
+  state: (n: string) => `state.${n}`,
+  scalar: (set: number, n: string) => `s${set}.${n}`,
+  paramOut: 'param.out',
+  stateOut: (n: string) => `state.${n}.out`,
+};
+
+/**
+ * The standalone model of one step of a group: inputs param, state.*, grad (flat) or grad.i (per present
+ * tensor), s<k>.* scalars; outputs param.out and state.*.out.
+ */
+export function buildGroupModel<O>(rule: Rule<O>, options: O, plan: StepPlan, stateNames: readonly string[], flatGrad: boolean): ModelProto {
+  const size = plan.tensors.reduce((a, t) => a + t.size, 0);
+  const g = new GraphBuilder(`${rule.algorithm}_step`);
+  const param = g.input(names.param, 'float32', [size]);
+  const state = Object.fromEntries(stateNames.map((n) => [n, g.input(names.state(n), 'float32', [size])]));
+  const grad = flatGrad
+    ? g.input(names.grad, 'float32', [size])
+    : plan.tensors.map((t, i) => (plan.sets[i] < 0 ? undefined : g.input(names.gradOf(i), 'float32', [t.size])));
+  const scalars = plan.scalarSets.map((set, k) => Object.fromEntries(set.names.map((n) => [n, g.input(names.scalar(k, n), 'float32', [])])));
+  const out = appendGroupUpdate(g, rule, options, plan, { param, state, grad, scalars });
+  g.output(out.param, names.paramOut);
+  for (const n of stateNames) g.output(out.state[n], names.stateOut(n));
+  return g.build();
+}

@@ -1,0 +1,283 @@
+import { encodeModel } from '@ortrain/graph-builder';
+import type { Runtime, RuntimeSession } from '@ortrain/runtime';
+import type { Tensor } from 'onnxruntime-common';
+import { StepPlan, TensorSlot, buildGroupModel, isFlat, names } from './compile';
+import { Parameter, ParameterOwner, describe } from './parameter';
+import type { Rule, StepScalars } from './rules/rule';
+
+/**
+ * A flat float32 buffer: on the host, on the device (WebGPU), or both after a read-back (the device copy is
+ * then still the one fed to the next step).
+ */
+interface Flat { host?: Float32Array; device?: Tensor }
+
+/** One step of one group, run but not yet committed. */
+export interface PendingStep {
+  /** Makes the step's results current; returns a function that undoes exactly that. */
+  commit(): () => void;
+}
+
+/** Everything a step of a group needs from the host: the plan, its scalars, and the gradients to feed. */
+export interface HostStep {
+  plan: StepPlan;
+  /** Per scalar set, its values. */
+  scalars: StepScalars[];
+  /** The session key of the plan. */
+  key: string;
+  /** Present tensors, in order. */
+  present: number[];
+  /** New per-parameter steps and host states, applied on commit. */
+  steps: number[];
+  hosts: Record<string, number>[];
+}
+
+/**
+ * The storage of one parameter group: parameters and each state tensor in one flat buffer (so an
+ * element-wise rule updates the whole group with one chain of nodes), the step count and host state of each
+ * parameter, and the group's compiled sessions. Each step's outputs become the new buffers (onnxruntime
+ * writes outputs to fresh memory anyway), so a step that fails before commit leaves everything unchanged.
+ */
+export class GroupStore<O> implements ParameterOwner {
+  readonly slots: TensorSlot[];
+  readonly size: number;
+  private param: Flat;
+  private views: Float32Array[] = [];
+  state: Record<string, Flat> = {};
+  steps: number[];
+  hosts: Record<string, number>[];
+  private gradBuffer: Float32Array | undefined;
+  private readonly sessions = new Map<string, Promise<RuntimeSession>>();
+  /** Device tensors replaced by a committed step, disposed once the step can no longer be undone. */
+  private retired: Tensor[] = [];
+
+  constructor(readonly rule: Rule<O>, readonly params: readonly Parameter[], options: O, private readonly counters: { sessions: number }) {
+    let offset = 0;
+    this.slots = params.map((p) => {
+      const slot = { offset, size: p.size, shape: p.shape };
+      offset += p.size;
+      return slot;
+    });
+    this.size = offset;
+    const host = new Float32Array(this.size);
+    params.forEach((p, i) => host.set(p.data, this.slots[i].offset));
+    this.param = { host };
+    this.setViews(host);
+    this.steps = params.map(() => 0);
+    this.hosts = params.map(() => rule.hostState?.(options) ?? {});
+    this.ensureState(options);
+  }
+
+  private setViews(host: Float32Array): void {
+    this.views = this.slots.map((s) => host.subarray(s.offset, s.offset + s.size));
+    this.params.forEach((p, i) => {
+      p.data = this.views[i];
+      p.owner = this;
+    });
+  }
+
+  /** Creates the state tensors the options need that do not exist yet (a structural option changed). */
+  ensureState(options: O): void {
+    for (const { name, init } of this.rule.state(options)) {
+      if (!this.state[name]) this.state[name] = { host: new Float32Array(this.size).fill(init) };
+    }
+  }
+
+  stateNames(options: O): string[] {
+    return this.rule.state(options).map((s) => s.name);
+  }
+
+  /** Host values of the group's parameters, read back from the device when they live there. */
+  async hostParams(runtime: Runtime | undefined): Promise<Float32Array> {
+    if (this.param.host) return this.param.host;
+    const host = Float32Array.from(await runtime!.read<Float32Array>(this.param.device!));
+    this.param = { host, device: this.param.device };
+    this.setViews(host);
+    return host;
+  }
+
+  async hostState(name: string, runtime: Runtime | undefined): Promise<Float32Array> {
+    const s = this.state[name];
+    if (s.host) return s.host;
+    const host = Float32Array.from(await runtime!.read<Float32Array>(s.device!));
+    this.state[name] = { host, device: s.device };
+    return host;
+  }
+
+  /** True when every value the group holds is on the host. */
+  get onHost(): boolean {
+    return !!this.param.host && Object.values(this.state).every((s) => !!s.host);
+  }
+
+  /** Host state arrays (call only when `onHost`). */
+  hostStateNow(name: string): Float32Array | undefined {
+    return this.state[name]?.host;
+  }
+
+  runtime: Runtime | undefined;
+
+  async read(p: Parameter): Promise<Float32Array> {
+    const i = this.params.indexOf(p);
+    await this.hostParams(this.runtime);
+    this.disposeRetired();
+    return this.views[i];
+  }
+
+  /** Takes in values the user assigned to `p.data` since the last step (a new array, not the view). */
+  async absorbAssignments(runtime: Runtime | undefined): Promise<void> {
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.params[i];
+      if (p.data === this.views[i]) continue;
+      const data = p.data as unknown;
+      if (!(data instanceof Float32Array) || data.length !== p.size) {
+        throw new RangeError(`parameter '${p.name}': data must be a Float32Array of ${p.size} elements, got ${describe(data)}`);
+      }
+      const host = await this.hostParams(runtime);
+      host.set(data, this.slots[i].offset);
+      p.data = this.views[i];
+      if (this.param.device) {
+        // The host now holds the newest values: the device copy is stale.
+        this.retired.push(this.param.device);
+        this.param = { host };
+      }
+    }
+  }
+
+  /** Replaces the host state (loadStateDict). */
+  setHostState(name: string, host: Float32Array): void {
+    const old = this.state[name];
+    if (old?.device) this.retired.push(old.device);
+    this.state[name] = { host };
+  }
+
+  private flatGrad(): Float32Array {
+    if (!this.gradBuffer) this.gradBuffer = new Float32Array(this.size);
+    return this.gradBuffer;
+  }
+
+  /** Gives every parameter a .grad that is a view into the group's flat gradient buffer (no copy at step). */
+  attachGradViews(): void {
+    const buf = this.flatGrad();
+    this.params.forEach((p, i) => {
+      p.grad = buf.subarray(this.slots[i].offset, this.slots[i].offset + this.slots[i].size);
+    });
+  }
+
+  /** The plan, scalars and session key of the next step, for the given gradients (undefined = skipped). */
+  planStep(options: O, grads: readonly (Float32Array | undefined)[]): HostStep | undefined {
+    const present: number[] = [];
+    grads.forEach((g, i) => { if (g) present.push(i); });
+    if (present.length === 0) return undefined;
+    const structure = this.rule.structure(options);
+    const sets: number[] = this.params.map(() => -1);
+    const scalars: StepScalars[] = [];
+    const byKey = new Map<string, number>();
+    const steps = [...this.steps];
+    const hosts = [...this.hosts];
+    for (const i of present) {
+      const t = this.steps[i] + 1;
+      const hostKey = this.rule.hostState ? JSON.stringify(this.hosts[i]) : '';
+      const key = `${t}|${hostKey}`;
+      let k = byKey.get(key);
+      if (k === undefined) {
+        k = scalars.length;
+        byKey.set(key, k);
+        scalars.push(this.rule.scalars(options, t, this.hosts[i]));
+      }
+      sets[i] = k;
+      steps[i] = t;
+      if (scalars[k].host) hosts[i] = scalars[k].host!;
+    }
+    const plan: StepPlan = {
+      tensors: this.slots,
+      sets,
+      scalarSets: scalars.map((s) => ({ names: Object.keys(s.values), variant: s.variant })),
+    };
+    const flat = isFlat(this.rule, plan);
+    const key = `${structure}|${flat ? 'flat' : sets.join(',')}|${plan.scalarSets.map((s) => `${s.variant}:${s.names.join(',')}`).join(';')}`;
+    return { plan, scalars, key, present, steps, hosts };
+  }
+
+  private session(runtime: Runtime, options: O, step: HostStep): Promise<RuntimeSession> {
+    let s = this.sessions.get(step.key);
+    if (!s) {
+      const model = buildGroupModel(this.rule, options, step.plan, this.stateNames(options), isFlat(this.rule, step.plan));
+      this.counters.sessions++;
+      s = runtime.createSession(encodeModel(model), { deviceOutputs: true });
+      s.catch(() => this.sessions.delete(step.key));
+      this.sessions.set(step.key, s);
+    }
+    return s;
+  }
+
+  /** Runs one step of the group on `grads` without changing anything; `commit()` makes it current. */
+  async run(runtime: Runtime, options: O, grads: readonly (Float32Array | undefined)[]): Promise<PendingStep | undefined> {
+    const step = this.planStep(options, grads);
+    if (!step) return undefined;
+    this.ensureState(options);
+    const session = await this.session(runtime, options, step);
+    const T = runtime.Tensor;
+    const flatTensor = (f: Flat) => f.device ?? new T('float32', f.host!, [this.size]);
+    const feeds: Record<string, Tensor> = { [names.param]: flatTensor(this.param) };
+    const stateNames = this.stateNames(options);
+    for (const n of stateNames) feeds[names.state(n)] = flatTensor(this.state[n]);
+    if (isFlat(this.rule, step.plan)) {
+      const buf = this.flatGrad();
+      grads.forEach((g, i) => {
+        const s = this.slots[i];
+        if (g!.buffer !== buf.buffer || g!.byteOffset !== s.offset * 4) buf.set(g!, s.offset);
+      });
+      feeds[names.grad] = new T('float32', buf, [this.size]);
+    } else {
+      for (const i of step.present) feeds[names.gradOf(i)] = new T('float32', grads[i]!, [this.slots[i].size]);
+    }
+    step.scalars.forEach((s, k) => {
+      for (const [n, v] of Object.entries(s.values)) feeds[names.scalar(k, n)] = new T('float32', Float32Array.of(v), []);
+    });
+    const out = await session.run(feeds);
+    return { commit: () => this.commit(out, stateNames, step) };
+  }
+
+  /** Makes a run's outputs current (also used by fused training). Returns the undo. */
+  commitOutputs(param: Tensor, state: Record<string, Tensor>, step: { steps: number[]; hosts: Record<string, number>[] }): () => void {
+    const before = { param: this.param, views: this.views, state: { ...this.state }, steps: this.steps, hosts: this.hosts, retired: this.retired.length };
+    const flat = (t: Tensor): Flat => (t.location === 'gpu-buffer' ? { device: t } : { host: t.data as Float32Array });
+    if (this.param.device) this.retired.push(this.param.device);
+    this.param = flat(param);
+    if (this.param.host) this.setViews(this.param.host);
+    for (const [n, t] of Object.entries(state)) {
+      const old = this.state[n];
+      if (old.device) this.retired.push(old.device);
+      this.state[n] = flat(t);
+    }
+    this.steps = step.steps;
+    this.hosts = step.hosts;
+    return () => {
+      // The outputs of the undone step are dropped; the buffers retired by it are current again.
+      const fresh = [this.param, ...Object.values(this.state)].filter((f) => f.device).map((f) => f.device!);
+      this.retired.length = before.retired;
+      this.retired.push(...fresh);
+      this.param = before.param;
+      this.views = before.views;
+      this.params.forEach((p, i) => { p.data = this.views[i]; });
+      this.state = before.state;
+      this.steps = before.steps;
+      this.hosts = before.hosts;
+    };
+  }
+
+  private commit(out: Record<string, Tensor>, stateNames: string[], step: HostStep): () => void {
+    return this.commitOutputs(out[names.paramOut], Object.fromEntries(stateNames.map((n) => [n, out[names.stateOut(n)]])), step);
+  }
+
+  /** Frees device buffers no longer current (after a step can no longer be undone). */
+  disposeRetired(): void {
+    for (const t of this.retired) t.dispose();
+    this.retired = [];
+  }
+
+  async release(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s.catch(() => undefined))?.release();
+  }
+}

@@ -1,0 +1,359 @@
+import { Runtime } from '@ortrain/runtime';
+import { GroupStore, PendingStep } from './group-store';
+import { Parameter, describe } from './parameter';
+import type { Rule } from './rules/rule';
+
+/** A parameter group: its parameters and its options (all of them, defaults filled in). Edit options freely. */
+export type ParamGroup<O> = O & { params: Parameter[] };
+/** A group as given to a constructor or `addParamGroup`: options left out take the optimizer's defaults. */
+export type ParamGroupInput<O> = Partial<O> & { params: Parameter[] };
+/** Options of an optimizer: the algorithm's defaults for every group, and where to run. */
+export type OptimizerOptions<O> = Partial<O> & {
+  /** The runtime whose sessions run the updates (default: Runtime.create(), the CPU provider). */
+  runtime?: Runtime | Promise<Runtime>;
+};
+
+export type StepHook<T> = (optimizer: T) => void | Promise<void>;
+export interface HookHandle {
+  remove(): void;
+}
+
+/** One parameter's saved state: its step count, per-element state (plain arrays) and host-side numbers. */
+export type SavedParamState = Record<string, number | number[]>;
+
+/** A JSON-serialisable optimizer state, torch's `state_dict` with camelCase keys. */
+export interface OptimizerStateDict {
+  /** By parameter index (counted over all groups in order); parameters never stepped are absent. */
+  state: Record<string, SavedParamState>;
+  /** Each group's options, with its parameters as indices. */
+  paramGroups: Record<string, unknown>[];
+}
+
+/**
+ * The torch-style optimizer over one update rule. Every parameter group is compiled into one ONNX model that
+ * updates all of the group's tensors in one `session.run`; hyperparameters and the step count are inputs
+ * of that model, so editing `paramGroups[i].lr` between steps never rebuilds it.
+ */
+export class Optimizer<O extends object> {
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** The options a group gets for what it leaves out. */
+  readonly defaults: O;
+  /** Number of sessions this optimizer has created (one per group and graph form). */
+  get sessionCount(): number {
+    return this.counters.sessions;
+  }
+
+  /** @internal */ readonly stores: GroupStore<O>[] = [];
+  private readonly counters = { sessions: 0 };
+  private readonly preHooks = new Set<StepHook<this>>();
+  private readonly postHooks = new Set<StepHook<this>>();
+  private readonly sums = new Map<Parameter, Float32Array>();
+  private runtimePromise: Promise<Runtime> | undefined;
+  private runtimeValue: Runtime | undefined;
+  private busy = false;
+
+  constructor(readonly rule: Rule<O>, params: readonly Parameter[] | readonly ParamGroupInput<O>[], options: OptimizerOptions<O> = {}) {
+    const { runtime, ...rest } = options as OptimizerOptions<O> & Record<string, unknown>;
+    if (runtime) this.runtimePromise = Promise.resolve(runtime);
+    const defaults = { ...rule.defaults } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) defaults[k] = v;
+    this.defaults = defaults as O;
+    // Unknown names are reported here even when every group sets its own values.
+    rule.validate({ ...this.defaults, ...requiredPlaceholders(rule, this.defaults) } as O);
+    if (!Array.isArray(params) || params.length === 0) {
+      throw new RangeError(`${rule.algorithm}: optimizer got an empty parameter list (${describe(params)})`);
+    }
+    const groups: ParamGroupInput<O>[] = params[0] instanceof Parameter
+      ? [{ params: params as Parameter[] } as ParamGroupInput<O>]
+      : (params as ParamGroupInput<O>[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Adds a group of parameters with its own options (as torch's add_param_group). */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    const algo = this.rule.algorithm;
+    if (!group || typeof group !== 'object' || !Array.isArray(group.params)) {
+      throw new TypeError(`${algo}: a parameter group must be an object with a params array, got ${describe(group)}`);
+    }
+    if (group.params.length === 0) throw new RangeError(`${algo}: parameter group ${this.paramGroups.length} has no parameters`);
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    for (const p of group.params) {
+      if (!(p instanceof Parameter)) throw new TypeError(`${algo}: parameter group ${this.paramGroups.length} holds ${describe(p)}, not a Parameter`);
+      if (seen.has(p)) throw new RangeError(`${algo}: parameter '${p.name}' appears in more than one parameter group`);
+      seen.add(p);
+    }
+    const full = { ...this.defaults } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(group)) if (v !== undefined) full[k] = v;
+    full.params = [...group.params];
+    this.rule.validate(optionsOf(full) as O);
+    const g = full as ParamGroup<O>;
+    this.paramGroups.push(g);
+    const store = new GroupStore(this.rule, g.params, optionsOf(g) as O, this.counters);
+    store.runtime = this.runtimeValue;
+    this.stores.push(store);
+  }
+
+  /** The runtime the updates run on (created on first use when none was given). */
+  async runtime(): Promise<Runtime> {
+    if (!this.runtimePromise) this.runtimePromise = Runtime.create();
+    this.runtimeValue = await this.runtimePromise;
+    for (const s of this.stores) s.runtime = this.runtimeValue;
+    return this.runtimeValue;
+  }
+
+  registerStepPreHook(hook: StepHook<this>): HookHandle {
+    this.preHooks.add(hook);
+    return { remove: () => { this.preHooks.delete(hook); } };
+  }
+
+  registerStepPostHook(hook: StepHook<this>): HookHandle {
+    this.postHooks.add(hook);
+    return { remove: () => { this.postHooks.delete(hook); } };
+  }
+
+  /**
+   * One update of every group: pre-hooks, the closure (when given; its loss is returned), one session run
+   * per group that has gradients, then post-hooks. Parameters without a gradient are skipped. If anything
+   * throws, parameters and state are left as they were before the call.
+   */
+  async step(closure?: () => number | undefined | Promise<number | undefined>): Promise<number | undefined> {
+    if (this.busy) throw new Error(`${this.rule.algorithm}.step: the previous step() has not finished; await it first`);
+    this.busy = true;
+    try {
+      for (const h of [...this.preHooks]) await h(this);
+      const loss = closure ? await closure() : undefined;
+      const runtime = await this.runtime();
+      const pending: PendingStep[] = [];
+      const groupOptions = this.paramGroups.map((g) => this.checkedOptions(g));
+      const grads = this.paramGroups.map((g) => g.params.map((p) => this.gradOf(p)));
+      for (const s of this.stores) await s.absorbAssignments(runtime);
+      for (let i = 0; i < this.stores.length; i++) {
+        const run = await this.stores[i].run(runtime, groupOptions[i], grads[i]);
+        if (run) pending.push(run);
+      }
+      await this.finish(pending.map((p) => p.commit));
+      this.sums.clear();
+      return loss;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Commits results, runs post-hooks, and undoes the commits if a post-hook throws. */
+  private async finish(commits: (() => () => void)[]): Promise<void> {
+    const undo = commits.map((c) => c());
+    try {
+      for (const h of [...this.postHooks]) await h(this);
+    } catch (e) {
+      for (const u of undo.reverse()) u();
+      throw e;
+    }
+    for (const s of this.stores) s.disposeRetired();
+  }
+
+  /** @internal runs a fused training step: see FusedUpdate. */
+  async runFused(run: () => Promise<(() => () => void)[]>): Promise<void> {
+    if (this.busy) throw new Error(`${this.rule.algorithm}: the previous step has not finished; await it first`);
+    this.busy = true;
+    try {
+      for (const h of [...this.preHooks]) await h(this);
+      await this.runtime();
+      const commits = await run();
+      await this.finish(commits);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** @internal the group's options, validated (they may have been edited since the last step). */
+  checkedOptions(group: ParamGroup<O>): O {
+    const o = optionsOf(group) as O;
+    this.rule.validate(o);
+    return o;
+  }
+
+  /** The gradient the next step uses for `p` (its sumGrad accumulator, else .grad), checked. */
+  private gradOf(p: Parameter): Float32Array | undefined {
+    const g = this.sums.get(p) ?? p.grad;
+    if (g === null || g === undefined) return undefined;
+    checkGrad(p, g);
+    return g;
+  }
+
+  /** Clears every gradient: set to null (default, as torch 2), or filled with zeros. */
+  zeroGrad(setToNone = true): void {
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (setToNone) p.grad = null;
+        else p.grad?.fill(0);
+      }
+    }
+  }
+
+  /**
+   * dragon's sum_grad: adds each parameter's current .grad into its accumulator. The next step() uses, for
+   * every parameter that has an accumulator, the accumulator instead of .grad; a step that succeeds empties
+   * the accumulators. (Call it after each backward pass to train on the sum of several batches.)
+   */
+  sumGrad(): void {
+    for (const g of this.paramGroups) for (const p of g.params) if (p.grad) checkGrad(p, p.grad);
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (!p.grad) continue;
+        const acc = this.sums.get(p);
+        if (!acc) this.sums.set(p, Float32Array.from(p.grad));
+        else for (let j = 0; j < acc.length; j++) acc[j] += p.grad[j];
+      }
+    }
+  }
+
+  /** Gives every parameter a .grad that is a view into its group's flat gradient buffer, so step() copies nothing. */
+  useFlatGrads(): void {
+    for (const s of this.stores) s.attachGradViews();
+  }
+
+  /** Reads parameters and state back from the device (WebGPU), so that stateDict() and p.data are current. */
+  async sync(): Promise<void> {
+    const runtime = await this.runtime();
+    for (let i = 0; i < this.stores.length; i++) {
+      const s = this.stores[i];
+      await s.hostParams(runtime);
+      for (const n of Object.keys(s.state)) await s.hostState(n, runtime);
+      s.disposeRetired();
+    }
+  }
+
+  /**
+   * The state as plain JSON data: per parameter (indexed over all groups) its step, its state arrays and
+   * host numbers; per group its options. JSON.stringify/parse and loadStateDict give identical next steps.
+   * With state on the device, call `await sync()` first.
+   */
+  stateDict(): OptimizerStateDict {
+    const state: Record<string, SavedParamState> = {};
+    let index = 0;
+    this.paramGroups.forEach((g, gi) => {
+      const s = this.stores[gi];
+      const names = s.stateNames(optionsOf(g) as O);
+      g.params.forEach((p, i) => {
+        const at = index++;
+        if (s.steps[i] === 0) return;
+        const entry: SavedParamState = { step: s.steps[i] };
+        for (const n of names) {
+          const host = s.hostStateNow(n);
+          if (!host) throw new Error(`${this.rule.algorithm}.stateDict: the state '${n}' lives on the device; await optimizer.sync() first`);
+          entry[n] = Array.from(host.subarray(s.slots[i].offset, s.slots[i].offset + s.slots[i].size));
+        }
+        Object.assign(entry, s.hosts[i]);
+        state[String(at)] = entry;
+      });
+    });
+    let start = 0;
+    const paramGroups = this.paramGroups.map((g) => {
+      const o = JSON.parse(JSON.stringify(optionsOf(g))) as Record<string, unknown>;
+      o.params = g.params.map((_, i) => start + i);
+      start += g.params.length;
+      return o;
+    });
+    return { state, paramGroups };
+  }
+
+  /** Restores a state dict of an optimizer with the same groups and parameter sizes. Checks everything first. */
+  loadStateDict(dict: OptimizerStateDict): void {
+    const algo = this.rule.algorithm;
+    if (!dict || typeof dict !== 'object' || !Array.isArray(dict.paramGroups) || typeof dict.state !== 'object' || dict.state === null) {
+      throw new TypeError(`${algo}.loadStateDict: expected { state, paramGroups }, got ${describe(dict)}`);
+    }
+    if (dict.paramGroups.length !== this.paramGroups.length) {
+      throw new RangeError(`${algo}.loadStateDict: the state dict has ${dict.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
+    }
+    const plans = this.paramGroups.map((g, gi) => {
+      const saved = dict.paramGroups[gi];
+      const ids = saved.params;
+      if (!Array.isArray(ids) || ids.length !== g.params.length) {
+        throw new RangeError(`${algo}.loadStateDict: group ${gi} has ${Array.isArray(ids) ? ids.length : describe(ids)} parameters in the state dict, ${g.params.length} in the optimizer`);
+      }
+      const options = { ...optionsOf(saved) } as Record<string, unknown>;
+      this.rule.validate({ ...optionsOf(g), ...options } as O);
+      const o = { ...optionsOf(g), ...options } as O;
+      const store = this.stores[gi];
+      const stateNames = store.stateNames(o);
+      const hostNames = Object.keys(this.rule.hostState?.(o) ?? {});
+      const entries = (ids as number[]).map((id, i) => {
+        const p = g.params[i];
+        const e = dict.state[String(id)];
+        if (e === undefined) return undefined;
+        const step = e.step;
+        if (typeof step !== 'number' || !Number.isInteger(step) || step < 1) {
+          throw new RangeError(`${algo}.loadStateDict: parameter '${p.name}': step must be a positive integer, got ${describe(step)}`);
+        }
+        for (const key of Object.keys(e)) {
+          if (key !== 'step' && !stateNames.includes(key) && !hostNames.includes(key)) {
+            throw new RangeError(`${algo}.loadStateDict: parameter '${p.name}': unknown state '${key}' (expected ${['step', ...stateNames, ...hostNames].join(', ')})`);
+          }
+        }
+        for (const n of stateNames) {
+          const v = e[n];
+          if (!Array.isArray(v) || v.length !== p.size || v.some((x) => typeof x !== 'number')) {
+            throw new RangeError(`${algo}.loadStateDict: parameter '${p.name}': state '${n}' must be ${p.size} numbers, got ${describe(v)}`);
+          }
+        }
+        for (const n of hostNames) {
+          if (typeof e[n] !== 'number') throw new RangeError(`${algo}.loadStateDict: parameter '${p.name}': '${n}' must be a number, got ${describe(e[n])}`);
+        }
+        return e;
+      });
+      return { options: o, stateNames, hostNames, entries };
+    });
+    // Everything checked: apply.
+    this.paramGroups.forEach((g, gi) => {
+      const { options, stateNames, hostNames, entries } = plans[gi];
+      Object.assign(g, options);
+      const store = this.stores[gi];
+      const inits = new Map(this.rule.state(options).map((s) => [s.name, s.init]));
+      for (const n of stateNames) {
+        const host = new Float32Array(store.size);
+        g.params.forEach((_, i) => {
+          const slot = store.slots[i];
+          const e = entries[i];
+          if (e) host.set(e[n] as number[], slot.offset);
+          else host.fill(inits.get(n)!, slot.offset, slot.offset + slot.size);
+        });
+        store.setHostState(n, host);
+      }
+      store.steps = entries.map((e) => (e ? (e.step as number) : 0));
+      const fresh = this.rule.hostState?.(options) ?? {};
+      store.hosts = entries.map((e) => (e ? Object.fromEntries(hostNames.map((n) => [n, e[n] as number])) : { ...fresh }));
+    });
+    this.sums.clear();
+  }
+
+  /** Releases the sessions (the runtime stays the caller's). */
+  async release(): Promise<void> {
+    for (const s of this.stores) await s.release();
+  }
+}
+
+/** A group's options without its parameters. */
+export function optionsOf(group: object): Record<string, unknown> {
+  const { params, ...rest } = group as Record<string, unknown>;
+  void params;
+  return rest;
+}
+
+/** Placeholder values for required options (undefined defaults) so that the defaults can be checked alone. */
+function requiredPlaceholders<O>(rule: Rule<O>, defaults: O): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rule.defaults as object)) {
+    if (v === undefined && (defaults as Record<string, unknown>)[k] === undefined) out[k] = 0;
+  }
+  return out;
+}
+
+export function checkGrad(p: Parameter, g: unknown): void {
+  if (!(g instanceof Float32Array)) {
+    throw new TypeError(`parameter '${p.name}': gradient must be a Float32Array, got ${describe(g)}`);
+  }
+  if (g.length !== p.size) {
+    throw new RangeError(`parameter '${p.name}': gradient has ${g.length} elements, the parameter ${p.size} (shape [${p.shape.join(', ')}])`);
+  }
+}
