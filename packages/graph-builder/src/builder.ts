@@ -267,7 +267,7 @@ export class GraphBuilder {
         const shape = first?.shape && (perm ? perm.map((p) => first.shape![p]) : [...first.shape].reverse());
         return [{ dtype: first?.dtype, shape }];
       }
-      case 'MatMul': return [{ dtype: first?.dtype, shape: matmulShape(first?.shape, inputs[1]?.shape) }];
+      case 'MatMul': return [{ dtype: first?.dtype, shape: matmulShape(first?.shape, inputs[1]?.shape, `MatMul of '${first?.name}' and '${inputs[1]?.name}'`) }];
       default: return Array.from({ length: count }, () => ({ dtype: first?.dtype }));
     }
   }
@@ -333,7 +333,7 @@ export class GraphBuilder {
   size(x: Value): Value { return this.op('Size', [x]); }
   reshape(x: Value, shape: Value | readonly number[]): Value {
     const s = shape instanceof Value ? shape : this.ints(shape);
-    const known = shape instanceof Value ? undefined : inferReshape(x.shape, shape);
+    const known = shape instanceof Value ? undefined : inferReshape(x, shape);
     return this.op('Reshape', [x, s], {}, { shapes: [known] });
   }
   transpose(x: Value, perm?: number[]): Value { return this.op('Transpose', [x], { perm }); }
@@ -539,11 +539,15 @@ function toTyped(dtype: DType, values: (number | bigint)[]): TensorData {
   }
 }
 
-function matmulShape(a: readonly Dim[] | undefined, b: readonly Dim[] | undefined): Dim[] | undefined {
+function matmulShape(a: readonly Dim[] | undefined, b: readonly Dim[] | undefined, where: string): Dim[] | undefined {
   if (!a || !b || a.length === 0 || b.length === 0) return undefined;
   const a2 = a.length === 1 ? [1, a[0]] : a;
   const b2 = b.length === 1 ? [b[0], 1] : b;
-  const batch = broadcastShapes(a2.slice(0, -2), b2.slice(0, -2), 'MatMul');
+  const [k1, k2] = [a2[a2.length - 1], b2[b2.length - 2]];
+  if (typeof k1 === 'number' && typeof k2 === 'number' && k1 !== k2) {
+    throw new RangeError(`${where}: shapes [${a.join(', ')}] and [${b.join(', ')}] do not multiply (${k1} vs ${k2})`);
+  }
+  const batch = broadcastShapes(a2.slice(0, -2), b2.slice(0, -2), where);
   const out: Dim[] = [...batch, a2[a2.length - 2], b2[b2.length - 1]];
   if (a.length === 1) out.splice(out.length - 2, 1);
   if (b.length === 1) out.splice(out.length - 1, 1);
@@ -562,11 +566,15 @@ function reducedShape(shape: readonly Dim[] | undefined, axes: readonly number[]
   return out;
 }
 
-function inferReshape(shape: readonly Dim[] | undefined, target: readonly number[]): Dim[] | undefined {
-  if (!target.includes(-1) && !target.includes(0)) return [...target];
-  if (!shape || shape.some((d) => typeof d !== 'number')) return undefined;
+/** The shape a Reshape to `target` gives (0 copies a size, -1 takes the rest); throws when sizes cannot match. */
+function inferReshape(x: Value, target: readonly number[]): Dim[] | undefined {
+  const shape = x.shape;
+  const fixed = shape !== undefined && shape.every((d) => typeof d === 'number');
+  if (!fixed) return !target.includes(-1) && !target.includes(0) ? [...target] : undefined;
   const total = (shape as number[]).reduce((a, b) => a * b, 1);
   const dims = target.map((d, i) => (d === 0 ? (shape[i] as number) : d));
   const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const fits = dims.includes(-1) ? known !== 0 && total % known === 0 : known === total;
+  if (!fits) throw new RangeError(`reshape of '${x.name}': [${shape.join(', ')}] (${total} elements) cannot become [${target.join(', ')}]`);
   return dims.map((d) => (d === -1 ? total / known : d));
 }
