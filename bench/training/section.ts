@@ -1,0 +1,118 @@
+// Issue 3 section 5: training samples per second at batch 32 for the fixtures' mlp and lenet, ortrain's
+// TrainingSession on the CPU provider against PyTorch eager and (mlp only) TensorFlow.js wasm.
+import { loadTfjsWasm } from '../optimizer/tfjs-adam';
+import { PythonPeer } from '../python-peer';
+import { Contestant, runRounds, Timing } from '../rounds';
+import { fmt, markdownTable } from '../table';
+import { BATCH, makeBatches, ModelName } from './batches';
+import { loadTrainer, ortrainTraining } from './ortrain-training';
+import { tfjsMlp } from './tfjs-mlp';
+import { TORCH_TRAIN_SCRIPT, torchTraining } from './torch-training';
+
+const ORTRAIN = 'ortrain (ORT CPU)';
+const TORCH = 'PyTorch eager';
+const TFJS = 'TensorFlow.js wasm';
+const COLUMNS = [ORTRAIN, TORCH, TFJS];
+
+interface ModelResult {
+  model: ModelName;
+  timings: Map<string, Timing>;
+  failed: Map<string, string>;
+}
+
+export async function trainingSection(options: { quick: boolean }): Promise<string> {
+  const mods = await loadTrainer();
+  const tf = await loadTfjsWasm();
+  const peer = await PythonPeer.start(TORCH_TRAIN_SCRIPT);
+  const absent = new Map<string, string>();
+  if (typeof mods === 'string') absent.set(ORTRAIN, mods);
+  if (typeof peer === 'string') absent.set(TORCH, peer);
+  if (typeof tf === 'string') absent.set(TFJS, tf);
+  for (const [name, why] of absent) console.log(`  ${name}: ${why}`);
+
+  const results: ModelResult[] = [];
+  try {
+    for (const model of ['mlp', 'lenet'] as ModelName[]) {
+      const batches = makeBatches(model);
+      const contestants: Contestant[] = [];
+      const cleanups: (() => Promise<void> | void)[] = [];
+      const failed = new Map<string, string>();
+      const attempt = async (name: string, make: () => Promise<Contestant>): Promise<void> => {
+        try {
+          contestants.push(await make());
+        } catch (e) {
+          failed.set(name, e instanceof Error ? e.message.split('\n')[0] : String(e));
+        }
+      };
+      if (typeof mods !== 'string') {
+        await attempt(ORTRAIN, async () => {
+          const c = await ortrainTraining(mods, model, batches);
+          cleanups.push(() => c.release());
+          return c;
+        });
+      }
+      if (typeof peer !== 'string') await attempt(TORCH, () => torchTraining(peer, model));
+      if (typeof tf !== 'string' && model === 'mlp') {
+        await attempt(TFJS, async () => {
+          const c = tfjsMlp(tf, batches);
+          cleanups.push(() => c.dispose());
+          return c;
+        });
+      }
+      const run = await runRounds(contestants, {
+        rounds: options.quick ? 3 : 11,
+        blockSeconds: options.quick ? 0.1 : 0.25,
+        warmup: 5,
+      });
+      for (const [k, v] of run.failed) failed.set(k, v);
+      for (const cleanup of cleanups) await cleanup();
+      if (typeof peer !== 'string') await peer.request({ cmd: 'free' });
+      results.push({ model, timings: run.timings, failed });
+      console.log(`  ${model}: ${COLUMNS.map((n) => `${n} ${fmt(samplesPerSecond(run.timings.get(n)))}`).join(', ')} samples/s`);
+      for (const [name, why] of failed) console.log(`    ${name} failed: ${why}`);
+    }
+  } finally {
+    if (typeof peer !== 'string') await peer.close();
+  }
+  return render(results, absent, typeof peer === 'string' ? undefined : `torch ${peer.hello.torch}, ${peer.hello.threads} threads`);
+}
+
+function samplesPerSecond(t: Timing | undefined): number | undefined {
+  return t ? BATCH / t.secondsPerStep : undefined;
+}
+
+function render(results: ModelResult[], absent: Map<string, string>, torchNote: string | undefined): string {
+  const cell = (r: ModelResult, name: string): string => {
+    const s = samplesPerSecond(r.timings.get(name));
+    if (s !== undefined) return fmt(s);
+    if (name === TFJS && r.model !== 'mlp') return '-';
+    if (absent.has(name)) return 'not available';
+    return r.failed.has(name) ? 'failed' : 'n/a';
+  };
+  const ratio = (r: ModelResult, peer: string): number | undefined => {
+    const o = samplesPerSecond(r.timings.get(ORTRAIN)), p = samplesPerSecond(r.timings.get(peer));
+    return o !== undefined && p !== undefined ? o / p : undefined;
+  };
+  const x = (v: number | undefined) => (v === undefined ? 'n/a' : `${fmt(v)}x`);
+  const out: string[] = [];
+  out.push(`### Training step, batch ${BATCH}: samples per second (higher is better)`);
+  out.push('');
+  out.push(markdownTable(['model', ...COLUMNS, 'ortrain / PyTorch', 'ortrain / tfjs'],
+    results.map((r) => [r.model, ...COLUMNS.map((n) => cell(r, n)), x(ratio(r, TORCH)), r.model === 'mlp' ? x(ratio(r, TFJS)) : '-'])));
+  out.push('');
+  out.push('### Targets (issue 3)');
+  out.push('');
+  const verdict = (v: number | undefined, need: number) => (v === undefined ? 'not measured' : v >= need ? 'yes' : 'NO');
+  const rows: string[][] = [];
+  for (const r of results) rows.push([`${r.model}: ortrain >= 2 x PyTorch eager`, x(ratio(r, TORCH)), verdict(ratio(r, TORCH), 2)]);
+  const mlp = results.find((r) => r.model === 'mlp');
+  if (mlp) rows.push(['mlp: ortrain >= 3 x TensorFlow.js wasm', x(ratio(mlp, TFJS)), verdict(ratio(mlp, TFJS), 3)]);
+  out.push(markdownTable(['target', 'measured', 'met'], rows));
+  const notes: string[] = [];
+  for (const [name, why] of absent) notes.push(`- ${name}: ${why}`);
+  for (const r of results) for (const [name, why] of r.failed) notes.push(`- ${r.model}, ${name} failed: ${why}`);
+  notes.push('- A step is forward, mean cross-entropy, backward and Adam(lr=1e-3) on one batch, with the loss read back as a number; 8 random batches are cycled.');
+  if (torchNote) notes.push(`- PyTorch eager: ${torchNote}, the same architectures built in Python (bench/peers/torch_train.py), Adam with its default (for-loop) implementation.`);
+  out.push('', ...notes);
+  return out.join('\n');
+}
