@@ -139,7 +139,7 @@ class Checker {
       if (schema && kind) {
         const want = schema[name];
         if (want === undefined) {
-          const known = Object.keys(schema);
+          const known = Object.keys(schema).sort();
           this.problems.push(`${at}: attribute '${name}' is not an attribute of ${opType} at opset ${version}` +
             (known.length ? ` (it has ${known.join(', ')})` : ' (it has none)'));
         } else if (want !== kind) {
