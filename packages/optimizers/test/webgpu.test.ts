@@ -1,0 +1,56 @@
+import * as fs from 'fs';
+import { Runtime } from '@ortrain/runtime';
+import { Adam, Optimizer, Parameter, SGD } from '../src';
+import { goldenEntries, goldenGrad, replay } from './golden';
+
+// WebGPU in Node runs on SwiftShader on machines without a GPU; without it (and outside CI) these tests skip.
+const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const available = fs.existsSync(ICD) || !!process.env.CI;
+if (!available) console.log(`WebGPU tests skipped: ${ICD} is absent (install Debian's chromium) and CI is not set`);
+const maybe = available ? describe : describe.skip;
+
+maybe('Adam and SGD entries of torch_optim.json on WebGPU, state on the device', () => {
+  let runtime: Runtime;
+  beforeAll(async () => {
+    runtime = await Runtime.create({ executionProviders: ['webgpu'] });
+    expect(runtime.provider).toBe('webgpu');
+  });
+  afterAll(async () => { await runtime?.release(); });
+
+  const entries = [...goldenEntries('torch_optim.json', 'torch.Adam#'), ...goldenEntries('torch_optim.json', 'torch.SGD#')];
+  test.each(entries.map((e) => [e.name, e] as const))('%s within 1e-5', async (_, entry) => {
+    const make = entry.name.startsWith('torch.Adam')
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      ? (p: Parameter[], o: any) => new Adam(p, o) as Optimizer<object>
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      : (p: Parameter[], o: any) => new SGD(p, o) as Optimizer<object>;
+    const { maxDiff, optimizer } = await replay(entry, make, runtime);
+    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+    await optimizer.release();
+  });
+
+  test('parameters and state stay on the device between steps and are read back only when asked', async () => {
+    const entry = goldenEntries('torch_optim.json', 'torch.Adam#1')[0];
+    const W = new Parameter('W', Float32Array.from(entry.init.W), [3, 4]);
+    const b = new Parameter('b', Float32Array.from(entry.init.b), [4]);
+    const opt = new Adam([W, b], { lr: 0.05, runtime });
+    const before = W.data;
+    // Gradients of step 1 and 2 computed from known values (the trajectory), without reading the device.
+    for (let k = 0; k < 2; k++) {
+      const [w, bv] = k === 0 ? [entry.init.W, entry.init.b] : entry.trajectory[0];
+      W.grad = goldenGrad(Float32Array.from(w), k + 1, 0);
+      b.grad = goldenGrad(Float32Array.from(bv), k + 1, 12);
+      await opt.step();
+      // The host copy is not refreshed by a step on the device.
+      expect(W.data).toBe(before);
+    }
+    expect(() => opt.stateDict()).toThrow(/sync/);
+    const w2 = await W.read();
+    entry.trajectory[1][0].forEach((v, j) => expect(Math.abs(w2[j] - v)).toBeLessThanOrEqual(1e-5));
+    expect(W.data).toBe(w2);
+    await opt.sync();
+    const saved = opt.stateDict();
+    expect(saved.state['0'].step).toBe(2);
+    await opt.release();
+  });
+});
