@@ -119,3 +119,45 @@ test('graph-builder models with symbolic dims run', async () => {
   expect(Array.from(await rt.read<Float32Array>(out.y))).toEqual([2, 4, 6, 8, 10]);
   await s.release();
 });
+
+describe('session cache', () => {
+  test('identical models with cache: true share one session until the last release', async () => {
+    const rt = await Runtime.create();
+    const create = jest.spyOn(rt.ort.InferenceSession, 'create');
+    const T = rt.Tensor;
+    const feeds = () => ({
+      p: new T('float32', new Float32Array([1]), [1]),
+      m: new T('float32', new Float32Array([0]), [1]),
+      g: new T('float32', new Float32Array([2]), [1]),
+      lr: new T('float32', new Float32Array([0.5]), []),
+    });
+    const a = await rt.createSession(momentumStepModel(1), { cache: true });
+    const b = await rt.createSession(momentumStepModel(1), { cache: true });
+    expect(create).toHaveBeenCalledTimes(1);
+    // Other options or other bytes are other sessions; so is a request without cache.
+    const c = await rt.createSession(momentumStepModel(1), { cache: true, graphOptimizationLevel: 'basic' });
+    const d = await rt.createSession(momentumStepModel(2), { cache: true });
+    const e = await rt.createSession(momentumStepModel(1));
+    expect(create).toHaveBeenCalledTimes(4);
+    await a.release();
+    await a.release(); // twice is once
+    await expect(a.run(feeds())).rejects.toThrow('run: this session has been released');
+    expect(Array.from(await rt.read<Float32Array>((await b.run(feeds())).p_out))).toEqual([0]);
+    await b.release();
+    const f = await rt.createSession(momentumStepModel(1), { cache: true });
+    expect(create).toHaveBeenCalledTimes(5); // the shared one was released with b, so this loads anew
+    expect(Array.from(await rt.read<Float32Array>((await f.run(feeds())).m_out))).toEqual([2]);
+    for (const s of [c, d, e, f]) await s.release();
+    create.mockRestore();
+  });
+
+  test('a cached load that fails is not kept', async () => {
+    const rt = await Runtime.create();
+    const create = jest.spyOn(rt.ort.InferenceSession, 'create');
+    const bad = new Uint8Array([9, 9, 9]);
+    await expect(rt.createSession(bad, { cache: true })).rejects.toThrow(/could not be loaded/);
+    await expect(rt.createSession(bad, { cache: true })).rejects.toThrow(/could not be loaded/);
+    expect(create).toHaveBeenCalledTimes(2); // tried again, not answered from the cache
+    create.mockRestore();
+  });
+});

@@ -4,6 +4,7 @@ import { nodeBackend } from './backend-node';
 import { webBackend } from './backend-web';
 import { DeviceReader } from './device-read';
 import { checkProviderNames, chooseProvider } from './provider-choice';
+import { SessionCache } from './session-cache';
 import type { ExecutionProvider, OrtModule, Platform, ProviderReport, RuntimeSession, SessionOptions, TensorValues } from './types';
 
 export interface RuntimeOptions {
@@ -26,6 +27,7 @@ const OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'layout', 'all'];
  */
 export class Runtime {
   private readonly deviceReader: DeviceReader;
+  private readonly cache = new SessionCache<InferenceSession>();
 
   private constructor(private readonly backend: Backend, private readonly report: ProviderReport) {
     this.deviceReader = new DeviceReader(backend, report.used);
@@ -93,6 +95,32 @@ export class Runtime {
         ? 'gpu-buffer'
         : Object.fromEntries(deviceOutputs.map((name) => [name, 'gpu-buffer' as const]));
     }
+    const load = () => this.load(model, sessionOptions, deviceOutputs);
+    const { session, release } = options.cache
+      ? await this.cache.acquire(model, JSON.stringify([level, deviceOutputs]), load)
+      : await load().then((s) => ({ session: s, release: () => s.release() }));
+    const onDeviceNames = !onDevice ? [] : deviceOutputs === true ? [...session.outputNames] : [...(deviceOutputs as string[])];
+    let released = false;
+    return {
+      inputNames: session.inputNames,
+      outputNames: session.outputNames,
+      provider,
+      deviceOutputs: onDeviceNames,
+      run: async (feeds) => {
+        if (released) throw new Error('run: this session has been released');
+        return (await session.run(feeds)) as Record<string, Tensor>;
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        await release();
+      },
+    };
+  }
+
+  /** Creates one onnxruntime session; errors name the provider, or the device output that does not exist. */
+  private async load(model: Uint8Array, sessionOptions: InferenceSession.SessionOptions, deviceOutputs: boolean | string[]): Promise<InferenceSession> {
+    const provider = this.report.used;
     let session: InferenceSession;
     try {
       session = await this.backend.ort.InferenceSession.create(model, sessionOptions);
@@ -103,7 +131,8 @@ export class Runtime {
       }
       throw new Error(`createSession: the model could not be loaded on provider '${provider}': ${typeof message === 'string' ? message : String(e)}`);
     }
-    if (Array.isArray(deviceOutputs)) {
+    // onnxruntime-node checks the names itself; this covers backends that do not.
+    if (Array.isArray(deviceOutputs) && sessionOptions.preferredOutputLocation) {
       const unknown = deviceOutputs.filter((name) => !session.outputNames.includes(name));
       if (unknown.length > 0) {
         await session.release();
@@ -111,15 +140,7 @@ export class Runtime {
           `of the model; its outputs are ${session.outputNames.map((n) => `'${n}'`).join(', ')}`);
       }
     }
-    const onDeviceNames = !onDevice ? [] : deviceOutputs === true ? [...session.outputNames] : [...(deviceOutputs as string[])];
-    return {
-      inputNames: session.inputNames,
-      outputNames: session.outputNames,
-      provider,
-      deviceOutputs: onDeviceNames,
-      run: (feeds) => session.run(feeds) as Promise<Record<string, Tensor>>,
-      release: () => session.release(),
-    };
+    return session;
   }
 
   /**

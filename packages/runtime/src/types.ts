@@ -29,6 +29,11 @@ export interface SessionOptions {
   deviceOutputs?: boolean | string[];
   /** onnxruntime's graph optimization level (default 'all'). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
+  /**
+   * Share one loaded session between requests with the same model bytes and options (default false). Each
+   * caller still calls release(); the session is released when the last one does.
+   */
+  cache?: boolean;
 }
 
 /** Element values of a tensor read back to the CPU. */
