@@ -66,7 +66,8 @@ export function tensorToArray(tensor: TensorProto): TensorData {
     if (tensor.rawData.length !== count * size) {
       throw new RangeError(`tensor '${name}': raw_data has ${tensor.rawData.length} bytes, shape [${dims.join(', ')}] of ${dtype} needs ${count * size}`);
     }
-    const copy = tensor.rawData.slice();
+    // A fresh copy at offset 0: decoded bytes are often a Buffer view into a pool, at any offset (and Buffer.slice does not copy).
+    const copy = new Uint8Array(tensor.rawData);
     out = new Ctor(copy.buffer, copy.byteOffset, count);
   } else {
     out = typedFieldValues(tensor, dtype, count, name);
