@@ -216,10 +216,10 @@ export class GroupStore<O> implements ParameterOwner {
     this.ensureState(options);
     const session = await this.session(runtime, options, step);
     const T = runtime.Tensor;
-    const flatTensor = (f: Flat) => f.device ?? new T('float32', f.host!, [this.size]);
-    const feeds: Record<string, Tensor> = { [names.param]: flatTensor(this.param) };
     const stateNames = this.stateNames(options);
-    for (const n of stateNames) feeds[names.state(n)] = flatTensor(this.state[n]);
+    const current = this.feedTensors(stateNames, runtime);
+    const feeds: Record<string, Tensor> = { [names.param]: current.param };
+    for (const n of stateNames) feeds[names.state(n)] = current.state[n];
     if (isFlat(this.rule, step.plan)) {
       const buf = this.flatGrad();
       grads.forEach((g, i) => {
@@ -235,6 +235,13 @@ export class GroupStore<O> implements ParameterOwner {
     });
     const out = await session.run(feeds);
     return { commit: () => this.commit(out, stateNames, step) };
+  }
+
+  /** The current parameters and state as tensors to feed (device tensors as they are). */
+  feedTensors(stateNames: readonly string[], runtime: Runtime): { param: Tensor; state: Record<string, Tensor> } {
+    const T = runtime.Tensor;
+    const tensor = (f: Flat) => f.device ?? new T('float32', f.host!, [this.size]);
+    return { param: tensor(this.param), state: Object.fromEntries(stateNames.map((n) => [n, tensor(this.state[n])])) };
   }
 
   /** Makes a run's outputs current (also used by fused training). Returns the undo. */

@@ -1,5 +1,6 @@
 export { Parameter } from './parameter';
 export { Optimizer, checkGrad } from './optimizer';
+export { FusedUpdate } from './fused';
 export type { ParamGroup, ParamGroupInput, OptimizerOptions, StepHook, HookHandle, OptimizerStateDict, SavedParamState } from './optimizer';
 export { SGD, Adam, AdamW, Adamax, Adagrad, RMSprop, RAdam, NAdam } from './algorithms';
 export type { Rule, StepScalars, UpdateArgs } from './rules/rule';

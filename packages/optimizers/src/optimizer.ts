@@ -1,4 +1,7 @@
+import type { GraphBuilder } from '@ortrain/graph-builder';
 import { Runtime } from '@ortrain/runtime';
+import type { Tensor } from 'onnxruntime-common';
+import { FusedUpdate } from './fused';
 import { GroupStore, PendingStep } from './group-store';
 import { Parameter, describe } from './parameter';
 import type { Rule } from './rules/rule';
@@ -151,15 +154,33 @@ export class Optimizer<O extends object> {
     for (const s of this.stores) s.disposeRetired();
   }
 
-  /** @internal runs a fused training step: see FusedUpdate. */
-  async runFused(run: () => Promise<(() => () => void)[]>): Promise<void> {
-    if (this.busy) throw new Error(`${this.rule.algorithm}: the previous step has not finished; await it first`);
+  /**
+   * Appends the update of parameter group `group` to another graph for fused training (forward, backward and
+   * update in one run): see FusedUpdate. Input and output names start with `prefix` (default `opt<group>.`).
+   */
+  fuse(g: GraphBuilder, group: number, prefix = `opt${group}.`): FusedUpdate<O> {
+    if (!Number.isInteger(group) || group < 0 || group >= this.paramGroups.length) {
+      throw new RangeError(`${this.rule.algorithm}.fuse: group ${group} does not exist (${this.paramGroups.length} groups)`);
+    }
+    return new FusedUpdate(this, group, g, prefix);
+  }
+
+  /**
+   * One fused training step: pre-hooks, `run` with the feeds of every update (add the model's own inputs
+   * and run the session), commit of the new parameters and state, post-hooks. Returns the run's outputs.
+   * As with step(), a throw anywhere leaves parameters and state unchanged.
+   */
+  async stepFused(updates: readonly FusedUpdate<O>[], run: (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    if (this.busy) throw new Error(`${this.rule.algorithm}.stepFused: the previous step has not finished; await it first`);
     this.busy = true;
     try {
       for (const h of [...this.preHooks]) await h(this);
       await this.runtime();
-      const commits = await run();
-      await this.finish(commits);
+      const feeds: Record<string, Tensor> = {};
+      for (const u of updates) Object.assign(feeds, await u.feeds());
+      const results = await run(feeds);
+      await this.finish(updates.map((u) => () => u.commit(results)));
+      return results;
     } finally {
       this.busy = false;
     }

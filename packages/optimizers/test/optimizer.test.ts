@@ -288,7 +288,7 @@ describe('stateDict', () => {
       return d;
     };
     expect(() => opt.loadStateDict(bad((d) => { d.paramGroups.push(d.paramGroups[0]); }))).toThrow(/2 parameter groups, the optimizer 1/);
-    expect(() => opt.loadStateDict(bad((d) => { d.state['1'].expAvg.pop(); }))).toThrow(/parameter 'b': state 'expAvg' must be 4 numbers/);
+    expect(() => opt.loadStateDict(bad((d) => { (d.state['1'].expAvg as number[]).pop(); }))).toThrow(/parameter 'b': state 'expAvg' must be 4 numbers/);
     expect(() => opt.loadStateDict(bad((d) => { d.state['0'].foo = 1; }))).toThrow(/parameter 'W': unknown state 'foo'/);
     expect(() => opt.loadStateDict(bad((d) => { d.paramGroups[0].lr = -1; }))).toThrow(/invalid lr -1/);
     expect(() => opt.loadStateDict(bad((d) => { d.state['0'].step = 0; }))).toThrow(/'W': step must be a positive integer/);

@@ -1,18 +1,19 @@
 import { Runtime } from '@ortrain/runtime';
-import { Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, Parameter, RAdam, RMSprop, SGD } from '../src';
+import { Adagrad, Adam, Adamax, AdamW, NAdam, Parameter, RAdam, RMSprop, SGD } from '../src';
 import { camel, goldenEntries, replay } from './golden';
+import type { AnyOptimizer } from './golden';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Make = (params: Parameter[], options: any) => Optimizer<object>;
+type Make = (params: Parameter[], options: any) => AnyOptimizer;
 const classes: Record<string, Make> = {
-  SGD: (p, o) => new SGD(p, o) as Optimizer<object>,
-  Adam: (p, o) => new Adam(p, o) as Optimizer<object>,
-  AdamW: (p, o) => new AdamW(p, o) as Optimizer<object>,
-  Adamax: (p, o) => new Adamax(p, o) as Optimizer<object>,
-  Adagrad: (p, o) => new Adagrad(p, o) as Optimizer<object>,
-  RMSprop: (p, o) => new RMSprop(p, o) as Optimizer<object>,
-  RAdam: (p, o) => new RAdam(p, o) as Optimizer<object>,
-  NAdam: (p, o) => new NAdam(p, o) as Optimizer<object>,
+  SGD: (p, o) => new SGD(p, o),
+  Adam: (p, o) => new Adam(p, o),
+  AdamW: (p, o) => new AdamW(p, o),
+  Adamax: (p, o) => new Adamax(p, o),
+  Adagrad: (p, o) => new Adagrad(p, o),
+  RMSprop: (p, o) => new RMSprop(p, o),
+  RAdam: (p, o) => new RAdam(p, o),
+  NAdam: (p, o) => new NAdam(p, o),
 };
 
 let runtime: Runtime;
@@ -52,12 +53,12 @@ describe("doc_variants.json doc/dragon.Adam#* (Adam's epsilon-hat form, epsHat: 
   const entries = goldenEntries('doc_variants.json', 'doc/dragon.Adam#');
   test('all eight entries are there', () => expect(entries.length).toBe(8));
   test.each(entries.map((e) => [e.name, e] as const))('%s', async (_, entry) => {
-    const { maxDiff, optimizer } = await replay(entry, (p, o) => new Adam(p, { ...o, epsHat: true }) as Optimizer<object>, runtime);
+    const { maxDiff, optimizer } = await replay(entry, (p, o) => new Adam(p, { ...o, epsHat: true }), runtime);
     expect(maxDiff).toBeLessThanOrEqual(1e-5);
     await optimizer.release();
   });
   test('without epsHat, the eps 1e-3 entry is not reproduced (the option matters)', async () => {
     const entry = entries.find((e) => e.name === 'doc/dragon.Adam#6')!;
-    await expect(replay(entry, (p, o) => new Adam(p, o) as Optimizer<object>, runtime)).rejects.toThrow(/differs/);
+    await expect(replay(entry, (p, o) => new Adam(p, o), runtime)).rejects.toThrow(/differs/);
   });
 });

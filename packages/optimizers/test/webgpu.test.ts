@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import { Runtime } from '@ortrain/runtime';
-import { Adam, Optimizer, Parameter, SGD } from '../src';
+import { Adam, Parameter, SGD } from '../src';
 import { goldenEntries, goldenGrad, replay } from './golden';
+import type { AnyOptimizer } from './golden';
 
 // WebGPU in Node runs on SwiftShader on machines without a GPU; without it (and outside CI) these tests skip.
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -21,9 +22,9 @@ maybe('Adam and SGD entries of torch_optim.json on WebGPU, state on the device',
   test.each(entries.map((e) => [e.name, e] as const))('%s within 1e-5', async (_, entry) => {
     const make = entry.name.startsWith('torch.Adam')
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      ? (p: Parameter[], o: any) => new Adam(p, o) as Optimizer<object>
+      ? (p: Parameter[], o: any) => new Adam(p, o)
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      : (p: Parameter[], o: any) => new SGD(p, o) as Optimizer<object>;
+      : (p: Parameter[], o: any) => new SGD(p, o);
     const { maxDiff, optimizer } = await replay(entry, make, runtime);
     expect(maxDiff).toBeLessThanOrEqual(1e-5);
     await optimizer.release();

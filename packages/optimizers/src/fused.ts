@@ -1,0 +1,123 @@
+import type { GraphBuilder, Value } from '@ortrain/graph-builder';
+import type { Tensor } from 'onnxruntime-common';
+import { appendGroupUpdate } from './compile';
+import type { HostStep } from './group-store';
+import type { Optimizer } from './optimizer';
+
+/**
+ * One parameter group's update appended to another graph (the trainer's forward + backward graph), so that
+ * a whole training step is one `session.run`. The graph gets the group's flat parameters, state and step
+ * scalars as inputs and their new values as outputs; `Optimizer.stepFused` feeds them and commits the
+ * outputs, keeping the optimizer's face working (lr edits, hooks, stateDict, p.read()).
+ *
+ *     const g = new GraphBuilder('train');
+ *     const update = optimizer.fuse(g, 0, grads => ...);            // see `fuse`
+ *     const W = update.views()[0];                                  // parameter 0 as a graph value
+ *     ... forward, loss, gradients dW, db ...
+ *     update.apply([dW, db]);                                       // appends the update, marks outputs
+ *     const session = await runtime.createSession(encodeModel(g.build()), { deviceOutputs: update.outputNames });
+ *     const results = await optimizer.stepFused([update], (feeds) => session.run({ ...feeds, x, y }));
+ */
+export class FusedUpdate<O extends object> {
+  /** The group's parameters as one flat float32 input [N], in group order. */
+  readonly param: Value;
+  /** Names of the graph inputs this update feeds (parameters, state, scalars). */
+  readonly inputNames: string[] = [];
+  /** Names of the graph outputs it commits (new parameters and state); keep them on the device with WebGPU. */
+  readonly outputNames: string[] = [];
+  /** The new flat parameters, once `apply` has run. */
+  newParam: Value | undefined;
+  private readonly state: Record<string, Value>;
+  private stateNames: string[];
+  private key = '';
+  private pending: HostStep | undefined;
+
+  /** @internal use Optimizer.fuse */
+  constructor(private readonly optimizer: Optimizer<O>, readonly group: number, private readonly g: GraphBuilder, readonly prefix: string) {
+    const store = optimizer.stores[group];
+    const options = optimizer.checkedOptions(optimizer.paramGroups[group]);
+    store.ensureState(options);
+    this.stateNames = store.stateNames(options);
+    this.param = g.input(`${prefix}param`, 'float32', [store.size]);
+    this.state = Object.fromEntries(this.stateNames.map((n) => [n, g.input(`${prefix}state.${n}`, 'float32', [store.size])]));
+    this.inputNames.push(this.param.name, ...Object.values(this.state).map((v) => v.name));
+  }
+
+  /** Each parameter of the group as a graph value of its shape (a slice of `param`). */
+  views(): Value[] {
+    const store = this.optimizer.stores[this.group];
+    if (store.slots.length === 1) return [this.g.reshape(this.param, store.slots[0].shape)];
+    return store.slots.map((s) => this.g.reshape(this.g.slice(this.param, [s.offset], [s.offset + s.size], [0]), s.shape));
+  }
+
+  /**
+   * Appends the update for the next step given the gradient of every parameter of the group (one Value per
+   * parameter, any shape with its number of elements, or one flat Value [N]), and marks the outputs.
+   */
+  apply(grads: Value | readonly Value[]): Value {
+    if (this.newParam) throw new Error(`FusedUpdate '${this.prefix}': apply() was already called`);
+    const store = this.optimizer.stores[this.group];
+    const options = this.optimizer.checkedOptions(this.optimizer.paramGroups[this.group]);
+    if (Array.isArray(grads) && grads.length !== store.params.length) {
+      throw new RangeError(`FusedUpdate '${this.prefix}': ${grads.length} gradients given for ${store.params.length} parameters`);
+    }
+    const step = store.planStep(options, store.params.map((p) => p.data));
+    if (!step) throw new RangeError(`FusedUpdate '${this.prefix}': the group has no parameters`);
+    this.key = step.key;
+    const scalars = step.plan.scalarSets.map((set, k) => Object.fromEntries(set.names.map((n) => {
+      const v = this.g.input(`${this.prefix}s${k}.${n}`, 'float32', []);
+      this.inputNames.push(v.name);
+      return [n, v];
+    })));
+    const out = appendGroupUpdate(this.g, store.rule, options, step.plan, { param: this.param, state: this.state, grad: grads as Value | Value[], scalars });
+    this.newParam = this.g.output(out.param, `${this.prefix}param.out`);
+    this.outputNames.push(this.newParam.name);
+    for (const n of this.stateNames) this.outputNames.push(this.g.output(out.state[n], `${this.prefix}state.${n}.out`).name);
+    return this.newParam;
+  }
+
+  /**
+   * False when the next step needs a graph of another form than the one built (a structural option was
+   * changed, RAdam switched to its rectified form, or step counts differ): build a new graph then.
+   */
+  upToDate(): boolean {
+    return this.plan().key === this.key;
+  }
+
+  private plan(): HostStep {
+    const store = this.optimizer.stores[this.group];
+    const options = this.optimizer.checkedOptions(this.optimizer.paramGroups[this.group]);
+    return store.planStep(options, store.params.map((p) => p.data))!;
+  }
+
+  /** @internal the feeds of the next step. */
+  async feeds(): Promise<Record<string, Tensor>> {
+    if (!this.newParam) throw new Error(`FusedUpdate '${this.prefix}': call apply() before running`);
+    const step = this.plan();
+    if (step.key !== this.key) {
+      throw new Error(`FusedUpdate '${this.prefix}': the next step needs a graph of another form (${step.key}, built for ${this.key}); build a new one (see upToDate())`);
+    }
+    const store = this.optimizer.stores[this.group];
+    const runtime = await this.optimizer.runtime();
+    await store.absorbAssignments(runtime);
+    const T = runtime.Tensor;
+    const feeds: Record<string, Tensor> = {};
+    const tensors = store.feedTensors(this.stateNames, runtime);
+    feeds[this.param.name] = tensors.param;
+    for (const n of this.stateNames) feeds[this.state[n].name] = tensors.state[n];
+    step.scalars.forEach((s, k) => {
+      for (const [n, v] of Object.entries(s.values)) feeds[`${this.prefix}s${k}.${n}`] = new T('float32', Float32Array.of(v), []);
+    });
+    this.pending = step;
+    return feeds;
+  }
+
+  /** @internal makes a run's outputs current; returns the undo. */
+  commit(results: Record<string, Tensor>): () => void {
+    const store = this.optimizer.stores[this.group];
+    const missing = this.outputNames.filter((n) => !results[n]);
+    if (missing.length) throw new Error(`FusedUpdate '${this.prefix}': the run did not return ${missing.join(', ')}`);
+    return store.commitOutputs(results[this.newParam!.name],
+      Object.fromEntries(this.stateNames.map((n) => [n, results[`${this.prefix}state.${n}.out`]])), this.pending!);
+  }
+}
