@@ -1,18 +1,21 @@
-// Browser entry: Adam steps with onnxruntime-web on WASM, and on WebGPU when the harness enabled it.
+// Browser entry: Adam steps with onnxruntime-web on WASM, and on WebGPU when the harness enabled it, through
+// @ortrain/optimizers' Adam and through a hand-built update graph.
 import * as ort from 'onnxruntime-web';
 import { Runtime } from '@ortrain/runtime';
-import { adamSteps } from './adam-steps';
+import { ORT_WASM_PATH } from './paths';
+import { AdamResult, graphAdamSteps, optimizerAdamSteps } from './adam-steps';
 import { runPage, webgpuRequested } from './page';
 
 runPage(async () => {
-  ort.env.wasm.wasmPaths = '/ort/';
+  ort.env.wasm.wasmPaths = ORT_WASM_PATH;
   ort.env.wasm.numThreads = 1;
-  const wasm = await adamSteps(await Runtime.create({ ort, executionProviders: ['wasm'] }));
-  const results = [wasm];
-  if (webgpuRequested()) {
-    // No fallback here: the test must know that WebGPU itself ran.
-    const rt = await Runtime.create({ ort, executionProviders: ['webgpu'] });
-    results.push(await adamSteps(rt));
+  const providers = webgpuRequested() ? (['wasm', 'webgpu'] as const) : (['wasm'] as const);
+  const results: AdamResult[] = [];
+  for (const provider of providers) {
+    // One provider per runtime, no fallback: the test must know that this provider itself ran.
+    const rt = await Runtime.create({ ort, executionProviders: [provider] });
+    results.push(await optimizerAdamSteps(rt));
+    results.push(await graphAdamSteps(rt));
   }
-  return { results, hasGpu: 'gpu' in navigator };
+  return { results };
 });

@@ -1,8 +1,13 @@
 import { GraphBuilder, encodeModel } from '@ortrain/graph-builder';
+import { Adam, Parameter } from '@ortrain/optimizers';
 import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 
-/** A few Adam steps on a fixed problem, run wherever `runtime` runs: the same code in Node and in the page. */
+/**
+ * A few Adam steps on a fixed problem, run wherever `runtime` runs: the same code in Node and in the page.
+ * Two ways: @ortrain/optimizers' Adam, and the update graph built here and driven through the runtime alone
+ * (so that a runtime fault and an optimizer fault tell themselves apart).
+ */
 
 export const SIZE = 257;
 export const STEPS = 3;
@@ -11,9 +16,11 @@ const BETAS = [0.9, 0.999] as const;
 const EPS = 1e-8;
 
 export interface AdamResult {
+  /** 'optimizer' for @ortrain/optimizers' Adam, 'graph' for the graph built here. */
+  via: 'optimizer' | 'graph';
   provider: string;
-  /** Where the parameters were after the last step ('gpu-buffer' on WebGPU, 'cpu' elsewhere). */
-  location: string;
+  /** Where the graph's parameters were after the last step ('gpu-buffer' on WebGPU, 'cpu' elsewhere); the optimizer does not say. */
+  location?: string;
   params: number[];
   expAvg: number[];
   expAvgSq: number[];
@@ -47,8 +54,31 @@ function adamModel(n: number): Uint8Array {
   return encodeModel(g.build());
 }
 
-/** Runs STEPS Adam steps on `runtime`, state kept on the device where it can be, and reads the results. */
-export async function adamSteps(runtime: Runtime): Promise<AdamResult> {
+/** STEPS steps of @ortrain/optimizers' Adam on `runtime`, read back through the optimizer. */
+export async function optimizerAdamSteps(runtime: Runtime): Promise<AdamResult> {
+  const { p0, grads } = problem();
+  const w = new Parameter('w', Float32Array.from(p0), [SIZE]);
+  const opt = new Adam([w], { lr: LR, betas: [...BETAS], eps: EPS, runtime });
+  for (let t = 1; t <= STEPS; t++) {
+    w.grad = grads[t - 1];
+    await opt.step();
+  }
+  const params = Array.from(await w.read());
+  await opt.sync(); // state on the device (WebGPU) comes back for stateDict()
+  const state = opt.stateDict().state[0];
+  if (state?.step !== STEPS) throw new Error(`Adam state says step ${state?.step} after ${STEPS} steps`);
+  await opt.release();
+  return {
+    via: 'optimizer',
+    provider: runtime.provider,
+    params,
+    expAvg: Array.from(state.expAvg as number[]),
+    expAvgSq: Array.from(state.expAvgSq as number[]),
+  };
+}
+
+/** STEPS steps of the graph built here, state kept on the device where it can be, then read back. */
+export async function graphAdamSteps(runtime: Runtime): Promise<AdamResult> {
   const { p0, grads } = problem();
   const T = runtime.Tensor;
   const session = await runtime.createSession(adamModel(SIZE), { deviceOutputs: true });
@@ -68,6 +98,7 @@ export async function adamSteps(runtime: Runtime): Promise<AdamResult> {
     [p, m, v] = [out.param_out, out.exp_avg_out, out.exp_avg_sq_out];
   }
   const result: AdamResult = {
+    via: 'graph',
     provider: session.provider,
     location: p.location,
     params: Array.from(await runtime.read<Float32Array>(p)),

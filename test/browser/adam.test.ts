@@ -4,7 +4,7 @@
 // (onnxruntime-node's outputs need Node's own typed arrays: see that file.)
 import { Runtime } from '@ortrain/runtime';
 import { join } from 'path';
-import { AdamResult, SIZE, STEPS, adamSteps, problem } from './adam-steps';
+import { AdamResult, SIZE, STEPS, graphAdamSteps, optimizerAdamSteps, problem } from './adam-steps';
 import { browserTestsRun, runInBrowser } from './run-in-browser';
 
 /** The same steps in float64 arithmetic: both runtimes must be within float32 rounding of it. */
@@ -31,24 +31,31 @@ function maxDiff(a: number[], b: number[]): number {
 
 (browserTestsRun() ? describe : describe.skip)('Adam in headless Chromium matches Node', () => {
   let node: AdamResult;
+  let nodeGraph: AdamResult;
   beforeAll(async () => {
-    node = await adamSteps(await Runtime.create({ executionProviders: ['cpu'] }));
+    const rt = await Runtime.create({ executionProviders: ['cpu'] });
+    node = await optimizerAdamSteps(rt);
+    nodeGraph = await graphAdamSteps(rt);
   });
 
-  test('node cpu result is the Adam update', () => {
-    expect(node.provider).toBe('cpu');
-    expect(node.location).toBe('cpu');
+  test('on Node cpu, @ortrain/optimizers and the hand-built graph both give the Adam update', () => {
+    expect([node.provider, nodeGraph.provider, nodeGraph.location]).toEqual(['cpu', 'cpu', 'cpu']);
     expect(maxDiff(node.params, reference())).toBeLessThan(1e-5);
-    // Every parameter moved: a graph that did nothing would fail here.
+    expect(maxDiff(nodeGraph.params, node.params)).toBeLessThan(1e-6);
+    expect(maxDiff(nodeGraph.expAvg, node.expAvg)).toBeLessThan(1e-6);
+    expect(maxDiff(nodeGraph.expAvgSq, node.expAvgSq)).toBeLessThan(1e-6);
+    // Every parameter moved: an update that did nothing would fail here.
     const { p0 } = problem();
     expect(node.params.every((x, i) => Math.abs(x - p0[i]) > 1e-4)).toBe(true);
   });
 
   test('onnxruntime-web on wasm and on webgpu (SwiftShader) give the same values as Node cpu', async () => {
-    const { result, errors } = await runInBrowser<{ results: AdamResult[]; hasGpu: boolean }>(join(__dirname, 'adam-page.ts'), { webgpu: true });
-    expect(result.results.map((r) => r.provider)).toEqual(['wasm', 'webgpu']);
-    // On WebGPU the state stayed on the device between steps and was read back at the end.
-    expect(result.results.map((r) => r.location)).toEqual(['cpu', 'gpu-buffer']);
+    const { result, errors } = await runInBrowser<{ results: AdamResult[] }>(join(__dirname, 'adam-page.ts'), { webgpu: true });
+    expect(result.results.map((r) => `${r.via}/${r.provider}/${r.location ?? '-'}`)).toEqual([
+      'optimizer/wasm/-', 'graph/wasm/cpu',
+      // On WebGPU the graph's state stayed on the device between steps and was read back at the end.
+      'optimizer/webgpu/-', 'graph/webgpu/gpu-buffer',
+    ]);
     for (const r of result.results) {
       expect(maxDiff(r.params, node.params)).toBeLessThan(1e-6);
       expect(maxDiff(r.expAvg, node.expAvg)).toBeLessThan(1e-6);

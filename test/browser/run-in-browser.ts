@@ -4,12 +4,12 @@ import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
 import { dirname, extname, join, resolve } from 'path';
 import { chromium } from 'playwright-core';
+import { ORT_WASM_PATH } from './paths';
+
+export { ORT_WASM_PATH };
 
 /** Debian's chromium; playwright-core drives it through `executablePath` (no browser download). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Where the page finds onnxruntime-web's .wasm/.mjs files: set `ort.env.wasm.wasmPaths` to it. */
-export const ORT_WASM_PATH = '/ort/';
 
 const REPO = resolve(__dirname, '..', '..');
 // onnxruntime-web's exports hide package.json; every entry it resolves to lies in dist/.
