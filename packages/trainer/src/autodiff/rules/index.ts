@@ -1,0 +1,25 @@
+import type { GradRule } from '../context';
+import { activationRules } from './activation';
+import { convRules } from './conv';
+import { elementwiseRules } from './elementwise';
+import { gatherRules } from './gather';
+import { matmulRules } from './matmul';
+import { normRules } from './norm';
+import { poolRules } from './pool';
+import { reduceRules } from './reduce';
+import { shapeRules } from './shape';
+
+export { NO_GRADIENT } from './nograd';
+
+/** Every gradient rule by op type (ai.onnx domain). */
+export const GRADIENT_RULES: Readonly<Record<string, GradRule>> = {
+  ...elementwiseRules,
+  ...activationRules,
+  ...matmulRules,
+  ...convRules,
+  ...poolRules,
+  ...normRules,
+  ...shapeRules,
+  ...reduceRules,
+  ...gatherRules,
+};

@@ -1,0 +1,54 @@
+// Normalisations: BatchNormalization in inference mode (fixed statistics) and LayerNormalization.
+import type { Value } from '@ortrain/graph-builder';
+import type { GradContext, GradRule } from '../context';
+
+function batchNormGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  if (c.attrs.int('training_mode', 0) === 1 || (c.node.output ?? []).filter(Boolean).length > 1) {
+    c.fail('training mode (batch statistics) is not supported; export the model in eval mode');
+  }
+  const x = c.x(0);
+  const rank = c.rank(x);
+  const eps = c.attrs.float('epsilon', 1e-5);
+  const perChannel = (v: Value) => (rank === 2 ? v : g.unsqueeze(v, Array.from({ length: rank - 2 }, (_, i) => i + 1)));
+  // inv = 1 / sqrt(var + eps), per channel
+  const inv = g.reciprocal(g.sqrt(g.add(c.x(4), eps)));
+  const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
+  const dx = c.needs(0) ? g.mul(c.grad, perChannel(g.mul(c.x(1), inv))) : undefined;
+  const dscale = c.needs(1)
+    ? g.mul(c.reduceSum(g.mul(c.grad, g.sub(x, perChannel(c.x(3)))), axes, false), inv)
+    : undefined;
+  const db = c.needs(2) ? c.reduceSum(c.grad, axes, false, c.x(2).shape) : undefined;
+  return [dx, dscale, db];
+}
+
+function layerNormGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  const x = c.x(0);
+  const rank = c.rank(x);
+  const axis = c.axis(c.attrs.int('axis', -1), rank);
+  const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
+  if (!c.node.output?.[1] || !c.node.output?.[2]) c.fail('the Mean and InvStdDev outputs are needed for the gradient');
+  const dtype = x.dtype!;
+  const mean = g.cast(c.y(1), dtype);
+  const invStd = g.cast(c.y(2), dtype);
+  const xhat = g.mul(g.sub(x, mean), invStd);
+  const dy = c.grad;
+  const yShape = c.y().shape;
+  let dx: Value | undefined;
+  if (c.needs(0)) {
+    // dx = invstd * (gs - mean(gs) - xhat * mean(gs * xhat)), gs = dy * scale, means over the normalised axes
+    const gs = g.mul(dy, c.x(1));
+    const m1 = g.reduceMean(gs, axes, true);
+    const m2 = g.reduceMean(g.mul(gs, xhat), axes, true);
+    dx = g.mul(g.sub(g.sub(gs, m1), g.mul(xhat, m2)), invStd);
+  }
+  const dscale = c.needs(1) ? c.reduceTo(g.mul(dy, xhat), yShape, c.x(1)) : undefined;
+  const db = c.has(2) && c.needs(2) ? c.reduceTo(dy, yShape, c.x(2)) : undefined;
+  return [dx, dscale, db];
+}
+
+export const normRules: Record<string, GradRule> = {
+  BatchNormalization: { grad: batchNormGrad, nondiff: [3, 4] },
+  LayerNormalization: { grad: layerNormGrad },
+};

@@ -1,0 +1,94 @@
+// Pooling: MaxPool routes the gradient through its Indices output (added to the forward node on import),
+// AveragePool spreads it back with a ConvTranspose of ones, scaled by each window's divisor.
+import type { Value } from '@ortrain/graph-builder';
+import { fillValue } from '../context';
+import type { GradContext, GradRule } from '../context';
+import { isStatic } from '../infer';
+import { readWindow, windowOutput } from '../window';
+import { transposedInput } from './conv';
+
+/** A 1-element-per-row flat view: x reshaped to [-1]. */
+const flat = (c: GradContext, v: Value) => c.g.reshape(v, [-1]);
+
+function maxPoolGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  const x = c.x(0);
+  if (!c.node.output?.[1]) c.fail('the Indices output is needed for the gradient');
+  if (c.attrs.int('storage_order', 0) !== 0) c.fail('storage_order 1 (column-major indices) is not supported');
+  // Indices are flat positions in X (batch and channel included); overlapping windows add up.
+  const size = isStatic(x.shape) ? g.ints([x.shape.reduce((a, b) => a * b, 1)]) : g.reshape(g.size(x), [1]);
+  const zeros = g.op('ConstantOfShape', [size], { value: fillValue(x.dtype) }, { dtypes: [x.dtype] });
+  const scattered = g.op('ScatterElements', [zeros, flat(c, c.y(1)), flat(c, c.grad)], { axis: 0, reduction: 'add' });
+  return [c.reshapeLike(scattered, undefined, x)];
+}
+
+function averagePoolGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  const x = c.x(0);
+  const rank = c.rank(x);
+  const n = rank - 2;
+  const xs = x.shape!.slice(2);
+  const w = readWindow(c.attrs, xs, undefined);
+  if (!w.pads) c.fail(`auto_pad ${w.autoPad} with input sizes unknown until run time is not supported`);
+  const ys = windowOutput(w, xs);
+  const dtype = x.dtype ?? 'float32';
+  // The divisor of each window, measured the way the forward op counts it: a ones image pooled with the same
+  // attributes gives (elements inside the input) / divisor; a Conv of ones counts the elements inside.
+  const onesShape = isStatic(xs) ? g.ints([1, 1, ...xs]) : g.concat([g.ints([1, 1]), g.op('Shape', [x], { start: 2 })], 0);
+  const ones = g.op('ConstantOfShape', [onesShape], { value: fillValue(dtype, 1) }, { dtypes: [dtype] });
+  const kernel = g.constant(new Float32Array(w.kernel.reduce((a, b) => a * b, 1)).fill(1), dtype, [1, 1, ...w.kernel]);
+  const pooled = g.op('AveragePool', [ones], attrsOf(c) as never);
+  let endPads = w.pads.slice(n);
+  if (w.ceilMode) {
+    if (!isStatic(xs)) c.fail('ceil_mode with input sizes unknown until run time is not supported');
+    endPads = endPads.map((p, i) => Math.max(p, ((ys[i] as number) - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1 - (xs[i] as number) - w.pads![i]));
+  }
+  const inside = g.op('Conv', [ones, kernel], { strides: w.strides, dilations: w.dilations, pads: [...w.pads.slice(0, n), ...endPads] });
+  const scale = g.div(pooled, inside);
+  // Every (batch, channel) plane is spread back with one ones-kernel ConvTranspose.
+  const dyShape = c.y().shape;
+  const planes = g.reshape(g.mul(c.grad, scale), dyShape && isStatic(dyShape.slice(2)) ? [-1, 1, ...(dyShape.slice(2) as number[])] : g.concat([g.ints([-1, 1]), g.op('Shape', [c.grad], { start: 2 })], 0));
+  const planeShape = dyShape && [1, 1, ...dyShape.slice(2)];
+  const spread = transposedInput(c, planes, kernel, w, w.pads, 1, planeShape, { dtype, shape: undefined });
+  return [c.reshapeLike(spread, undefined, x)];
+}
+
+function attrsOf(c: GradContext): Record<string, unknown> {
+  const a = c.attrs;
+  return {
+    kernel_shape: a.ints('kernel_shape'), strides: a.ints('strides'), pads: a.ints('pads'), dilations: a.ints('dilations'),
+    auto_pad: a.has('auto_pad') ? a.string('auto_pad', 'NOTSET') : undefined,
+    ceil_mode: a.has('ceil_mode') ? a.int('ceil_mode', 0) : undefined,
+    count_include_pad: a.has('count_include_pad') ? a.int('count_include_pad', 0) : undefined,
+  };
+}
+
+function globalAverageGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  const x = c.x(0);
+  const sp = x.shape?.slice(2);
+  if (sp && isStatic(sp)) {
+    const count = sp.reduce((a, b) => a * b, 1);
+    return [c.typedOp('Expand', [g.mul(c.grad, 1 / count), g.ints([1, 1, ...sp])], {}, x)];
+  }
+  const full = c.typedOp('Expand', [c.grad, c.shapeOf(x)], {}, x);
+  const count = g.cast(g.div(g.size(x), g.size(c.y())), x.dtype!);
+  return [g.div(full, count)];
+}
+
+function globalMaxGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  const x = c.x(0);
+  const mask = g.cast(g.equal(x, c.y()), x.dtype!);
+  const rank = c.rank(x);
+  const ties = c.reduceSum(mask, Array.from({ length: rank - 2 }, (_, i) => i + 2), true);
+  return [g.mul(mask, g.div(c.grad, ties))];
+}
+
+
+export const poolRules: Record<string, GradRule> = {
+  MaxPool: { grad: maxPoolGrad },
+  AveragePool: { grad: averagePoolGrad },
+  GlobalAveragePool: { grad: globalAverageGrad },
+  GlobalMaxPool: { grad: globalMaxGrad },
+};
