@@ -50,7 +50,7 @@ function maxDiff(a: number[], b: number[]): number {
   });
 
   test('onnxruntime-web on wasm and on webgpu (SwiftShader) give the same values as Node cpu', async () => {
-    const { result, errors } = await runInBrowser<{ results: AdamResult[] }>(join(__dirname, 'adam-page.ts'), { webgpu: true });
+    const { result, errors } = await runInBrowser<{ results: AdamResult[] }>(join(__dirname, 'pages', 'adam-page.ts'), { webgpu: true });
     expect(result.results.map((r) => `${r.via}/${r.provider}/${r.location ?? '-'}`)).toEqual([
       'optimizer/wasm/-', 'graph/wasm/cpu',
       // On WebGPU the graph's state stayed on the device between steps and was read back at the end.

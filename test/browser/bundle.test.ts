@@ -5,7 +5,7 @@ const REPO = join(__dirname, '..', '..');
 
 describe('browser bundles', () => {
   test('@ortrain/runtime bundles for the browser without onnxruntime-node', async () => {
-    const { code, inputs } = await bundleForBrowser(join(__dirname, 'adam-page.ts'));
+    const { code, inputs } = await bundleForBrowser(join(__dirname, 'pages', 'adam-page.ts'));
     // The workspace sources and onnxruntime-web are in; onnxruntime-node and its native binding are not.
     expect(inputs).toContain('packages/runtime/src/runtime.ts');
     expect(inputs).toContain('packages/graph-builder/src/builder.ts');

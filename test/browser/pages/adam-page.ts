@@ -2,9 +2,9 @@
 // @ortrain/optimizers' Adam and through a hand-built update graph.
 import * as ort from 'onnxruntime-web';
 import { Runtime } from '@ortrain/runtime';
-import { ORT_WASM_PATH } from './paths';
-import { AdamResult, graphAdamSteps, optimizerAdamSteps } from './adam-steps';
-import { runPage, webgpuRequested } from './page';
+import { ORT_WASM_PATH } from '../paths';
+import { AdamResult, graphAdamSteps, optimizerAdamSteps } from '../adam-steps';
+import { runPage, webgpuRequested } from '../page';
 
 runPage(async () => {
   ort.env.wasm.wasmPaths = ORT_WASM_PATH;
