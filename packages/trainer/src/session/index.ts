@@ -1,1 +1,4 @@
-export {};
+export { TrainingSession } from './training-session';
+export type { OptimizerFactory, RunOptions, StatefulSampler, StepResult, TrainingSessionOptions } from './training-session';
+export type { Batch } from './batch';
+export type { SessionModels, Trainable, TrainableParam } from './training-graphs';

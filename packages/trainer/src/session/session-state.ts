@@ -1,0 +1,81 @@
+import { CheckpointError } from '../checkpoint/format';
+import type { TrainableParam } from './training-graphs';
+
+/** Everything a checkpoint restores: see `checkpointContent` for how it is laid out in the file. */
+export interface SessionState {
+  params: Map<string, Float32Array>;
+  optimizer: { algorithm: string; stateDict: unknown };
+  counters: { step: number; skippedSteps: number; microStep: number };
+  /** Gradient sums of a cycle in progress (empty when microStep is 0). */
+  accumulators: Map<string, Float32Array>;
+  rngState?: unknown;
+  sampler?: unknown;
+}
+
+export const SESSION_CHECKPOINT_KIND = 'ortrain.training-session';
+
+/**
+ * The checkpoint content of a session (encodeCheckpoint writes it): `kind`; `params` and `accumulators` as
+ * { name: Float32Array }; `optimizer` as { algorithm, stateDict } (the optimizer's own stateDict, torch's
+ * layout); `counters` { step, skippedSteps, microStep }; `rngState` and `sampler` as the caller gave them.
+ */
+export function checkpointContent(s: SessionState): Record<string, unknown> {
+  return {
+    kind: SESSION_CHECKPOINT_KIND,
+    params: Object.fromEntries(s.params),
+    optimizer: s.optimizer,
+    counters: s.counters,
+    accumulators: Object.fromEntries(s.accumulators),
+    rngState: s.rngState,
+    sampler: s.sampler,
+  };
+}
+
+/**
+ * Reads and checks checkpoint content against the session's parameters and optimizer; throws a
+ * CheckpointError naming `source` and what does not fit. Changes nothing.
+ */
+export function readSessionState(content: unknown, source: string, params: readonly TrainableParam[], algorithm: string): SessionState {
+  const fail = (why: string) => new CheckpointError(`${source}: ${why}`);
+  const c = content as Record<string, unknown>;
+  if (!c || typeof c !== 'object' || c.kind !== SESSION_CHECKPOINT_KIND) {
+    throw fail(`not a training session checkpoint (kind ${JSON.stringify(c?.kind)}, expected '${SESSION_CHECKPOINT_KIND}')`);
+  }
+  const saved = c.params as Record<string, unknown>;
+  if (!saved || typeof saved !== 'object') throw fail('has no parameters');
+  const names = new Set(params.map((p) => p.name));
+  for (const n of Object.keys(saved)) if (!names.has(n)) throw fail(`holds parameter '${n}', which this session does not train`);
+  const values = new Map<string, Float32Array>();
+  for (const p of params) {
+    const v = saved[p.name];
+    if (!(v instanceof Float32Array)) throw fail(`parameter '${p.name}' is missing`);
+    if (v.length !== p.initial.length) throw fail(`parameter '${p.name}' has ${v.length} values, the model's has ${p.initial.length} (shape [${p.dims.join(', ')}])`);
+    values.set(p.name, v);
+  }
+  const opt = c.optimizer as { algorithm?: unknown; stateDict?: unknown } | undefined;
+  if (!opt || typeof opt !== 'object' || typeof opt.algorithm !== 'string') throw fail('has no optimizer state');
+  if (opt.algorithm !== algorithm) throw fail(`holds the state of a ${opt.algorithm} optimizer, the session's is ${algorithm}`);
+  const counters = c.counters as Record<string, unknown> | undefined;
+  const count = (k: string) => {
+    const v = counters?.[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw fail(`counter '${k}' must be a non-negative integer, got ${String(v)}`);
+    return v;
+  };
+  const state: SessionState = {
+    params: values,
+    optimizer: { algorithm: opt.algorithm, stateDict: opt.stateDict },
+    counters: { step: count('step'), skippedSteps: count('skippedSteps'), microStep: count('microStep') },
+    accumulators: new Map(),
+    rngState: c.rngState,
+    sampler: c.sampler,
+  };
+  if (state.counters.microStep > 0) {
+    const acc = (c.accumulators ?? {}) as Record<string, unknown>;
+    for (const p of params) {
+      const v = acc[p.name];
+      if (!(v instanceof Float32Array) || v.length !== p.initial.length) throw fail(`the gradient accumulator of '${p.name}' is missing or of the wrong size`);
+      state.accumulators.set(p.name, v);
+    }
+  }
+  return state;
+}

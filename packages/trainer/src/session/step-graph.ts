@@ -1,0 +1,76 @@
+import { GraphBuilder, ModelProto, Value, fromOnnxDataType } from '@ortrain/graph-builder';
+import type { FusedStep, OptimizerBridge } from './optimizer-bridge';
+import { LOSS_OUTPUT, TrainableParam, gradName } from './training-graphs';
+
+/** Names of the step graphs' own inputs and outputs. */
+export const stepNames = {
+  loss: LOSS_OUTPUT,
+  gradNorm: 'grad_norm',
+  accumulator: (p: string) => `${p}.grad_accumulator`,
+  accumulated: (p: string) => `${p}.grad_accumulator.next`,
+};
+
+
+export interface StepOptions {
+  /** Batches whose gradients are summed before an update (1: update at every step). */
+  accumulation: number;
+  maxGradNorm?: number;
+  /** 'accumulate': add this batch's gradient to the accumulators; 'update': apply the update. */
+  kind: 'accumulate' | 'update';
+}
+
+/**
+ * The graph of one training step: the training model (forward, loss, backward) inlined, then what turns
+ * gradients into an update, with as few nodes as the math allows. Accumulating over k batches, the
+ * accumulator is acc + g, and at the k-th batch the sum is applied as the mean; clipping is torch's
+ * clip_grad_norm_ of that mean, norm = sqrt(sum of squares) / k and scale = min(1, maxNorm / (norm + 1e-6)).
+ * The 1/k and the clip scale fold into one scalar, so each gradient takes one Mul (none without either).
+ */
+export function buildStepModel(training: ModelProto, params: TrainableParam[], o: StepOptions, bridge?: OptimizerBridge): { model: ModelProto; fused?: FusedStep } {
+  const opset = (training.opsetImport ?? []).find((x) => !x.domain || x.domain === 'ai.onnx')?.version ?? 17;
+  const g = new GraphBuilder(o.kind === 'update' ? 'train_step' : 'accumulate_step', { opset: Number(opset) });
+  // The update step reads parameters as slices of the optimizer's flat group buffers; the accumulation step
+  // reads them as inputs of their own.
+  const fused = o.kind === 'update' ? bridge!.fuse(g) : undefined;
+  const feeds: Record<string, Value> = fused ? Object.fromEntries(fused.views) : {};
+  const inits = new Set((training.graph!.initializer ?? []).map((t) => t.name!));
+  for (const i of training.graph!.input ?? []) {
+    if (inits.has(i.name!) || feeds[i.name!]) continue;
+    const t = i.type!.tensorType!;
+    const shape = (t.shape?.dim ?? []).map((d) => (d.dimValue !== undefined ? Number(d.dimValue) : d.dimParam || `d_${i.name}`));
+    feeds[i.name!] = g.input(i.name!, fromOnnxDataType(t.elemType!), shape);
+  }
+  const out = g.inline(training.graph!, feeds, 'train');
+  g.output(out[LOSS_OUTPUT], stepNames.loss);
+  const k = o.accumulation;
+  const sums = new Map<string, Value>();
+  g.scope('step', () => {
+    for (const p of params) {
+      const grad = out[gradName(p.name)];
+      if (k === 1) {
+        sums.set(p.name, grad);
+        continue;
+      }
+      const acc = g.input(stepNames.accumulator(p.name), 'float32', p.dims);
+      const next = g.add(acc, grad);
+      // output() may rename the value in place: keep using what it returns.
+      sums.set(p.name, o.kind === 'accumulate' ? g.output(next, stepNames.accumulated(p.name)) : next);
+    }
+  });
+  if (o.kind === 'accumulate') return { model: g.build({ docString: 'ortrain gradient accumulation step' }) };
+  const applied = g.scope('step', () => {
+    let scale: Value | undefined;
+    if (o.maxGradNorm !== undefined) {
+      const squares = params.map((p) => g.reduceSumSquare(sums.get(p.name)!));
+      const sumNorm = g.sqrt(g.sum(squares));
+      const norm = g.output(k === 1 ? sumNorm : g.mul(sumNorm, 1 / k), stepNames.gradNorm);
+      const coef = g.min(g.div(g.constant(o.maxGradNorm), g.add(norm, 1e-6)), 1);
+      scale = k === 1 ? coef : g.mul(coef, 1 / k);
+    } else if (k > 1) {
+      scale = g.constant(1 / k);
+    }
+    return new Map(params.map((p) => [p.name, scale ? g.mul(sums.get(p.name)!, scale) : sums.get(p.name)!]));
+  });
+  g.scope('optimizer', () => fused!.apply(applied));
+  return { model: g.build({ docString: 'ortrain training step: forward, loss, backward and update' }), fused };
+}

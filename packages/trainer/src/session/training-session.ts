@@ -1,0 +1,435 @@
+import { ModelProto, encodeModel } from '@ortrain/graph-builder';
+import { Optimizer, Parameter } from '@ortrain/optimizers';
+import { ExecutionProvider, OrtModule, Runtime, RuntimeSession } from '@ortrain/runtime';
+import type { Tensor } from 'onnxruntime-common';
+import type { LossSpec } from '../losses';
+import { readFileNamed, writeFileAtomic } from '../checkpoint/file';
+import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint/format';
+import { Batch, checkBatch } from './batch';
+import { withInitializers } from './export';
+import { loadModel } from './model-source';
+import { FusedStep, OptimizerBridge } from './optimizer-bridge';
+import { SessionState, checkpointContent, readSessionState } from './session-state';
+import { buildStepModel, stepNames } from './step-graph';
+import { LOSS_OUTPUT, SessionModels, Trainable, gradName, modelsFromForward } from './training-graphs';
+
+/** Any optimizer of @ortrain/optimizers, whatever its options type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyOptimizer = Optimizer<any>;
+
+/** Builds the optimizer over the session's trainable parameters (torch's `lambda params: Adam(params, ...)`). */
+export type OptimizerFactory = (params: Parameter[]) => AnyOptimizer;
+
+/** How the session runs: shared by `create` and `fromArtifacts`. */
+export interface RunOptions {
+  /** Execution providers in order of preference (default ['cpu']); the first that starts is used. */
+  executionProviders?: ExecutionProvider[];
+  /** The onnxruntime module (default onnxruntime-node). */
+  ort?: OrtModule;
+  /** A runtime to share with other sessions (instead of executionProviders and ort). */
+  runtime?: Runtime;
+  /** Batches whose gradients are averaged into one update (default 1). */
+  gradientAccumulationSteps?: number;
+  /** Clip the gradient to this global L2 norm before the update, as torch.nn.utils.clip_grad_norm_. */
+  maxGradNorm?: number;
+  /** What a NaN or infinite loss does: 'throw' (default) or 'skip' the step, counted in `skippedSteps`. */
+  nonFinite?: 'throw' | 'skip';
+}
+
+export interface TrainingSessionOptions extends RunOptions {
+  /** The forward model: a path to an .onnx file, or its bytes. */
+  model: string | Uint8Array;
+  /** Initializers to train: names, a RegExp, or a predicate (default every float initializer); the rest are frozen. */
+  trainable?: Trainable;
+  /** The loss: a name ('cross_entropy', 'mse', 'l1', 'bce_with_logits') or `{ kind, ...options }`. */
+  loss: LossSpec;
+  /** The model output the loss applies to (default the loss's `output`, else the first output). */
+  output?: string;
+  optimizer: OptimizerFactory;
+}
+
+export interface StepResult {
+  /** The batch's loss (NaN or infinite only for a skipped step). */
+  loss: number;
+  /** True when this batch ended an accumulation cycle and the parameters were updated. */
+  updated: boolean;
+  /** True when the step was skipped for a non-finite loss (nonFinite: 'skip'). */
+  skipped: boolean;
+  /** Global norm of the applied gradient before clipping, when maxGradNorm is set and the step updated. */
+  gradNorm?: number;
+}
+
+/** A pluggable sampler whose random state checkpoints save and restore. */
+export interface StatefulSampler {
+  stateDict(): unknown;
+  loadStateDict(state: unknown): void;
+}
+
+interface Parts {
+  models: SessionModels;
+  /** The forward model the trained weights are exported into. */
+  forward: ModelProto;
+  runtime: Runtime;
+  ownsRuntime: boolean;
+  params: Parameter[];
+  optimizer: AnyOptimizer;
+  accumulation: number;
+  maxGradNorm?: number;
+  nonFinite: 'throw' | 'skip';
+}
+
+/**
+ * Trains an ONNX model on stock onnxruntime. Each `trainStep` is one `session.run` of one graph: forward,
+ * loss, backward and the optimizer's update, with the parameters and optimizer state of the previous step
+ * fed back (left on the device with WebGPU). The optimizer keeps its own face: edit `paramGroups` (lr),
+ * call schedulers, read `stateDict()`, register hooks; a training step is one optimizer step.
+ */
+export class TrainingSession {
+  /** The optimizer the factory built; its parameters are the session's trainable initializers. */
+  readonly optimizer: AnyOptimizer;
+  readonly runtime: Runtime;
+  /** Trainable parameter names, in the model's order. */
+  readonly parameterNames: readonly string[];
+  /** Training steps run (batches), skipped ones excluded. */
+  step = 0;
+  /** Steps skipped for a non-finite loss (nonFinite: 'skip'). */
+  skippedSteps = 0;
+  /** Any random state of the caller's (a seed, a generator's state): saved in checkpoints and restored. */
+  rngState: unknown = undefined;
+  /** A sampler whose state checkpoints save and restore. */
+  sampler: StatefulSampler | undefined = undefined;
+
+  private readonly bridge: OptimizerBridge;
+  private readonly sessions = new Map<string, Promise<RuntimeSession>>();
+  /** The update step's session and the optimizer's part of its graph (rebuilt when the update's form changes). */
+  private update: { session: RuntimeSession; fused: FusedStep } | undefined;
+  /** Batches accumulated in the current cycle. */
+  private microStep = 0;
+  private accumulators: Map<string, Tensor> | undefined;
+  private readonly zeros: Map<string, Tensor> | undefined;
+  private busy = false;
+
+  private constructor(private readonly parts: Parts) {
+    this.optimizer = parts.optimizer;
+    this.runtime = parts.runtime;
+    this.parameterNames = parts.models.params.map((p) => p.name);
+    this.bridge = new OptimizerBridge(parts.optimizer, parts.params, parts.runtime);
+    if (parts.accumulation > 1) {
+      const T = parts.runtime.Tensor;
+      this.zeros = new Map(parts.models.params.map((p) => [p.name, new T('float32', new Float32Array(p.initial.length), p.dims)]));
+    }
+  }
+
+  /** A session for a forward model: builds its gradient graph, the loss and the optimizer. */
+  static async create(options: TrainingSessionOptions): Promise<TrainingSession> {
+    if (!options || typeof options !== 'object') throw new TypeError(`TrainingSession.create: expected an options object, got ${String(options)}`);
+    const run = checkRunOptions(options);
+    if (typeof options.optimizer !== 'function') {
+      throw new RangeError(`optimizer: expected a function (params) => optimizer, got ${options.optimizer === undefined ? 'undefined' : typeof options.optimizer}`);
+    }
+    if (options.loss === undefined) throw new RangeError(`loss: required ('cross_entropy', 'mse', 'l1', 'bce_with_logits' or { kind, ... })`);
+    const { proto } = await loadModel(options.model);
+    const models = modelsFromForward(proto, options.trainable, options.loss, options.output);
+    return TrainingSession.assemble(models, proto, run, options.optimizer, undefined);
+  }
+
+  /** @internal builds the session from its models (shared with fromArtifacts). */
+  static async assemble(models: SessionModels, forward: ModelProto, run: ReturnType<typeof checkRunOptions>, factory: OptimizerFactory,
+    initial: Map<string, Float32Array> | undefined): Promise<TrainingSession> {
+    const params = models.params.map((p) => new Parameter(p.name, Float32Array.from(initial?.get(p.name) ?? p.initial), p.dims));
+    const optimizer = factory(params);
+    if (!(optimizer instanceof Optimizer)) throw new TypeError(`optimizer: the factory must return an optimizer of @ortrain/optimizers, got ${describe(optimizer)}`);
+    const runtime = run.runtime ?? (await Runtime.create({ executionProviders: run.executionProviders, ort: run.ort }));
+    return new TrainingSession({
+      models, forward, runtime, ownsRuntime: !run.runtime, params, optimizer,
+      accumulation: run.gradientAccumulationSteps, maxGradNorm: run.maxGradNorm, nonFinite: run.nonFinite,
+    });
+  }
+
+  /** The models the session is made of (training, eval) and what batches must look like. */
+  get models(): SessionModels {
+    return this.parts.models;
+  }
+
+  /** Gradient accumulation: batches per update, and batches already accumulated in the current cycle. */
+  get accumulation(): { steps: number; pending: number } {
+    return { steps: this.parts.accumulation, pending: this.microStep };
+  }
+
+  /**
+   * One training step on a batch: one run of forward, loss, backward and (at the end of an accumulation
+   * cycle) the optimizer's update. A bad batch or a non-finite loss changes nothing.
+   */
+  async trainStep(batch: Batch): Promise<StepResult> {
+    return this.exclusive('trainStep', async () => {
+      this.check(batch, 'trainStep');
+      const k = this.parts.accumulation;
+      if (k > 1 && this.microStep < k - 1) return this.accumulateStep(batch);
+      return this.updateStep(batch);
+    });
+  }
+
+  private async accumulateStep(batch: Batch): Promise<StepResult> {
+    const session = await this.session('accumulate', () => buildStepModel(this.models.training, this.models.params,
+      { accumulation: this.parts.accumulation, kind: 'accumulate' }).model);
+    const feeds = { ...(await this.baseFeeds(batch, true)), ...this.accumulatorFeeds() };
+    const out = await session.run(pick(feeds, session.inputNames));
+    const loss = lossValue(out);
+    if (!Number.isFinite(loss)) return this.nonFinite(loss, out, session);
+    const next = new Map(this.models.params.map((p) => [p.name, out[stepNames.accumulated(p.name)]]));
+    this.replaceAccumulators(next);
+    this.microStep++;
+    this.step++;
+    return { loss, updated: false, skipped: false };
+  }
+
+  private async updateStep(batch: Batch): Promise<StepResult> {
+    const { session, fused } = await this.updateSession();
+    const base = { ...(await this.baseFeeds(batch, false)), ...this.accumulatorFeeds() };
+    let out: Record<string, Tensor>;
+    try {
+      // One optimizer step: hooks, the update's feeds, this one run, the commit of parameters and state.
+      out = await this.bridge.stepFused(fused, async (feeds) => {
+        const results = await session.run(pick({ ...base, ...feeds }, session.inputNames));
+        if (!Number.isFinite(lossValue(results))) throw new NonFiniteLoss(lossValue(results), results, session);
+        return results;
+      });
+    } catch (e) {
+      if (!(e instanceof NonFiniteLoss)) throw e;
+      return this.nonFinite(e.loss, e.results, e.session);
+    }
+    this.step++;
+    this.microStep = 0;
+    this.disposeAccumulators();
+    const gradNorm = out[stepNames.gradNorm] ? Number((out[stepNames.gradNorm].data as Float32Array)[0]) : undefined;
+    return { loss: lossValue(out), updated: true, skipped: false, ...(gradNorm !== undefined ? { gradNorm } : {}) };
+  }
+
+  /** The loss and the outputs of the forward model on a batch, with the current parameters. */
+  async evalStep(batch: Batch): Promise<{ loss: number; outputs: Record<string, Tensor> }> {
+    return this.exclusive('evalStep', async () => {
+      this.check(batch, 'evalStep');
+      const session = await this.session('eval', () => this.models.eval);
+      const out = await session.run(pick(await this.baseFeeds(batch, true), session.inputNames));
+      const outputs: Record<string, Tensor> = {};
+      for (const n of this.models.outputNames) outputs[n] = out[n];
+      return { loss: lossValue(out), outputs };
+    });
+  }
+
+  /** The loss and the gradient of every trainable parameter on a batch; nothing is updated. */
+  async lossAndGradients(batch: Batch): Promise<{ loss: number; gradients: Map<string, Float32Array> }> {
+    return this.exclusive('lossAndGradients', async () => {
+      this.check(batch, 'lossAndGradients');
+      const session = await this.session('gradients', () => this.models.training);
+      const out = await session.run(pick(await this.baseFeeds(batch, true), session.inputNames));
+      const gradients = new Map<string, Float32Array>();
+      for (const p of this.models.params) gradients.set(p.name, out[gradName(p.name)].data as Float32Array);
+      return { loss: lossValue(out), gradients };
+    });
+  }
+
+  /** Current values of the trainable parameters (host copies). */
+  async parameters(): Promise<Map<string, Float32Array>> {
+    return this.bridge.hostParams();
+  }
+
+  /** The forward model with the trained weights, as ONNX bytes that plain onnxruntime loads. */
+  async exportModel(): Promise<Uint8Array> {
+    return this.exclusive('exportModel', async () => {
+      const values = await this.bridge.hostParams();
+      const dims = new Map(this.models.params.map((p) => [p.name, p.dims]));
+      return encodeModel(withInitializers(this.parts.forward, new Map([...values].map(([n, data]) => [n, { data, dims: dims.get(n)! }]))));
+    });
+  }
+
+  /**
+   * Saves parameters, optimizer state, step counters, pending gradient accumulation and the caller's random
+   * state (`rngState`, `sampler`) to `file`, atomically: a failed save leaves the previous file as it was.
+   */
+  async saveCheckpoint(file: string): Promise<void> {
+    await this.exclusive('saveCheckpoint', async () => {
+      await writeFileAtomic(file, encodeCheckpoint(await this.currentState()));
+    });
+  }
+
+  /** @internal the session's state as checkpoint content. */
+  async currentState(): Promise<ReturnType<typeof checkpointContent>> {
+    await this.optimizer.sync();
+    const accumulators = new Map<string, Float32Array>();
+    if (this.accumulators) {
+      for (const [n, t] of this.accumulators) accumulators.set(n, Float32Array.from(await this.runtime.read<Float32Array>(t)));
+    }
+    const state: SessionState = {
+      params: await this.bridge.hostParams(),
+      optimizer: { algorithm: this.bridge.algorithm, stateDict: this.optimizer.stateDict() },
+      counters: { step: this.step, skippedSteps: this.skippedSteps, microStep: this.microStep },
+      accumulators,
+      rngState: this.rngState,
+      sampler: this.sampler?.stateDict(),
+    };
+    return checkpointContent(state);
+  }
+
+  /**
+   * Restores a checkpoint saved by a session of the same model and optimizer. Everything is checked before
+   * anything changes: a missing, corrupt or mismatched file leaves the session as it was.
+   */
+  async loadCheckpoint(file: string): Promise<void> {
+    await this.exclusive('loadCheckpoint', async () => {
+      const bytes = await readFileNamed(file, 'checkpoint');
+      const content = decodeCheckpoint(bytes, `checkpoint '${file}'`);
+      await this.restore(readSessionState(content, `checkpoint '${file}'`, this.models.params, this.bridge.algorithm));
+    });
+  }
+
+  /** @internal applies a checked session state. */
+  async restore(state: SessionState): Promise<void> {
+    const k = this.parts.accumulation;
+    if (state.counters.microStep >= k) {
+      throw new RangeError(`checkpoint: ${state.counters.microStep} batches are accumulated, but this session updates every ${k}`);
+    }
+    // The optimizer checks its whole state dict before changing anything.
+    this.optimizer.loadStateDict(state.optimizer.stateDict as Parameters<AnyOptimizer['loadStateDict']>[0]);
+    await this.bridge.setParams(state.params);
+    this.step = state.counters.step;
+    this.skippedSteps = state.counters.skippedSteps;
+    this.disposeAccumulators();
+    this.microStep = state.counters.microStep;
+    if (this.microStep > 0) {
+      const T = this.runtime.Tensor;
+      this.accumulators = new Map(this.models.params.map((p) => [p.name, new T('float32', state.accumulators.get(p.name)!, p.dims)]));
+    }
+    this.rngState = state.rngState;
+    if (this.sampler && state.sampler !== undefined) this.sampler.loadStateDict(state.sampler);
+  }
+
+  /** Releases the onnxruntime sessions (and the runtime when the session created it). */
+  async release(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    if (this.update) await this.update.session.release();
+    this.update = undefined;
+    for (const s of all) await (await s.catch(() => undefined))?.release();
+    await this.optimizer.release();
+    this.disposeAccumulators();
+    if (this.parts.ownsRuntime) await this.runtime.release();
+  }
+
+  // ---- internals ----
+
+  private check(batch: Batch, what: string): void {
+    checkBatch(batch, this.models.inputs, this.models.labels, what);
+  }
+
+  private async exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.busy) throw new Error(`${what}: the session is busy with another call; await it first`);
+    this.busy = true;
+    try {
+      return await fn();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Model inputs and labels, and with `params` the parameters as inputs of their own. */
+  private async baseFeeds(batch: Batch, params: boolean): Promise<Record<string, Tensor>> {
+    const feeds: Record<string, Tensor> = { ...batch.inputs, [this.models.labels.name]: batch.labels };
+    if (params) {
+      // On the CPU these wrap the optimizer's buffers (no copy); device values are read back once per update.
+      const T = this.runtime.Tensor;
+      const values = await this.bridge.currentParams();
+      for (const p of this.models.params) feeds[p.name] = new T('float32', values.get(p.name)!, p.dims);
+    }
+    return feeds;
+  }
+
+  private accumulatorFeeds(): Record<string, Tensor> {
+    if (this.parts.accumulation === 1) return {};
+    const current = this.accumulators ?? this.zeros!;
+    return Object.fromEntries(this.models.params.map((p) => [stepNames.accumulator(p.name), current.get(p.name)!]));
+  }
+
+  private replaceAccumulators(next: Map<string, Tensor>): void {
+    this.disposeAccumulators();
+    this.accumulators = next;
+  }
+
+  private disposeAccumulators(): void {
+    if (this.accumulators) for (const t of this.accumulators.values()) if (t.location === 'gpu-buffer') t.dispose();
+    this.accumulators = undefined;
+  }
+
+  /** A non-finite loss: drops the run's outputs, then counts the skip or throws. Nothing was updated. */
+  private nonFinite(loss: number, out: Record<string, Tensor>, session: RuntimeSession): StepResult {
+    for (const n of session.deviceOutputs) out[n]?.dispose();
+    if (this.parts.nonFinite === 'skip') {
+      this.skippedSteps++;
+      return { loss, updated: false, skipped: true };
+    }
+    throw new RangeError(`trainStep: the loss is ${loss} at step ${this.step + 1}; nothing was updated (set nonFinite: 'skip' to skip such steps)`);
+  }
+
+  /** The update step's session, rebuilt when the optimizer's update needs a graph of another form. */
+  private async updateSession(): Promise<{ session: RuntimeSession; fused: FusedStep }> {
+    if (this.update && this.update.fused.updates.every((u) => u.upToDate())) return this.update;
+    const { model, fused } = buildStepModel(this.models.training, this.models.params,
+      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, kind: 'update' }, this.bridge);
+    // What the next step reads stays on the device; the loss and the norm come back to the host.
+    const session = await this.runtime.createSession(encodeModel(model), { deviceOutputs: fused!.outputNames });
+    if (this.update) await this.update.session.release();
+    this.update = { session, fused: fused! };
+    return this.update;
+  }
+
+  /** A session of a model, made once per key; on WebGPU parameters come sliced from the group buffers. */
+  private session(key: string, model: () => ModelProto): Promise<RuntimeSession> {
+    let s = this.sessions.get(key);
+    if (!s) {
+      const proto = model();
+      // Gradient accumulators stay on the device; what the caller reads comes back to the host.
+      const deviceOutputs = key === 'accumulate' ? this.models.params.map((p) => stepNames.accumulated(p.name)) : [];
+      s = this.runtime.createSession(encodeModel(proto), { deviceOutputs });
+      s.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+}
+
+/** Checks the options shared by create and fromArtifacts; a bad one is a RangeError naming it and its value. */
+export function checkRunOptions(o: RunOptions): Required<Pick<RunOptions, 'gradientAccumulationSteps' | 'nonFinite'>> & RunOptions {
+  const k = o.gradientAccumulationSteps ?? 1;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`gradientAccumulationSteps: must be an integer >= 1, got ${String(k)}`);
+  if (o.maxGradNorm !== undefined && (typeof o.maxGradNorm !== 'number' || !(o.maxGradNorm > 0) || !Number.isFinite(o.maxGradNorm))) {
+    throw new RangeError(`maxGradNorm: must be a finite number > 0, got ${String(o.maxGradNorm)}`);
+  }
+  const nonFinite = o.nonFinite ?? 'throw';
+  if (nonFinite !== 'throw' && nonFinite !== 'skip') throw new RangeError(`nonFinite: must be 'throw' or 'skip', got ${JSON.stringify(nonFinite)}`);
+  return { ...o, gradientAccumulationSteps: k, nonFinite };
+}
+
+function lossValue(out: Record<string, Tensor>): number {
+  return Number((out[LOSS_OUTPUT].data as Float32Array)[0]);
+}
+
+/** Carries a non-finite loss out of the optimizer's step, which then commits nothing. */
+class NonFiniteLoss extends Error {
+  constructor(readonly loss: number, readonly results: Record<string, Tensor>, readonly session: RuntimeSession) {
+    super(`non-finite loss ${loss}`);
+  }
+}
+
+function pick(feeds: Record<string, Tensor>, names: readonly string[]): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const n of names) {
+    if (!feeds[n]) throw new Error(`internal: no feed for graph input '${n}'`);
+    out[n] = feeds[n];
+  }
+  return out;
+}
+
+function describe(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  return typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x;
+}
