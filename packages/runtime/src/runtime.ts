@@ -155,6 +155,10 @@ export class Runtime {
     if (tensor.location !== 'gpu-buffer') {
       throw new RangeError(`read: tensors at location '${tensor.location}' cannot be read on ${this.backend.platform}`);
     }
+    if (this.report.used !== 'webgpu') {
+      // A read-back session on another provider cannot take a WebGPU buffer; asking may crash onnxruntime.
+      throw new RangeError(`read: a 'gpu-buffer' tensor can only be read by a runtime on 'webgpu'; this one runs on '${this.report.used}'`);
+    }
     return (await this.deviceReader.read(tensor)) as T;
   }
 

@@ -1,4 +1,5 @@
 import type { Tensor } from 'onnxruntime-common';
+import { GraphBuilder, encodeModel } from '@ortrain/graph-builder';
 import { Runtime, RuntimeSession } from '@ortrain/runtime';
 import { momentumStepModel } from '../test/models';
 import { webgpuTestsRun } from '../test/webgpu-available';
@@ -91,6 +92,40 @@ function expected(steps: number, p0: Float32Array, g: Float32Array, lr: number):
     expect(Array.from(await rt.read<Float32Array>(out.p_out))).toEqual([0.5, 1.5, 2.5, 3.5]);
     expect(Array.from(await rt.read<Float32Array>(out.m_out))).toEqual([1, 1, 1, 1]);
     out.m_out.dispose();
+    await s.release();
+  });
+
+  test('a runtime on another provider refuses to read a gpu-buffer tensor', async () => {
+    const s = await rt.createSession(momentumStepModel(2), { deviceOutputs: ['m_out'] });
+    const T = rt.Tensor;
+    const out = await s.run({
+      p: new T('float32', new Float32Array(2), [2]),
+      m: new T('float32', new Float32Array(2), [2]),
+      g: new T('float32', new Float32Array([3, 4]), [2]),
+      lr: new T('float32', new Float32Array([1]), []),
+    });
+    const cpu = await Runtime.create({ executionProviders: ['cpu'] });
+    await expect(cpu.read(out.m_out)).rejects.toThrow("read: a 'gpu-buffer' tensor can only be read by a runtime on 'webgpu'; this one runs on 'cpu'");
+    expect(Array.from(await rt.read<Float32Array>(out.m_out))).toEqual([3, 4]);
+    out.m_out.dispose();
+    await s.release();
+  });
+
+  test('read() brings back other element types and scalars from the device', async () => {
+    const g = new GraphBuilder('types');
+    const x = g.input('x', 'float32', [2, 3]);
+    g.output(g.cast(g.mul(x, 2), 'int32'), 'as_int');
+    g.output(g.reduceSum(x), 'total');
+    const s = await rt.createSession(encodeModel(g.build()), { deviceOutputs: true });
+    const out = await s.run({ x: new rt.Tensor('float32', new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]) });
+    expect(out.as_int.location).toBe('gpu-buffer');
+    expect(out.total.location).toBe('gpu-buffer');
+    const asInt = await rt.read<Int32Array>(out.as_int);
+    expect(asInt).toBeInstanceOf(Int32Array);
+    expect(Array.from(asInt)).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(Array.from(await rt.read<Float32Array>(out.total))).toEqual([21]);
+    out.as_int.dispose();
+    out.total.dispose();
     await s.release();
   });
 
