@@ -1,3 +1,4 @@
+import type { ProviderReport } from '@ortrain/runtime';
 import { join } from 'path';
 import { browserTestsRun, runInBrowser } from './run-in-browser';
 
@@ -7,6 +8,15 @@ import { browserTestsRun, runInBrowser } from './run-in-browser';
       join(__dirname, 'pages', 'echo-page.ts'));
     expect(result).toEqual({ webgpu: false, wasmStatus: 200, wasmType: 'application/wasm' });
     expect(errors).toContain('console.error: echo-page: visible to the test');
+  });
+
+  test('without WebGPU, the runtime falls back from webgpu to wasm and keeps the reason', async () => {
+    const { result } = await runInBrowser<{ report: ProviderReport; unknown: string }>(join(__dirname, 'pages', 'fallback-page.ts'));
+    expect(result.unknown).toBe("RangeError: executionProviders: 'cuda' is not a provider of onnxruntime on web; it has 'wasm', 'cpu', 'webgpu'");
+    expect(result.report.platform).toBe('web');
+    expect(result.report.used).toBe('wasm');
+    expect(result.report.skipped.map((s) => s.provider)).toEqual(['webgpu']);
+    expect(result.report.skipped[0].reason.length).toBeGreaterThan(0);
   });
 
   test("rejects with the page's error", async () => {
