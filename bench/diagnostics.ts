@@ -3,6 +3,9 @@
 // into fresh memory), and the memory floor of this machine.
 import { encodeModel, GraphBuilder, Value } from '@ortrain/graph-builder';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { adamGraph } from './optimizer/adam-graph';
+import { loadOptimizers, ortrainAdam } from './optimizer/ortrain-adam';
+import { makeProblem, splitSizes } from './optimizer/problem';
 import { Contestant, runRounds, timeBlock } from './rounds';
 import { fmt, markdownTable, powerOfTen } from './table';
 
@@ -20,10 +23,22 @@ function chainModel(n: number, adds: number, sum = false): Uint8Array {
   return encodeModel(g.build());
 }
 
-async function ortContestant(name: string, n: number, adds: number, sum = false): Promise<Contestant> {
-  const session = await InferenceSession.create(chainModel(n, adds, sum), { executionProviders: ['cpu'] });
+interface ChainOptions {
+  sum?: boolean;
+  /** Pass a preallocated output tensor in `fetches`. */
+  fetch?: boolean;
+  intraOpNumThreads?: number;
+}
+
+async function ortContestant(name: string, n: number, adds: number, o: ChainOptions = {}): Promise<Contestant> {
+  const session = await InferenceSession.create(chainModel(n, adds, o.sum), {
+    executionProviders: ['cpu'],
+    ...(o.intraOpNumThreads ? { intraOpNumThreads: o.intraOpNumThreads } : {}),
+  });
   const feeds = { x: new Tensor('float32', new Float32Array(n).fill(0.5), [n]) };
-  return { name, runBlock: (reps) => timeBlock(reps, async () => { await session.run(feeds); }) };
+  const fetches = { y: new Tensor('float32', new Float32Array(o.sum ? 1 : n), o.sum ? [] : [n]) };
+  const run = o.fetch ? () => session.run(feeds, fetches) : () => session.run(feeds);
+  return { name, runBlock: (reps) => timeBlock(reps, async () => { await run(); }) };
 }
 
 function copyContestant(name: string, n: number): Contestant {
@@ -35,18 +50,29 @@ export async function diagnosticsSection(options: { quick: boolean }): Promise<s
   const big = [1e6, 1e7];
   const contestants: Contestant[] = [
     await ortContestant('empty run (1 Identity, 1 float)', 1, 0),
+    await ortContestant('empty run, 1 intra-op thread', 1, 0, { intraOpNumThreads: 1 }),
     await ortContestant('1 Add, 1 float', 1, 1),
     await ortContestant('100 Adds, 1 float', 1, 100),
     ...(await Promise.all(big.map((n) => ortContestant(`1 Add, ${powerOfTen(n)} floats`, n, 1)))),
     ...(await Promise.all(big.map((n) => ortContestant(`10 Adds, ${powerOfTen(n)} floats`, n, 10)))),
-    ...(await Promise.all(big.map((n) => ortContestant(`1 Add + ReduceSum, ${powerOfTen(n)} floats`, n, 1, true)))),
+    ...(await Promise.all(big.map((n) => ortContestant(`1 Add + ReduceSum, ${powerOfTen(n)} floats`, n, 1, { sum: true })))),
+    ...(await Promise.all(big.map((n) => ortContestant(`1 Add into a preallocated output, ${powerOfTen(n)} floats`, n, 1, { fetch: true })))),
     ...big.map((n) => copyContestant(`Float32Array.set, ${powerOfTen(n)} floats`, n)),
   ];
+  // ortrain's Adam over 100 tensors of 4: opt.step() against a bare run of the graph it runs.
+  const graph = await adamGraph(400);
+  const optimizers = await loadOptimizers();
+  const notes: string[] = [];
+  if (typeof graph === 'string') notes.push(`- Adam graph: ${graph}`);
+  else contestants.push(await graph.contestant('Adam graph, bare session.run, 400 floats'));
+  if (typeof optimizers === 'string') notes.push(`- ortrain Adam: ${optimizers}`);
+  else contestants.push({ ...ortrainAdam(optimizers, makeProblem(splitSizes(400, 100))), name: 'Adam opt.step(), 100 x 4' });
   const { timings, failed } = await runRounds(contestants, { rounds: options.quick ? 3 : 11, blockSeconds: options.quick ? 0.02 : 0.05, maxReps: 5000 });
   const sec = (name: string) => timings.get(name)?.secondsPerStep;
   const us = (name: string) => { const s = sec(name); return s === undefined ? undefined : s * 1e6; };
   const rows: string[][] = [];
   rows.push(['ORT CPU: fixed cost of a run (one Identity on 1 float)', `${fmt(us('empty run (1 Identity, 1 float)'))} us`]);
+  rows.push(['ORT CPU: the same with intraOpNumThreads 1', `${fmt(us('empty run, 1 intra-op thread'))} us`]);
   const one = us('1 Add, 1 float'), hundred = us('100 Adds, 1 float');
   rows.push(['ORT CPU: cost of each extra node (100 vs 1 Add on 1 float, per node)',
     one !== undefined && hundred !== undefined ? `${fmt((hundred - one) / 99)} us` : 'n/a']);
@@ -58,11 +84,21 @@ export async function diagnosticsSection(options: { quick: boolean }): Promise<s
     const s1 = sec(`1 Add + ReduceSum, ${powerOfTen(n)} floats`);
     rows.push([`ORT CPU: handing a ${powerOfTen(n)}-float output back to JS (1 Add with vs without a ReduceSum to 1 float), per element`,
       a1 !== undefined && s1 !== undefined ? `${fmt(((a1 - s1) * 1e9) / n)} ns` : 'n/a']);
+    const f1 = sec(`1 Add into a preallocated output, ${powerOfTen(n)} floats`);
+    rows.push([`ORT CPU: one run of 1 Add over ${powerOfTen(n)} floats with a preallocated output in \`fetches\`, per element`, f1 !== undefined ? `${fmt((f1 * 1e9) / n)} ns` : 'n/a']);
     rows.push([`memory: Float32Array.set of ${powerOfTen(n)} floats (8 bytes moved), per element`, c !== undefined ? `${fmt((c * 1e9) / n)} ns` : 'n/a']);
     rows.push([`memory floor of an Adam step at ${powerOfTen(n)} (28 bytes per parameter: read p, g, m, v; write p, m, v)`,
       c !== undefined ? `${fmt(((c * 1e9) / n) * 3.5)} ns per parameter` : 'n/a']);
   }
+  if (typeof graph !== 'string') {
+    const counts = new Map<string, number>();
+    for (const op of graph.ops) counts.set(op, (counts.get(op) ?? 0) + 1);
+    rows.push(['ortrain Adam graph of one group (torch defaults): nodes', `${graph.ops.length} (${[...counts].map(([op, n]) => `${n} ${op}`).join(', ')})`]);
+    rows.push(['ortrain Adam graph, bare session.run over 400 floats', `${fmt(us('Adam graph, bare session.run, 400 floats'))} us`]);
+  }
+  if (typeof optimizers !== 'string') rows.push(['ortrain Adam opt.step() over 100 tensors of 4 (the same graph, plus the optimizer\'s JS)', `${fmt(us('Adam opt.step(), 100 x 4'))} us`]);
   const out = [markdownTable(['measurement', 'median'], rows)];
+  out.push(...notes);
   for (const [name, why] of failed) out.push(`- ${name} failed: ${why}`);
   return out.join('\n');
 }
