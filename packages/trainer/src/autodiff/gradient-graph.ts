@@ -4,7 +4,7 @@
 import {
   GraphBuilder, Value, attributeKind, attributeValue, float16ToFloat32, fromOnnxDataType, isFloatType, tensorToArray,
 } from '@ortrain/graph-builder';
-import type { AttributeProto, ModelProto, NodeProto, TensorProto, TypedAttribute } from '@ortrain/graph-builder';
+import type { AttributeProto, AttributeValue, ModelProto, NodeProto, TensorProto, TypedAttribute } from '@ortrain/graph-builder';
 import { describeNode } from './attrs';
 import { GradContext, fillValue } from './context';
 import type { GradRule } from './context';
@@ -12,6 +12,7 @@ import { ShapeTable, isStatic } from './infer';
 import { GRADIENT_RULES, NO_GRADIENT } from './rules';
 import type { GradientGraph, GradientGraphOptions, GradientParam } from './types';
 import { upgradeNodes } from './upgrade';
+import { tilingMaxPool } from './rules/pool';
 
 const ONNX_DOMAINS = new Set(['', 'ai.onnx']);
 
@@ -63,12 +64,15 @@ function topoSort(nodes: NodeProto[], available: Set<string>): NodeProto[] {
 }
 
 /** An AttributeProto as the builder's typed attribute value (lossless). */
-function typedAttrs(node: NodeProto): Record<string, TypedAttribute> {
-  const out: Record<string, TypedAttribute> = {};
+function typedAttrs(node: NodeProto): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
   for (const a of node.attribute ?? []) {
     const kind = attributeKind(a.type) ?? guessKind(a);
     if (!kind) throw new RangeError(`${describeNode(node)}: attribute '${a.name}' has no type`);
-    out[a.name!] = { kind, value: attributeValue({ ...a, type: a.type ?? KIND_CODE[kind] }) };
+    const value = attributeValue({ ...a, type: a.type ?? KIND_CODE[kind] });
+    // Plain values where the kind is unambiguous (the builder reads some, e.g. Transpose's perm); floats stay typed.
+    const plain = (kind === 'int' || kind === 'string' || kind === 'tensor' || kind === 'graph' || ((kind === 'ints' || kind === 'strings') && (value as unknown[]).length > 0));
+    out[a.name!] = plain ? (value as AttributeValue) : { kind, value };
   }
   return out;
 }
@@ -252,7 +256,10 @@ function withGradientOutputs(node: NodeProto, requires: Set<string>, g: GraphBui
   if (!(node.output ?? []).some((o) => requires.has(o)) || !ONNX_DOMAINS.has(node.domain ?? '')) return node;
   const outs = [...(node.output ?? [])];
   let extra: number[] = [];
-  if (op === 'MaxPool') extra = [1];
+  if (op === 'MaxPool') {
+    if (tilingMaxPool(node, table)) return node;
+    extra = [1];
+  }
   else if (op === 'LayerNormalization') extra = [1, 2];
   else return node;
   for (const i of extra) {

@@ -1,18 +1,66 @@
 // Pooling: MaxPool routes the gradient through its Indices output (added to the forward node on import),
 // AveragePool spreads it back with a ConvTranspose of ones, scaled by each window's divisor.
-import type { Value } from '@ortrain/graph-builder';
+import { Value } from '@ortrain/graph-builder';
+import type { NodeProto } from '@ortrain/graph-builder';
+import { NodeAttrs } from '../attrs';
 import { fillValue } from '../context';
 import type { GradContext, GradRule } from '../context';
 import { isStatic } from '../infer';
+import type { ShapeTable } from '../infer';
 import { readWindow, windowOutput } from '../window';
 import { transposedInput } from './conv';
 
 /** A 1-element-per-row flat view: x reshaped to [-1]. */
 const flat = (c: GradContext, v: Value) => c.g.reshape(v, [-1]);
 
+/**
+ * Whether a MaxPool's windows tile the input without overlap or padding (kernel = strides, static sizes):
+ * then the gradient needs no Indices output (which the WebGPU provider lacks).
+ */
+export function tilingMaxPool(node: NodeProto, table: ShapeTable): boolean {
+  const xs = table.get(node.input?.[0] ?? '')?.shape;
+  if (!xs || !isStatic(xs.slice(2)) || (node.output ?? []).filter(Boolean).length > 1) return false;
+  const a = new NodeAttrs(node);
+  const k = a.ints('kernel_shape');
+  if (!k) return false;
+  const strides = a.ints('strides') ?? k.map(() => 1);
+  const pads = a.ints('pads') ?? [];
+  const autoPad = a.string('auto_pad', 'NOTSET');
+  return k.every((d, i) => strides[i] === d) && (a.ints('dilations') ?? []).every((d) => d === 1) &&
+    pads.every((p) => p === 0) && (autoPad === 'NOTSET' || autoPad === 'VALID') && a.int('ceil_mode', 0) === 0;
+}
+
+/** Tiling windows: each window's first maximum (torch's choice) by ArgMax over the window's elements. */
+function tilingMaxPoolGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  let x = c.x(0);
+  const xs = x.shape!.slice(2) as number[];
+  const n = xs.length;
+  const k = c.attrs.ints('kernel_shape')!;
+  const ys = xs.map((d, i) => Math.floor(d / k[i]));
+  const spatial = Array.from({ length: n }, (_, i) => i + 2);
+  const cropped = xs.some((d, i) => d !== ys[i] * k[i]);
+  if (cropped) x = g.slice(x, new Array(n).fill(0), ys.map((d, i) => d * k[i]), spatial);
+  const K = k.reduce((a, b) => a * b, 1);
+  // [N, C, y0, k0, y1, k1] -> [N, C, y0, y1, k0, k1] -> [N, C, y0, y1, K]
+  const split = [0, 0, ...ys.flatMap((d, i) => [d, k[i]])];
+  const perm = [0, 1, ...ys.map((_, i) => 2 + 2 * i), ...ys.map((_, i) => 3 + 2 * i)];
+  const windows = g.reshape(g.transpose(g.reshape(x, split), perm), [0, 0, ...ys, K]);
+  const first = g.op('ArgMax', [windows], { axis: -1, keepdims: 1 }, { dtypes: ['int64'] });
+  const mask = g.equal(first, g.constant([...Array(K).keys()], 'int64', [K]));
+  const routed = g.where(mask, g.unsqueeze(c.grad, [-1]), 0);
+  const inverse = new Array(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  const back = g.reshape(g.transpose(g.reshape(routed, [0, 0, ...ys, ...k]), inverse), [0, 0, ...ys.map((d, i) => d * k[i])]);
+  if (!cropped) return [new Value(back.name, x.dtype, c.x(0).shape)];
+  const pads = [...new Array(n + 2).fill(0), 0, 0, ...xs.map((d, i) => d - ys[i] * k[i])];
+  return [c.typedOp('Pad', [back, g.ints(pads)], {}, c.x(0))];
+}
+
 function maxPoolGrad(c: GradContext): (Value | undefined)[] {
   const { g } = c;
   const x = c.x(0);
+  if (tilingMaxPool(c.node, c.table)) return tilingMaxPoolGrad(c);
   if (!c.node.output?.[1]) c.fail('the Indices output is needed for the gradient');
   if (c.attrs.int('storage_order', 0) !== 0) c.fail('storage_order 1 (column-major indices) is not supported');
   // Indices are flat positions in X (batch and channel included); overlapping windows add up.
