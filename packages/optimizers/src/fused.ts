@@ -15,7 +15,8 @@ import type { Optimizer } from './optimizer';
  *     const W = update.views()[0];                                  // parameter 0 as a graph value
  *     ... forward, loss, gradients dW, db ...
  *     update.apply([dW, db]);                                       // appends the update, marks outputs
- *     const session = await runtime.createSession(encodeModel(g.build()), { deviceOutputs: update.outputNames });
+ *     const model = elideOutputIdentities(g.build());                // no copies for outputs that are also read
+ *     const session = await runtime.createSession(encodeModel(model), { deviceOutputs: update.outputNames });
  *     const results = await optimizer.stepFused([update], (feeds) => session.run({ ...feeds, x, y }));
  */
 export class FusedUpdate<O extends object> {

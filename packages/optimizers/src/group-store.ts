@@ -165,9 +165,20 @@ export class GroupStore<O> implements ParameterOwner {
   /** The plan, scalars and session key of the next step, for the given gradients (undefined = skipped). */
   planStep(options: O, grads: readonly (Float32Array | undefined)[]): HostStep | undefined {
     const present: number[] = [];
-    grads.forEach((g, i) => { if (g) present.push(i); });
+    const t0 = this.steps[0];
+    let sameStep = true;
+    for (let i = 0; i < grads.length; i++) {
+      if (grads[i]) present.push(i);
+      if (this.steps[i] !== t0) sameStep = false;
+    }
     if (present.length === 0) return undefined;
     const structure = this.rule.structure(options);
+    // The common case, every tensor at the same step with no host state: one set of scalars, computed once.
+    if (sameStep && present.length === this.params.length && !this.rule.hostState) {
+      const scalars = [this.rule.scalars(options, t0 + 1, this.hosts[0])];
+      const plan: StepPlan = { tensors: this.slots, sets: this.zeros(), scalarSets: [{ names: Object.keys(scalars[0].values), variant: scalars[0].variant }] };
+      return { plan, scalars, key: this.keyOf(structure, plan), present, steps: this.steps.map((t) => t + 1), hosts: this.hosts };
+    }
     const sets: number[] = this.params.map(() => -1);
     const scalars: StepScalars[] = [];
     const byKey = new Map<string, number>();
@@ -175,8 +186,7 @@ export class GroupStore<O> implements ParameterOwner {
     const hosts = [...this.hosts];
     for (const i of present) {
       const t = this.steps[i] + 1;
-      const hostKey = this.rule.hostState ? JSON.stringify(this.hosts[i]) : '';
-      const key = `${t}|${hostKey}`;
+      const key = `${t}|${Object.values(this.hosts[i]).join(',')}`;
       let k = byKey.get(key);
       if (k === undefined) {
         k = scalars.length;
@@ -192,9 +202,17 @@ export class GroupStore<O> implements ParameterOwner {
       sets,
       scalarSets: scalars.map((s) => ({ names: Object.keys(s.values), variant: s.variant })),
     };
-    const flat = isFlat(this.rule, plan);
-    const key = `${structure}|${flat ? 'flat' : sets.join(',')}|${plan.scalarSets.map((s) => `${s.variant}:${s.names.join(',')}`).join(';')}`;
-    return { plan, scalars, key, present, steps, hosts };
+    return { plan, scalars, key: this.keyOf(structure, plan), present, steps, hosts };
+  }
+
+  private zeroSets: number[] | undefined;
+  private zeros(): number[] {
+    return (this.zeroSets ??= this.params.map(() => 0));
+  }
+
+  private keyOf(structure: string, plan: StepPlan): string {
+    const sets = isFlat(this.rule, plan) ? 'flat' : plan.sets.join(',');
+    return `${structure}|${sets}|${plan.scalarSets.map((s) => `${s.variant}:${s.names.join(',')}`).join(';')}`;
   }
 
   private session(runtime: Runtime, options: O, step: HostStep): Promise<RuntimeSession> {

@@ -20,5 +20,5 @@ export { radamRule } from './rules/radam';
 export type { RAdamOptions } from './rules/radam';
 export { nadamRule } from './rules/nadam';
 export type { NAdamOptions } from './rules/nadam';
-export { appendGroupUpdate, buildGroupModel } from './compile';
+export { appendGroupUpdate, buildGroupModel, elideOutputIdentities } from './compile';
 export type { StepPlan, TensorSlot, GroupInputs } from './compile';
