@@ -41,10 +41,10 @@ export interface FinetuneReport {
 
 const EVAL_BATCH = 256;
 
-function firstOutput(outputs: unknown, name: string): Tensor {
-  const t = outputs instanceof Map ? outputs.get(name) : (outputs as Record<string, Tensor>)[name];
-  if (!t) throw new Error(`evalStep returned no output '${name}'`);
-  return t as Tensor;
+function output(outputs: Record<string, Tensor>, name: string): Tensor {
+  const t = outputs[name];
+  if (!t) throw new Error(`evalStep returned no output '${name}' (got ${Object.keys(outputs).join(', ')})`);
+  return t;
 }
 
 /** evalStep over the rows in large batches: mean loss, the fitted output row after row, and accuracy. */
@@ -53,8 +53,8 @@ async function evaluate(session: TrainingSession, fit: DataFit, data: Dataset, r
   const chunks: Float32Array[] = [];
   for (const batch of batchesOf(rows, EVAL_BATCH)) {
     const { loss, outputs } = await session.evalStep(makeBatch(fit, data, batch));
-    lossSum += Number(loss) * batch.length;
-    chunks.push(Float32Array.from(firstOutput(outputs, fit.output.name).data as Float32Array));
+    lossSum += loss * batch.length;
+    chunks.push(Float32Array.from(output(outputs, fit.output.name).data as Float32Array));
   }
   const out = concat(chunks);
   const labels = Float64Array.from(rows, (r) => data.labels[r]);
@@ -97,51 +97,51 @@ export async function finetune(options: FinetuneOptions, log: (line: string) => 
     optimizer,
     executionProviders: [options.executionProvider],
   });
-  const trainables = options.trainable ? floatInitializers.filter((n) => options.trainable!.test(n)) : floatInitializers;
-  log(
-    `fine-tuning ${options.model}: ${trainables.length} trainable initializers, ${split.train.length} training rows, ` +
-      `${evalRows.length} ${evalSet} rows, ${options.optimizer} lr ${options.lr}, batch ${options.batchSize}, ${options.loss}, ${options.executionProvider}`,
-  );
-
-  const progress = createProgress(options.epochs, options.progress && process.stderr.isTTY === true, log);
-  const order = split.train.slice();
-  const random = createRandom(options.seed + 1);
-  const epochs: EpochReport[] = [];
-  let lastAccuracy = NaN;
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    const batches = batchesOf(shuffle(order, random), options.batchSize);
-    progress.startEpoch(epoch, batches.length);
-    let lossSum = 0;
-    let seen = 0;
-    for (let b = 0; b < batches.length; b++) {
-      const { loss } = await session.trainStep(makeBatch(fit, data, batches[b]));
-      lossSum += Number(loss) * batches[b].length;
-      seen += batches[b].length;
-      progress.step(b + 1, { loss: lossSum / seen, accuracy: lastAccuracy });
+  try {
+    const used = session.runtime.providerReport().used;
+    log(
+      `fine-tuning ${options.model}: ${session.parameterNames.length} trainable initializers, ${split.train.length} training rows, ` +
+        `${evalRows.length} ${evalSet} rows, ${options.optimizer} lr ${options.lr}, batch ${options.batchSize}, ${options.loss}, ${used}`,
+    );
+    const progress = createProgress(options.epochs, options.progress && process.stderr.isTTY === true, log);
+    const order = split.train.slice();
+    const random = createRandom(options.seed + 1);
+    const epochs: EpochReport[] = [];
+    let val: { loss: number; accuracy: number; outputs: Float32Array } = { loss: NaN, accuracy: NaN, outputs: new Float32Array(0) };
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      const batches = batchesOf(shuffle(order, random), options.batchSize);
+      progress.startEpoch(epoch, batches.length);
+      let lossSum = 0;
+      let seen = 0;
+      for (let b = 0; b < batches.length; b++) {
+        const { loss } = await session.trainStep(makeBatch(fit, data, batches[b]));
+        lossSum += loss * batches[b].length;
+        seen += batches[b].length;
+        progress.step(b + 1, { loss: lossSum / seen, accuracy: val.accuracy });
+      }
+      val = await evaluate(session, fit, data, evalRows);
+      progress.endEpoch({ loss: lossSum / seen, accuracy: val.accuracy, valLoss: val.loss });
+      epochs.push({ epoch, trainLoss: lossSum / seen, valLoss: val.loss, valAccuracy: val.accuracy });
     }
-    const val = await evaluate(session, fit, data, evalRows);
-    lastAccuracy = val.accuracy;
-    progress.endEpoch({ loss: lossSum / seen, accuracy: val.accuracy, valLoss: val.loss });
-    epochs.push({ epoch, trainLoss: lossSum / seen, valLoss: val.loss, valAccuracy: val.accuracy });
-  }
 
-  const final = await evaluate(session, fit, data, evalRows);
-  writeAtomic(options.out, await session.exportModel());
-  const exported = await runExportedModel(options.out, fit, data, evalRows);
-  let maxOutputDifference = 0;
-  for (let i = 0; i < exported.length; i++) maxOutputDifference = Math.max(maxOutputDifference, Math.abs(exported[i] - final.outputs[i]));
-  if (exported.length !== final.outputs.length) maxOutputDifference = Infinity;
-  const exportedAccuracy = fit.loss === 'cross_entropy' ? accuracy(exported, Float64Array.from(evalRows, (r) => data.labels[r])) : NaN;
-  return {
-    trainRows: split.train.length,
-    evalRows: evalRows.length,
-    evalSet,
-    epochs,
-    valLoss: final.loss,
-    valAccuracy: final.accuracy,
-    outPath: options.out,
-    exportedAccuracy,
-    maxOutputDifference,
-    seconds: (Date.now() - started) / 1000,
-  };
+    writeAtomic(options.out, await session.exportModel());
+    const exported = await runExportedModel(options.out, fit, data, evalRows);
+    let maxOutputDifference = exported.length === val.outputs.length ? 0 : Infinity;
+    for (let i = 0; i < exported.length; i++) maxOutputDifference = Math.max(maxOutputDifference, Math.abs(exported[i] - val.outputs[i]));
+    const exportedAccuracy = fit.loss === 'cross_entropy' ? accuracy(exported, Float64Array.from(evalRows, (r) => data.labels[r])) : NaN;
+    return {
+      trainRows: split.train.length,
+      evalRows: evalRows.length,
+      evalSet,
+      epochs,
+      valLoss: val.loss,
+      valAccuracy: val.accuracy,
+      outPath: options.out,
+      exportedAccuracy,
+      maxOutputDifference,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await session.release();
+  }
 }

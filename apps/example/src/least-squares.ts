@@ -1,6 +1,7 @@
 // Runs every optimizer on the same least-squares fit, min_W ||X W - Y||^2 / n, with the gradient computed
 // here in TypeScript, and prints the loss each one reaches. A quick look at the optimizers on one problem.
-import { Adagrad, Adam, AdamW, Adamax, NAdam, Optimizer, Parameter, RAdam, RMSprop, SGD } from '@ortrain/optimizers';
+import { Adagrad, Adam, AdamW, Adamax, NAdam, Parameter, RAdam, RMSprop, SGD } from '@ortrain/optimizers';
+import type { OptimizerFactory } from '@ortrain/trainer';
 
 const ROWS = 64;
 const FEATURES = 8;
@@ -47,7 +48,7 @@ function lossAndGrad(W: Float32Array): { loss: number; grad: Float32Array } {
   return { loss: loss / (ROWS * OUTPUTS), grad };
 }
 
-const candidates: [string, (p: Parameter[]) => Optimizer][] = [
+const candidates: [string, OptimizerFactory][] = [
   ['SGD (momentum 0.9)', (p) => new SGD(p, { lr: 0.05, momentum: 0.9 })],
   ['Adam', (p) => new Adam(p, { lr: 0.05 })],
   ['Adam (amsgrad)', (p) => new Adam(p, { lr: 0.05, amsgrad: true })],

@@ -1,8 +1,9 @@
 import * as optimizers from '@ortrain/optimizers';
-import type { Optimizer, Parameter } from '@ortrain/optimizers';
+import type { Parameter } from '@ortrain/optimizers';
+import type { OptimizerFactory } from '@ortrain/trainer';
 import { InputError } from './errors';
 
-type OptimizerClass = new (params: Parameter[], options: { lr: number }) => Optimizer;
+type OptimizerClass = new (params: Parameter[], options: { lr: number }) => ReturnType<OptimizerFactory>;
 
 /** Every optimizer class that @ortrain/optimizers exports, by its lower-case name (adam, adamw, sgd, ...). */
 export function knownOptimizers(): Map<string, OptimizerClass> {
@@ -16,7 +17,7 @@ export function knownOptimizers(): Map<string, OptimizerClass> {
 }
 
 /** The factory TrainingSession takes, for an optimizer named on the command line with its learning rate. */
-export function optimizerFactory(name: string, lr: number): (params: Parameter[]) => Optimizer {
+export function optimizerFactory(name: string, lr: number): OptimizerFactory {
   const known = knownOptimizers();
   const Class = known.get(name.toLowerCase());
   if (!Class) throw new InputError(`--optimizer: unknown optimizer '${name}' (known: ${[...known.keys()].sort().join(', ')})`);

@@ -29,6 +29,8 @@ export function createProgress(epochs: number, useBar: boolean, log: (line: stri
   let epoch = 0;
   if (useBar) {
     let bar: SingleBar | undefined;
+    // Held-out figures of the previous epoch stay on screen until the current one ends.
+    let last = { valLoss: '-', acc: '-' };
     return {
       startEpoch(e, steps) {
         epoch = e;
@@ -40,13 +42,14 @@ export function createProgress(epochs: number, useBar: boolean, log: (line: stri
           hideCursor: true,
           clearOnComplete: false,
         });
-        bar.start(steps, 0, { loss: '-', valLoss: '-', acc: '-' });
+        bar.start(steps, 0, { loss: '-', ...last });
       },
       step(done, values) {
         bar?.update(done, { loss: fmt(values.loss), acc: pct(values.accuracy) });
       },
       endEpoch(values) {
-        bar?.update({ loss: fmt(values.loss), valLoss: fmt(values.valLoss), acc: pct(values.accuracy) });
+        last = { valLoss: fmt(values.valLoss), acc: pct(values.accuracy) };
+        bar?.update({ loss: fmt(values.loss), ...last });
         bar?.stop();
         bar = undefined;
       },

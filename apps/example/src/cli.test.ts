@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from './cli';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const BIN = join(__dirname, '..', 'bin', 'ortrain.js');
+const MODEL = join(__dirname, '..', 'models', 'digits-mlp.onnx');
+const DIGITS = join(__dirname, '..', 'data', 'digits.csv');
+
+/** Runs the installed command as users do, in a child process. */
+function ortrain(args: string[], cwd = ROOT) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs main() in this process, capturing what it prints. */
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ortrain-cli-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('ortrain as a child process', () => {
+  test('--help prints the usage and exits 0', () => {
+    const r = ortrain(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ortrain finetune <model.onnx> --data <train.csv>');
+    expect(r.stdout).toContain('--execution-provider');
+  });
+
+  test('works from another directory too', () => {
+    const r = ortrain(['finetune', '--help'], tmpdir());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage:');
+  });
+
+  test('a missing model file: exit 2, naming the path', () => {
+    const r = ortrain(['finetune', join(dir, 'nope.onnx'), '--data', DIGITS]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`ortrain: model file not found: ${join(dir, 'nope.onnx')}`);
+  });
+
+  test('an unknown optimizer: exit 2, listing the known ones', () => {
+    const r = ortrain(['finetune', MODEL, '--data', DIGITS, '--optimizer', 'adamz']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/ortrain: --optimizer: unknown optimizer 'adamz' \(known: .*adam, .*sgd/);
+  });
+
+  test('npx ortrain from the repository root', () => {
+    const r = spawnSync('npx', ['--no-install', 'ortrain', '--frobnicate'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("ortrain: unknown option '--frobnicate' (see ortrain --help)");
+  });
+});
+
+describe('ortrain errors (exit code 2, message naming the thing)', () => {
+  test.each([
+    [['--lr', '-1'], "ortrain: --lr: expected a positive number, got '-1'"],
+    [['--epochs', '0'], "ortrain: --epochs: expected a positive integer, got '0'"],
+    [['--batch-size', '0'], "ortrain: --batch-size: expected a positive integer, got '0'"],
+    [['--bogus', '1'], "ortrain: unknown option '--bogus'"],
+    [['--optimizer', 'adamz'], "ortrain: --optimizer: unknown optimizer 'adamz' (known: "],
+    [['--trainable', '^nothing'], "ortrain: --trainable: /^nothing/ matches none of the float initializers of"],
+  ])('%j', async (extra, message) => {
+    const r = await run(['finetune', MODEL, '--data', DIGITS, ...(extra as string[])]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message as string);
+  });
+
+  test('a missing data file', async () => {
+    const r = await run(['finetune', MODEL, '--data', join(dir, 'none.csv')]);
+    expect(r).toMatchObject({ code: 2, stderr: `ortrain: data file not found: ${join(dir, 'none.csv')}` });
+  });
+
+  test('a data file whose column count does not fit the model input', async () => {
+    const data = file('narrow.csv', 'a,b,label\n1,2,0\n3,4,1\n');
+    const r = await run(['finetune', MODEL, '--data', data]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`ortrain: ${data} has 2 feature columns (every column but 'label'), but input 'input' of ${MODEL} takes 64 values per row (shape [batch, 64])`);
+  });
+
+  test('a missing label column', async () => {
+    const r = await run(['finetune', MODEL, '--data', DIGITS, '--label-column', 'digit']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`ortrain: ${DIGITS}: no label column 'digit' (columns: p0, p1,`);
+  });
+
+  test('a non-numeric cell, by line and column', async () => {
+    const header = [...Array.from({ length: 64 }, (_, i) => `p${i}`), 'label'].join(',');
+    const good = [...Array(64).fill('0'), '1'].join(',');
+    const bad = [...Array(10).fill('0'), 'x7', ...Array(53).fill('0'), '1'].join(',');
+    const data = file('bad.csv', [header, good, bad].join('\n'));
+    const r = await run(['finetune', MODEL, '--data', data]);
+    expect(r).toMatchObject({ code: 2, stderr: `ortrain: ${data}: line 3, column 'p10': 'x7' is not a finite number` });
+  });
+
+  test('a file that is not an ONNX model', async () => {
+    const r = await run(['finetune', DIGITS, '--data', DIGITS]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`ortrain: ${DIGITS}: not a valid ONNX model`);
+  });
+
+  test('labels outside the model classes', async () => {
+    const header = [...Array.from({ length: 64 }, (_, i) => `p${i}`), 'label'].join(',');
+    const data = file('labels.csv', [header, [...Array(64).fill('1'), '10'].join(',')].join('\n'));
+    const r = await run(['finetune', MODEL, '--data', data]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("label 10 in data row 1 (line 2) is not a class index 0..9 for output 'logits'");
+  });
+});

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeModel, tensorToArray } from '@ortrain/graph-builder';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { readNumericCsv } from './csv';
+import { toDataset } from './dataset';
+import { accuracy } from './plain-inference';
+
+const BIN = join(__dirname, '..', 'bin', 'ortrain.js');
+const MODEL = join(__dirname, '..', 'models', 'digits-mlp.onnx');
+const DIGITS = join(__dirname, '..', 'data', 'digits.csv');
+
+function ortrain(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Accuracy of a model file on every digits row, run by plain onnxruntime-node. */
+async function plainAccuracy(path: string): Promise<number> {
+  const data = toDataset(readNumericCsv(DIGITS), 'label', 1 / 16);
+  const session = await InferenceSession.create(path);
+  const { logits } = await session.run({ input: new Tensor('float32', data.features, [data.rowCount, 64]) });
+  await session.release();
+  return accuracy(logits.data as Float32Array, data.labels);
+}
+
+function initializers(path: string): Map<string, Float32Array> {
+  const graph = decodeModel(readFileSync(path)).graph!;
+  return new Map((graph.initializer ?? []).map((t) => [t.name!, tensorToArray(t) as Float32Array]));
+}
+
+describe('ortrain finetune end to end on the digits MLP', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ortrain-e2e-'));
+
+  test('trains every layer, exports a model that plain onnxruntime-node runs, far above chance', async () => {
+    const before = await plainAccuracy(MODEL);
+    const out = join(dir, 'tuned.onnx');
+    const r = ortrain([
+      'finetune', MODEL, '--data', DIGITS, '--label-column', 'label', '--feature-scale', '0.0625', '--optimizer', 'adam',
+      '--lr', '3e-3', '--epochs', '3', '--batch-size', '32', '--seed', '1', '--out', out, '--no-progress',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/epoch 3\/3 +loss \d/);
+    expect(r.stdout).toContain(`exported ${out}`);
+    const after = await plainAccuracy(out);
+    expect(before).toBeLessThan(0.3);
+    expect(after).toBeGreaterThan(0.8);
+    // The CLI's own check: the export agrees with the training session on the held-out rows.
+    const m = /held-out rows \(359\): loss [\d.]+, accuracy ([\d.]+)%/.exec(r.stdout);
+    const p = /plain onnxruntime-node on the exported model: max output difference ([\d.e+-]+), accuracy ([\d.]+)%/.exec(r.stdout);
+    expect(m && p).toBeTruthy();
+    expect(p![2]).toBe(m![1]);
+    expect(Number(p![1])).toBeLessThan(1e-4);
+  });
+
+  test('--trainable trains only the matching initializers; the others leave unchanged', async () => {
+    const out = join(dir, 'head-only.onnx');
+    const r = ortrain([
+      'finetune', MODEL, '--data', DIGITS, '--feature-scale', '0.0625', '--trainable', '^net\\.2\\.', '--optimizer', 'sgd',
+      '--lr', '0.1', '--epochs', '1', '--out', out, '--no-progress',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('2 trainable initializers');
+    const original = initializers(MODEL);
+    const tuned = initializers(out);
+    expect([...tuned.keys()].sort()).toEqual([...original.keys()].sort());
+    expect(tuned.get('net.0.weight')).toEqual(original.get('net.0.weight'));
+    expect(tuned.get('net.0.bias')).toEqual(original.get('net.0.bias'));
+    expect(tuned.get('net.2.weight')).not.toEqual(original.get('net.2.weight'));
+    expect(await plainAccuracy(out)).toBeGreaterThan(0.3);
+  });
+});
