@@ -3,6 +3,7 @@ import { Optimizer, Parameter } from '@ortrain/optimizers';
 import { ExecutionProvider, OrtModule, Runtime, RuntimeSession } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import type { LossSpec } from '../losses';
+import { readArtifacts } from '../artifacts/read';
 import { readFileNamed, writeFileAtomic } from '../checkpoint/file';
 import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint/format';
 import { Batch, checkBatch } from './batch';
@@ -131,6 +132,21 @@ export class TrainingSession {
     const { proto } = await loadModel(options.model);
     const models = modelsFromForward(proto, options.trainable, options.loss, options.output);
     return TrainingSession.assemble(models, proto, run, options.optimizer, undefined);
+  }
+
+  /**
+   * A session from the artifacts that `generateArtifacts` wrote into `dir` (training_model.onnx,
+   * eval_model.onnx, optimizer_model.onnx, checkpoint): it trains the training model's parameters from the
+   * checkpoint's values with the checkpoint's optimizer (algorithm, parameter groups, state), unless
+   * `optimizer` gives another.
+   */
+  static async fromArtifacts(dir: string, options: RunOptions & { optimizer?: OptimizerFactory } = {}): Promise<TrainingSession> {
+    const run = checkRunOptions(options);
+    const read = await readArtifacts(dir);
+    const session = await TrainingSession.assemble(read.models, read.forward, run, options.optimizer ?? read.factory, read.state.params);
+    // A checkpoint's optimizer state only fits the optimizer it was saved with.
+    if (!options.optimizer) await session.restore(read.state);
+    return session;
   }
 
   /** @internal builds the session from its models (shared with fromArtifacts). */

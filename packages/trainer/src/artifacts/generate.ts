@@ -1,0 +1,143 @@
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { GraphBuilder, ModelProto, TensorProto, Value, encodeModel, isFloatType, fromOnnxDataType } from '@ortrain/graph-builder';
+import * as optimizers from '@ortrain/optimizers';
+import { Optimizer, Parameter } from '@ortrain/optimizers';
+import { Runtime } from '@ortrain/runtime';
+import type { LossSpec } from '../losses';
+import { encodeCheckpoint } from '../checkpoint/format';
+import { writeFileAtomic } from '../checkpoint/file';
+import { loadModel } from '../session/model-source';
+import { OptimizerBridge } from '../session/optimizer-bridge';
+import { pruneGraph } from '../session/prune';
+import { checkpointContent } from '../session/session-state';
+import { SessionModels, Trainable, gradName, modelsFromForward } from '../session/training-graphs';
+import type { AnyOptimizer, OptimizerFactory } from '../session/training-session';
+import { ARTIFACT_FILES, ArtifactConfig, specToJson } from './layout';
+
+export interface ArtifactOptions {
+  /** Initializers to train (ONNX Runtime's requires_grad); default every float initializer not frozen. */
+  requiresGrad?: string[];
+  /** Initializers to keep fixed (ONNX Runtime's frozen_params). */
+  frozenParams?: string[];
+  /** The loss: a name or `{ kind, ...options }`, as TrainingSession.create takes. */
+  loss: LossSpec;
+  /** The model output the loss applies to (default the first). */
+  output?: string;
+  /**
+   * The optimizer: an algorithm of @ortrain/optimizers by name ('AdamW', as ONNX Runtime's OptimType, with
+   * its default options), `{ name, ...options }`, or a factory as TrainingSession.create takes. Default 'AdamW'.
+   */
+  optimizer?: string | ({ name: string } & Record<string, unknown>) | OptimizerFactory;
+}
+
+/** Paths of the files generateArtifacts wrote. */
+export interface ArtifactPaths {
+  training: string;
+  eval: string;
+  optimizer: string;
+  checkpoint: string;
+}
+
+/**
+ * Writes the training artifacts of a forward model into `dir`, in the layout of ONNX Runtime's on-device
+ * training: training_model.onnx (inputs, labels and trainable parameters -> loss and `<param>.grad`),
+ * eval_model.onnx (-> loss and the model's outputs), optimizer_model.onnx (one update of every parameter
+ * group: flat parameters, state, the step's scalars and the gradients -> new parameters and state) and
+ * checkpoint (initial parameters, optimizer state and the session's configuration, ortrain's checkpoint
+ * format). `TrainingSession.fromArtifacts(dir)` trains from them. Each file is written atomically.
+ */
+export async function generateArtifacts(model: string | Uint8Array, options: ArtifactOptions, dir: string): Promise<ArtifactPaths> {
+  if (!options || typeof options !== 'object') throw new TypeError(`generateArtifacts: expected an options object, got ${String(options)}`);
+  if (typeof dir !== 'string' || dir === '') throw new RangeError(`generateArtifacts: dir must be a directory path, got ${String(dir)}`);
+  const { proto } = await loadModel(model);
+  const models = modelsFromForward(proto, trainableOf(proto, options), options.loss, options.output);
+  const params = models.params.map((p) => new Parameter(p.name, Float32Array.from(p.initial), p.dims));
+  const optimizer = optimizerFactory(options.optimizer ?? 'AdamW')(params);
+  if (!(optimizer instanceof Optimizer)) throw new TypeError('optimizer: the factory must return an optimizer of @ortrain/optimizers');
+  const runtime = await Runtime.create();
+  const bridge = new OptimizerBridge(optimizer, params, runtime);
+  const files = {
+    training: encodeModel(models.training),
+    eval: encodeModel(models.eval),
+    optimizer: encodeModel(optimizerModel(bridge, models)),
+    checkpoint: encodeCheckpoint({
+      ...checkpointContent({
+        params: new Map(models.params.map((p) => [p.name, p.initial])),
+        optimizer: { algorithm: bridge.algorithm, stateDict: optimizer.stateDict() },
+        counters: { step: 0, skippedSteps: 0, microStep: 0 },
+        accumulators: new Map(),
+      }),
+      artifacts: artifactConfig(models),
+    }),
+  };
+  await fs.mkdir(dir, { recursive: true });
+  const paths = {
+    training: path.join(dir, ARTIFACT_FILES.training),
+    eval: path.join(dir, ARTIFACT_FILES.eval),
+    optimizer: path.join(dir, ARTIFACT_FILES.optimizer),
+    checkpoint: path.join(dir, ARTIFACT_FILES.checkpoint),
+  };
+  for (const k of ['training', 'eval', 'optimizer', 'checkpoint'] as const) await writeFileAtomic(paths[k], files[k]);
+  await optimizer.release();
+  await runtime.release();
+  return paths;
+}
+
+/** requiresGrad and frozenParams as the autodiff's trainable option. */
+function trainableOf(model: ModelProto, o: ArtifactOptions): Trainable | undefined {
+  const names = new Set((model.graph!.initializer ?? []).map((t) => t.name!));
+  for (const [option, list] of [['requiresGrad', o.requiresGrad], ['frozenParams', o.frozenParams]] as const) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.some((n) => typeof n !== 'string')) throw new RangeError(`${option}: expected a list of initializer names, got ${String(list)}`);
+    for (const n of list) if (!names.has(n)) throw new RangeError(`${option}: '${n}' is not an initializer of the model`);
+  }
+  const frozen = new Set(o.frozenParams ?? []);
+  if (o.requiresGrad) {
+    const both = o.requiresGrad.filter((n) => frozen.has(n));
+    if (both.length) throw new RangeError(`requiresGrad and frozenParams both name '${both.join("', '")}'`);
+    return o.requiresGrad;
+  }
+  if (frozen.size === 0) return undefined;
+  return (name: string, t: TensorProto) => !frozen.has(name) && isFloatType(fromOnnxDataType(t.dataType ?? 0));
+}
+
+/** An optimizer factory from a name, a `{ name, ...options }` object or a factory. */
+export function optimizerFactory(spec: ArtifactOptions['optimizer']): OptimizerFactory {
+  if (typeof spec === 'function') return spec;
+  const { name, ...opts } = typeof spec === 'string' ? { name: spec } : (spec ?? { name: undefined });
+  const Cls = optimizerClass(name);
+  return (params) => new Cls(params, opts);
+}
+
+/** The optimizer class of @ortrain/optimizers named `name` (case-insensitive). */
+export function optimizerClass(name: unknown): new (params: Parameter[] | { params: Parameter[] }[], options?: object) => AnyOptimizer {
+  const classes = Object.entries(optimizers).filter(([, v]) => typeof v === 'function' && v.prototype instanceof Optimizer);
+  const found = classes.find(([n]) => typeof name === 'string' && n.toLowerCase() === name.toLowerCase());
+  if (!found) throw new RangeError(`optimizer: unknown algorithm ${JSON.stringify(name)} (known: ${classes.map(([n]) => n).join(', ')})`);
+  return found[1] as unknown as new (params: Parameter[] | { params: Parameter[] }[], options?: object) => AnyOptimizer;
+}
+
+/**
+ * The standalone update of every parameter group: inputs opt<g>.param (the group's parameters, flat),
+ * opt<g>.state.<name>, opt<g>.s<k>.<scalar> (the step's coefficients, which the optimizer's rule computes on
+ * the host) and <param>.grad; outputs opt<g>.param.out and opt<g>.state.<name>.out.
+ */
+function optimizerModel(bridge: OptimizerBridge, models: SessionModels): ModelProto {
+  const g = new GraphBuilder('optimizer_step');
+  const fused = bridge.fuse(g);
+  const grads = new Map<string, Value>(models.params.map((p) => [p.name, g.input(gradName(p.name), 'float32', p.dims)]));
+  fused.apply(grads);
+  const model = g.build({ docString: `ortrain optimizer model (${bridge.algorithm}): one update of every parameter group` });
+  return { ...model, graph: pruneGraph(model.graph!, fused.outputNames) };
+}
+
+function artifactConfig(models: SessionModels): ArtifactConfig {
+  return {
+    params: models.params.map((p) => ({ name: p.name, dims: p.dims })),
+    inputs: models.inputs.map(specToJson),
+    labels: specToJson(models.labels),
+    outputNames: models.outputNames,
+    loss: models.loss.spec as unknown as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,94 @@
+import * as path from 'path';
+import { ModelProto, TensorProto, tensorFromArray } from '@ortrain/graph-builder';
+import { Parameter } from '@ortrain/optimizers';
+import { resolveLoss } from '../losses';
+import type { LossSpec } from '../losses';
+import { CheckpointError, decodeCheckpoint } from '../checkpoint/format';
+import { readFileNamed } from '../checkpoint/file';
+import type { LabelCheck, TensorSpec } from '../session/batch';
+import { loadModel } from '../session/model-source';
+import { pruneGraph } from '../session/prune';
+import { SessionState, readSessionState } from '../session/session-state';
+import { LOSS_OUTPUT, SessionModels, gradName } from '../session/training-graphs';
+import type { OptimizerFactory } from '../session/training-session';
+import { optimizerClass } from './generate';
+import { ARTIFACT_FILES, ArtifactConfig, specFromJson } from './layout';
+
+/** A session's parts read from an artifacts directory. */
+export interface ReadArtifacts {
+  models: SessionModels;
+  /** The forward model (the eval model without its loss), with the checkpoint's parameter values. */
+  forward: ModelProto;
+  state: SessionState;
+  /** Rebuilds the checkpoint's optimizer (its algorithm and parameter groups with their options). */
+  factory: OptimizerFactory;
+}
+
+/** Reads and checks training_model.onnx, eval_model.onnx, optimizer_model.onnx and checkpoint in `dir`. */
+export async function readArtifacts(dir: string): Promise<ReadArtifacts> {
+  const file = (k: keyof typeof ARTIFACT_FILES) => path.join(dir, ARTIFACT_FILES[k]);
+  const training = (await loadModel(file('training'), 'training model')).proto;
+  const evalModel = (await loadModel(file('eval'), 'eval model')).proto;
+  const optimizerModel = (await loadModel(file('optimizer'), 'optimizer model')).proto;
+  const source = `checkpoint '${file('checkpoint')}'`;
+  const content = decodeCheckpoint(await readFileNamed(file('checkpoint'), 'checkpoint'), source) as { artifacts?: ArtifactConfig; optimizer?: { algorithm?: string } };
+  const config = content.artifacts;
+  if (!config || !Array.isArray(config.params)) throw new CheckpointError(`${source}: holds no artifacts configuration (not written by generateArtifacts)`);
+  const algorithm = String(content.optimizer?.algorithm);
+  const doc = optimizerModel.docString ?? '';
+  if (!doc.includes(`(${algorithm})`)) {
+    throw new RangeError(`optimizer model '${file('optimizer')}': not the update of the checkpoint's ${algorithm} optimizer (${JSON.stringify(doc)})`);
+  }
+  const params = config.params.map((p) => ({ name: p.name, dims: p.dims, initial: new Float32Array(p.dims.reduce((a, b) => a * b, 1)) as Float32Array }));
+  const state = readSessionState(content, source, params, algorithm);
+  for (const p of params) p.initial = state.params.get(p.name)!;
+  checkModelInputs(training, [...config.inputs.map((i) => i.name), config.labels.name, ...params.map((p) => p.name)], `training model '${file('training')}'`);
+  checkModelOutputs(training, [LOSS_OUTPUT, ...params.map((p) => gradName(p.name))], `training model '${file('training')}'`);
+  checkModelOutputs(evalModel, [LOSS_OUTPUT, ...config.outputNames], `eval model '${file('eval')}'`);
+  const models: SessionModels = {
+    training,
+    eval: evalModel,
+    params,
+    inputs: config.inputs.map((i) => specFromJson(i) as unknown as TensorSpec),
+    labels: specFromJson(config.labels) as unknown as LabelCheck,
+    outputNames: config.outputNames,
+    loss: resolveLoss(config.loss as unknown as LossSpec),
+  };
+  const Cls = optimizerClass(algorithm);
+  const groups = (state.optimizer.stateDict as { paramGroups?: Record<string, unknown>[] }).paramGroups;
+  if (!Array.isArray(groups)) throw new CheckpointError(`${source}: the optimizer state has no parameter groups`);
+  const factory: OptimizerFactory = (ps: Parameter[]) => new Cls(groups.map(({ params: ids, ...options }) => ({
+    ...options,
+    params: (ids as number[]).map((i) => {
+      if (!ps[i]) throw new CheckpointError(`${source}: an optimizer group names parameter ${i}, there are ${ps.length}`);
+      return ps[i];
+    }),
+  })));
+  return { models, forward: forwardOf(evalModel, models), state, factory };
+}
+
+/** The eval model cut down to the forward outputs, its parameters initializers again. */
+function forwardOf(evalModel: ModelProto, models: SessionModels): ModelProto {
+  const graph = pruneGraph(evalModel.graph!, models.outputNames);
+  const params = new Map(models.params.map((p) => [p.name, p]));
+  const initializer: TensorProto[] = [...(graph.initializer ?? [])];
+  for (const i of graph.input ?? []) {
+    const p = params.get(i.name!);
+    if (p) initializer.push(tensorFromArray(p.name, 'float32', p.dims, p.initial));
+  }
+  return {
+    ...evalModel,
+    docString: 'forward model exported by ortrain',
+    graph: { ...graph, name: 'forward', input: (graph.input ?? []).filter((i) => !params.has(i.name!)), initializer },
+  };
+}
+
+function checkModelInputs(model: ModelProto, names: string[], source: string): void {
+  const have = new Set((model.graph!.input ?? []).map((i) => i.name!));
+  for (const n of names) if (!have.has(n)) throw new RangeError(`${source}: has no input '${n}', which the checkpoint's configuration names`);
+}
+
+function checkModelOutputs(model: ModelProto, names: string[], source: string): void {
+  const have = new Set((model.graph!.output ?? []).map((o) => o.name!));
+  for (const n of names) if (!have.has(n)) throw new RangeError(`${source}: has no output '${n}', which the checkpoint's configuration names`);
+}
