@@ -15,7 +15,7 @@ export type { GradContext, GradRule, GradFn } from './context';
 export function buildGradientModel(model: ModelProto, options: GradientGraphOptions): { model: ModelProto; gradientOutputs: Record<string, string>; params: GradientParam[] } {
   const gg = buildGradientGraph(model, options);
   const g = gg.builder;
-  g.output(gg.loss, g.get('loss') ? g.uniqueName('loss') : 'loss');
+  g.output(gg.loss, gg.loss.name === 'loss' || !g.get('loss') ? 'loss' : g.uniqueName('loss'));
   const gradientOutputs: Record<string, string> = {};
   for (const p of gg.params) {
     const name = g.uniqueName(`${p.name}_grad`);
