@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeModel, tensorToArray } from '@ortrain/graph-builder';
+import { decodeModel, encodeModel, GraphBuilder, tensorToArray } from '@ortrain/graph-builder';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { readNumericCsv } from './csv';
 import { toDataset } from './dataset';
@@ -12,8 +12,8 @@ const BIN = join(__dirname, '..', 'bin', 'ortrain.js');
 const MODEL = join(__dirname, '..', 'models', 'digits-mlp.onnx');
 const DIGITS = join(__dirname, '..', 'data', 'digits.csv');
 
-function ortrain(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+function ortrain(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -31,7 +31,7 @@ function initializers(path: string): Map<string, Float32Array> {
   return new Map((graph.initializer ?? []).map((t) => [t.name!, tensorToArray(t) as Float32Array]));
 }
 
-describe('ortrain finetune end to end on the digits MLP', () => {
+describe('ortrain finetune end to end', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ortrain-e2e-'));
 
   test('trains every layer, exports a model that plain onnxruntime-node runs, far above chance', async () => {
@@ -72,5 +72,54 @@ describe('ortrain finetune end to end on the digits MLP', () => {
     expect(tuned.get('net.0.bias')).toEqual(original.get('net.0.bias'));
     expect(tuned.get('net.2.weight')).not.toEqual(original.get('net.2.weight'));
     expect(await plainAccuracy(out)).toBeGreaterThan(0.3);
+  });
+
+  test('regression with mse: a linear model on a CSV recovers the coefficients', () => {
+    // y = 2 x0 - x1 + 0.5 x2 + 1, exactly; the model is Gemm(x, W, b) with W and b starting at zero.
+    const g = new GraphBuilder('linear');
+    const x = g.input('x', 'float32', ['batch', 3]);
+    const W = g.initializer('W', 'float32', [3, 1], new Float32Array(3));
+    const b = g.initializer('b', 'float32', [1], new Float32Array(1));
+    g.output(g.op('Gemm', [x, W, b]), 'y', ['batch', 1]);
+    const model = join(dir, 'linear.onnx');
+    writeFileSync(model, encodeModel(g.build()));
+    const random = (() => {
+      let s = 1;
+      return () => ((s = (s * 48271) % 2147483647) / 2147483647) * 2 - 1;
+    })();
+    const lines = ['target,a,b,c'];
+    for (let i = 0; i < 200; i++) {
+      const [a, bb, c] = [random(), random(), random()];
+      lines.push([2 * a - bb + 0.5 * c + 1, a, bb, c].join(','));
+    }
+    const data = join(dir, 'linear.csv');
+    writeFileSync(data, lines.join('\n'));
+    const out = join(dir, 'linear.tuned.onnx');
+    const r = ortrain([
+      'finetune', model, '--data', data, '--label-column', 'target', '--loss', 'mse', '--optimizer', 'sgd', '--lr', '0.2',
+      '--epochs', '40', '--batch-size', '20', '--out', out, '--no-progress',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const loss = Number(/held-out rows \(40\): loss ([\d.e+-]+)/.exec(r.stdout)![1]);
+    expect(loss).toBeLessThan(1e-4);
+    const w = initializers(out);
+    const got = [...w.get('W')!, ...w.get('b')!];
+    [2, -1, 0.5, 1].forEach((v, i) => expect(got[i]).toBeCloseTo(v, 2));
+  });
+
+  const icd = process.env.VK_ICD_FILENAMES ?? '/usr/lib/chromium/vk_swiftshader_icd.json';
+  const webgpu = existsSync(icd) || process.env.CI ? test : test.skip;
+  if (webgpu === test.skip) console.log(`skipping the WebGPU fine-tuning test: no Vulkan driver at ${icd} and CI is not set`);
+  webgpu('--execution-provider webgpu trains and exports the same way (SwiftShader without a GPU)', async () => {
+    const out = join(dir, 'webgpu.onnx');
+    const r = ortrain(
+      ['finetune', MODEL, '--data', DIGITS, '--feature-scale', '0.0625', '--lr', '3e-3', '--epochs', '1', '--execution-provider', 'webgpu', '--out', out, '--no-progress'],
+      { ...process.env, VK_ICD_FILENAMES: icd },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/cross_entropy, webgpu\n/);
+    expect(Number(/max output difference ([\d.e+-]+)/.exec(r.stdout)![1])).toBeLessThan(1e-4);
+    expect(await plainAccuracy(out)).toBeGreaterThan(0.5);
   });
 });
