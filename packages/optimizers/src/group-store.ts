@@ -117,6 +117,7 @@ export class GroupStore<O> implements ParameterOwner {
 
   async read(p: Parameter): Promise<Float32Array> {
     const i = this.params.indexOf(p);
+    await this.absorbAssignments(this.runtime);
     await this.hostParams(this.runtime);
     this.disposeRetired();
     return this.views[i];

@@ -104,6 +104,17 @@ export class Optimizer<O extends object> {
     return this.runtimeValue;
   }
 
+  /**
+   * Sets the runtime the updates run on, when none was given to the constructor (a trainer shares its own).
+   * Throws a RangeError once another runtime is in use: the optimizer's buffers may live on its device.
+   */
+  setRuntime(runtime: Runtime): void {
+    if (this.runtimeValue && this.runtimeValue !== runtime) {
+      throw new RangeError(`${this.rule.algorithm}.setRuntime: the optimizer already runs on another runtime (provider '${this.runtimeValue.provider}')`);
+    }
+    this.runtimePromise = Promise.resolve(runtime);
+  }
+
   registerStepPreHook(hook: StepHook<this>): HookHandle {
     this.preHooks.add(hook);
     return { remove: () => { this.preHooks.delete(hook); } };
@@ -233,11 +244,15 @@ export class Optimizer<O extends object> {
     for (const s of this.stores) s.attachGradViews();
   }
 
-  /** Reads parameters and state back from the device (WebGPU), so that stateDict() and p.data are current. */
+  /**
+   * Takes in values assigned to `p.data` since the last step and reads parameters and state back from the
+   * device (WebGPU), so that stateDict() and every p.data are current.
+   */
   async sync(): Promise<void> {
     const runtime = await this.runtime();
     for (let i = 0; i < this.stores.length; i++) {
       const s = this.stores[i];
+      await s.absorbAssignments(runtime);
       await s.hostParams(runtime);
       for (const n of Object.keys(s.state)) await s.hostState(n, runtime);
       s.disposeRetired();

@@ -38,11 +38,26 @@ describe('Parameter', () => {
     const W = new Parameter('W', new Float32Array([1, 2]), [2]);
     const opt = new SGD([W], { lr: 1, runtime });
     W.data = new Float32Array([10, 20]);
+    expect(Array.from(await W.read())).toEqual([10, 20]);
     W.grad = new Float32Array([1, 1]);
     await opt.step();
     expect(Array.from(W.data)).toEqual([9, 19]);
     W.data = new Float32Array(3);
     await expect(opt.step()).rejects.toThrow(/parameter 'W': data must be a Float32Array of 2 elements/);
+  });
+});
+
+describe('runtime', () => {
+  test('setRuntime before the first step; another runtime after it is refused', async () => {
+    const W = new Parameter('W', new Float32Array([1]), [1]);
+    const opt = new SGD([W], { lr: 1 });
+    opt.setRuntime(runtime);
+    W.grad = new Float32Array([1]);
+    await opt.step();
+    expect(await opt.runtime()).toBe(runtime);
+    const other = await Runtime.create({ executionProviders: ['cpu'] });
+    expect(() => opt.setRuntime(other)).toThrow(/already runs on another runtime/);
+    expect(() => opt.setRuntime(runtime)).not.toThrow();
   });
 });
 
