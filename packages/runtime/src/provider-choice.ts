@@ -28,8 +28,21 @@ function probe(): Uint8Array {
   return probeModel;
 }
 
-/** Starts one provider: creates, runs and releases a tiny session on it; throws why it cannot start. */
+// Providers that have started, per onnxruntime module: a provider that worked once in this process works
+// again, so later runtimes skip the probe. Failures are not kept, and are tried again next time.
+const started = new WeakMap<object, Set<ExecutionProvider>>();
+
+/** Starts one provider (once per module and provider); throws why it cannot start. */
 async function start(backend: Backend, provider: ExecutionProvider): Promise<void> {
+  const known = started.get(backend.ort) ?? new Set<ExecutionProvider>();
+  started.set(backend.ort, known);
+  if (known.has(provider)) return;
+  await probeProvider(backend, provider);
+  known.add(provider);
+}
+
+/** Creates, runs and releases a tiny session on the provider. */
+async function probeProvider(backend: Backend, provider: ExecutionProvider): Promise<void> {
   const { InferenceSession, Tensor } = backend.ort;
   const session = await InferenceSession.create(probe(), { executionProviders: [provider] });
   try {

@@ -161,3 +161,17 @@ describe('session cache', () => {
     create.mockRestore();
   });
 });
+
+test('a provider is probed once per process, a failing one every time', async () => {
+  const ort = require('onnxruntime-node');
+  await Runtime.create({ ort, executionProviders: ['cpu'] });
+  const create = jest.spyOn(ort.InferenceSession, 'create');
+  await Runtime.create({ ort, executionProviders: ['cpu'] });
+  expect(create).not.toHaveBeenCalled();
+  const cudaAvailable = (await Runtime.create({ ort, executionProviders: ['cuda', 'cpu'] })).provider === 'cuda';
+  if (!cudaAvailable) {
+    await Runtime.create({ ort, executionProviders: ['cuda', 'cpu'] });
+    expect(create).toHaveBeenCalledTimes(2); // cuda tried again, cpu not probed again
+  }
+  create.mockRestore();
+});
