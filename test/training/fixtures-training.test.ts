@@ -1,0 +1,70 @@
+/**
+ * @jest-environment ../packages/runtime/jest-environment.js
+ */
+// (onnxruntime-node's outputs need Node's own typed arrays: see that environment.)
+// The training session on the two larger fixtures, across packages (graph-builder, runtime, optimizers,
+// trainer): a transformer encoder with int64 token inputs of dynamic length, and mobilenet_v3_small with
+// BatchNormalization in inference mode, each fine-tuned a few steps on one batch.
+import * as path from 'path';
+import { readFileSync } from 'fs';
+import { Tensor } from 'onnxruntime-node';
+import { decodeModel } from '@ortrain/graph-builder';
+import { Adam } from '@ortrain/optimizers';
+import { TrainingSession } from '@ortrain/trainer';
+
+const model = (name: string) => new Uint8Array(readFileSync(path.join(__dirname, '../../fixtures/models', `${name}.onnx`)));
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('transformer: token sequences of any length train; float tokens are refused', async () => {
+  const rand = random(3);
+  const tokens = (n: number, t: number) => new Tensor('int64', BigInt64Array.from({ length: n * t }, () => BigInt(Math.floor(rand() * 100))), [n, t]);
+  const labels = new Tensor('int64', BigInt64Array.from([0n, 1n, 2n, 3n]), [4]);
+  const session = await TrainingSession.create({ model: model('transformer'), loss: 'cross_entropy', optimizer: (p) => new Adam(p, { lr: 3e-3 }) });
+  const batch = { inputs: { input: tokens(4, 6) }, labels };
+  const first = (await session.evalStep(batch)).loss;
+  for (let i = 0; i < 8; i++) await session.trainStep(batch);
+  expect((await session.evalStep(batch)).loss).toBeLessThan(first * 0.7);
+  // Another sequence length works with the same graphs.
+  expect(Number.isFinite((await session.trainStep({ inputs: { input: tokens(4, 9) }, labels })).loss)).toBe(true);
+  // Token ids are int64: float tokens are refused before running.
+  await expect(session.trainStep({ inputs: { input: new Tensor('float32', new Float32Array(24), [4, 6]) }, labels }))
+    .rejects.toThrow(/input 'input': element type is float32, the model wants int64/);
+  await session.release();
+});
+
+test('mobilenet_v3_small (BatchNormalization kept): only the classifier trains; every other initializer is exported unchanged', async () => {
+  const rand = random(5);
+  const x = new Tensor('float32', Float32Array.from({ length: 2 * 3 * 64 * 64 }, () => rand() * 2 - 1), [2, 3, 64, 64]);
+  const labels = new Tensor('int64', BigInt64Array.from([7n, 123n]), [2]);
+  const session = await TrainingSession.create({
+    model: model('mobilenet_v3_small_bn'), loss: 'cross_entropy', trainable: /^classifier\./,
+    optimizer: (p) => new Adam(p, { lr: 1e-3 }),
+  });
+  expect(session.parameterNames.length).toBeGreaterThan(0);
+  expect(session.parameterNames.every((n) => n.startsWith('classifier.'))).toBe(true);
+  const batch = { inputs: { input: x }, labels };
+  const first = (await session.evalStep(batch)).loss;
+  for (let i = 0; i < 4; i++) await session.trainStep(batch);
+  expect((await session.evalStep(batch)).loss).toBeLessThan(first);
+  const before = new Map(decodeModel(model('mobilenet_v3_small_bn')).graph!.initializer!.map((t) => [t.name!, t]));
+  const after = decodeModel(await session.exportModel()).graph!.initializer!;
+  expect(after.map((t) => t.name)).toEqual([...before.keys()]);
+  let changed = 0;
+  for (const t of after) {
+    const same = Buffer.compare(Buffer.from(t.rawData ?? []), Buffer.from(before.get(t.name!)!.rawData ?? [])) === 0;
+    if (t.name!.startsWith('classifier.')) changed += same ? 0 : 1;
+    else expect(same).toBe(true);
+  }
+  expect(changed).toBe(session.parameterNames.length);
+  await session.release();
+});
