@@ -9,41 +9,44 @@ import { makeProblem, splitSizes } from './optimizer/problem';
 import { Contestant, runRounds, timeBlock } from './rounds';
 import { fmt, markdownTable, powerOfTen } from './table';
 
-/**
- * x -> `adds` chained Add(x, 1) nodes (Identity when 0) -> y, over a float32 vector of `n`; with `sum` the
- * output is the ReduceSum of the chain, one float, so the run hands no big output back to JS.
- */
-function chainModel(n: number, adds: number, sum = false): Uint8Array {
+/** x -> `adds` chained Add(x, 1) nodes (Identity when 0) -> y, over a float32 vector of `n`. */
+function chainModel(n: number, adds: number): Uint8Array {
   const g = new GraphBuilder('chain');
   let v: Value = g.input('x', 'float32', [n]);
   if (adds === 0) v = g.op('Identity', [v]);
   for (let i = 0; i < adds; i++) v = g.add(v, 1);
-  if (sum) v = g.op('ReduceSum', [v], { keepdims: 0 });
   g.output(v, 'y');
   return encodeModel(g.build());
 }
 
 interface ChainOptions {
-  sum?: boolean;
   /** Pass a preallocated output tensor in `fetches`. */
   fetch?: boolean;
   intraOpNumThreads?: number;
 }
 
 async function ortContestant(name: string, n: number, adds: number, o: ChainOptions = {}): Promise<Contestant> {
-  const session = await InferenceSession.create(chainModel(n, adds, o.sum), {
+  const session = await InferenceSession.create(chainModel(n, adds), {
     executionProviders: ['cpu'],
     ...(o.intraOpNumThreads ? { intraOpNumThreads: o.intraOpNumThreads } : {}),
   });
   const feeds = { x: new Tensor('float32', new Float32Array(n).fill(0.5), [n]) };
-  const fetches = { y: new Tensor('float32', new Float32Array(o.sum ? 1 : n), o.sum ? [] : [n]) };
+  const fetches = { y: new Tensor('float32', new Float32Array(n), [n]) };
   const run = o.fetch ? () => session.run(feeds, fetches) : () => session.run(feeds);
   return { name, runBlock: (reps) => timeBlock(reps, async () => { await run(); }) };
 }
 
-function copyContestant(name: string, n: number): Contestant {
-  const a = new Float32Array(n).fill(0.5), b = new Float32Array(n);
-  return { name, runBlock: (reps) => timeBlock(reps, () => { b.set(a); }) };
+/** Copies N floats into an existing buffer, or (`fresh`) into a new one each time, as ORT's outputs arrive. */
+function copyContestant(name: string, n: number, fresh = false): Contestant {
+  const a = new Float32Array(n).fill(0.5);
+  let b = new Float32Array(n);
+  return {
+    name,
+    runBlock: (reps) => timeBlock(reps, () => {
+      if (fresh) b = new Float32Array(n);
+      b.set(a);
+    }),
+  };
 }
 
 export async function diagnosticsSection(options: { quick: boolean }): Promise<string> {
@@ -55,9 +58,9 @@ export async function diagnosticsSection(options: { quick: boolean }): Promise<s
     await ortContestant('100 Adds, 1 float', 1, 100),
     ...(await Promise.all(big.map((n) => ortContestant(`1 Add, ${powerOfTen(n)} floats`, n, 1)))),
     ...(await Promise.all(big.map((n) => ortContestant(`10 Adds, ${powerOfTen(n)} floats`, n, 10)))),
-    ...(await Promise.all(big.map((n) => ortContestant(`1 Add + ReduceSum, ${powerOfTen(n)} floats`, n, 1, { sum: true })))),
     ...(await Promise.all(big.map((n) => ortContestant(`1 Add into a preallocated output, ${powerOfTen(n)} floats`, n, 1, { fetch: true })))),
     ...big.map((n) => copyContestant(`Float32Array.set, ${powerOfTen(n)} floats`, n)),
+    ...big.map((n) => copyContestant(`new Float32Array + set, ${powerOfTen(n)} floats`, n, true)),
   ];
   // ortrain's Adam over 100 tensors of 4: opt.step() against a bare run of the graph it runs.
   const graph = await adamGraph(400);
@@ -81,12 +84,11 @@ export async function diagnosticsSection(options: { quick: boolean }): Promise<s
     rows.push([`ORT CPU: one run of 1 Add over ${powerOfTen(n)} floats, per element`, a1 !== undefined ? `${fmt((a1 * 1e9) / n)} ns` : 'n/a']);
     rows.push([`ORT CPU: each further Add node over ${powerOfTen(n)} floats (10 vs 1 Add), per element`,
       a1 !== undefined && a10 !== undefined ? `${fmt(((a10 - a1) * 1e9) / n / 9)} ns` : 'n/a']);
-    const s1 = sec(`1 Add + ReduceSum, ${powerOfTen(n)} floats`);
-    rows.push([`ORT CPU: handing a ${powerOfTen(n)}-float output back to JS (1 Add with vs without a ReduceSum to 1 float), per element`,
-      a1 !== undefined && s1 !== undefined ? `${fmt(((a1 - s1) * 1e9) / n)} ns` : 'n/a']);
     const f1 = sec(`1 Add into a preallocated output, ${powerOfTen(n)} floats`);
     rows.push([`ORT CPU: one run of 1 Add over ${powerOfTen(n)} floats with a preallocated output in \`fetches\`, per element`, f1 !== undefined ? `${fmt((f1 * 1e9) / n)} ns` : 'n/a']);
     rows.push([`memory: Float32Array.set of ${powerOfTen(n)} floats (8 bytes moved), per element`, c !== undefined ? `${fmt((c * 1e9) / n)} ns` : 'n/a']);
+    const fresh = sec(`new Float32Array + set, ${powerOfTen(n)} floats`);
+    rows.push([`memory: the same copy into a new Float32Array each time (fresh pages), per element`, fresh !== undefined ? `${fmt((fresh * 1e9) / n)} ns` : 'n/a']);
     rows.push([`memory floor of an Adam step at ${powerOfTen(n)} (28 bytes per parameter: read p, g, m, v; write p, m, v)`,
       c !== undefined ? `${fmt(((c * 1e9) / n) * 3.5)} ns per parameter` : 'n/a']);
   }

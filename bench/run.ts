@@ -1,20 +1,24 @@
-// `npm run bench [-- --only optimizer|training|diagnostics] [--quick] [--no-write]`: prints each table and
-// writes it into BENCHMARKS.md. Not a test: nothing here asserts a time.
+// `npm run bench [-- --only optimizer,training,diagnostics,allocator] [--quick] [--no-write]`: prints each
+// table and writes it into BENCHMARKS.md. Not a test: nothing here asserts a time.
+import { writeFileSync } from 'fs';
 import { loadavg } from 'os';
 import { join } from 'path';
+import { allocatorSection } from './allocator';
 import { diagnosticsSection } from './diagnostics';
 import { machineLines } from './machine';
 import { optimizerSection } from './optimizer/section';
 import { emptySection, updateSections } from './report-file';
 import { trainingSection } from './training/section';
 
-const SECTIONS = ['optimizer', 'training', 'diagnostics'] as const;
+const SECTIONS = ['optimizer', 'training', 'diagnostics', 'allocator'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
   only: Section[];
   quick: boolean;
   write: boolean;
+  /** Also write the sections' Markdown, without the machine block, to this file (used by the allocator section). */
+  markdownOut?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -23,6 +27,10 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
     else if (a === '--no-write') args.write = false;
+    else if (a === '--markdown-out') {
+      args.markdownOut = argv[++i];
+      if (!args.markdownOut) throw new RangeError('--markdown-out: expected a file path');
+    }
     else if (a === '--only' || a.startsWith('--only=')) {
       const value = a === '--only' ? argv[++i] : a.slice('--only='.length);
       const names = (value ?? '').split(',');
@@ -30,7 +38,7 @@ function parseArgs(argv: string[]): Args {
       if (!value || bad.length) throw new RangeError(`--only: expected ${SECTIONS.join(', ')} (comma-separated), got ${JSON.stringify(value ?? '')}`);
       args.only = names as Section[];
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--only optimizer|training|diagnostics] [--quick] [--no-write]');
+      console.log(`usage: npm run bench -- [--only ${SECTIONS.join('|')}[,...]] [--quick] [--no-write]`);
       process.exit(0);
     } else {
       throw new RangeError(`unknown argument ${JSON.stringify(a)}; try --help`);
@@ -60,6 +68,10 @@ ${emptySection('training')}
 ## Where the time goes
 
 ${emptySection('diagnostics')}
+
+## Optimizer step with glibc's mmap threshold raised
+
+${emptySection('allocator')}
 `;
 
 async function main(): Promise<void> {
@@ -74,6 +86,7 @@ async function main(): Promise<void> {
     optimizer: () => optimizerSection({ quick: args.quick }),
     training: () => trainingSection({ quick: args.quick }),
     diagnostics: () => diagnosticsSection({ quick: args.quick }),
+    allocator: () => allocatorSection({ quick: args.quick }),
   };
   for (const name of args.only) {
     console.log(`\n== ${name}${mode}`);
@@ -85,6 +98,7 @@ async function main(): Promise<void> {
   machine.push(`- Load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${loadavg()[0].toFixed(2)}; ` +
     `sections run: ${args.only.join(', ')}${mode}`);
   sections.machine = machine.join('\n');
+  if (args.markdownOut) writeFileSync(args.markdownOut, args.only.map((n) => sections[n]).join('\n\n'));
   if (args.write) {
     const path = join(__dirname, '..', 'BENCHMARKS.md');
     updateSections(path, TEMPLATE, sections);
