@@ -155,6 +155,23 @@ export class GroupStore<O> implements ParameterOwner {
     return this.gradBuffer;
   }
 
+  /**
+   * The gradients as one flat array: the memory they already share when they lie back to back in one buffer
+   * in group order (useFlatGrads, one tensor, or a caller's own flat buffer), else a copy into the group's
+   * gradient buffer.
+   */
+  private gatherGrads(grads: readonly Float32Array[]): Float32Array {
+    const first = grads[0];
+    let contiguous = true;
+    for (let i = 1; i < grads.length && contiguous; i++) {
+      contiguous = grads[i].buffer === first.buffer && grads[i].byteOffset === first.byteOffset + this.slots[i].offset * 4;
+    }
+    if (contiguous) return grads.length === 1 ? first : new Float32Array(first.buffer, first.byteOffset, this.size);
+    const buf = this.flatGrad();
+    grads.forEach((g, i) => buf.set(g, this.slots[i].offset));
+    return buf;
+  }
+
   /** Gives every parameter a .grad that is a view into the group's flat gradient buffer (no copy at step). */
   attachGradViews(): void {
     const buf = this.flatGrad();
@@ -240,12 +257,7 @@ export class GroupStore<O> implements ParameterOwner {
     const feeds: Record<string, Tensor> = { [names.param]: current.param };
     for (const n of stateNames) feeds[names.state(n)] = current.state[n];
     if (isFlat(this.rule, step.plan)) {
-      const buf = this.flatGrad();
-      grads.forEach((g, i) => {
-        const s = this.slots[i];
-        if (g!.buffer !== buf.buffer || g!.byteOffset !== s.offset * 4) buf.set(g!, s.offset);
-      });
-      feeds[names.grad] = new T('float32', buf, [this.size]);
+      feeds[names.grad] = new T('float32', this.gatherGrads(grads as Float32Array[]), [this.size]);
     } else {
       for (const i of step.present) feeds[names.gradOf(i)] = new T('float32', grads[i]!, [this.slots[i].size]);
     }

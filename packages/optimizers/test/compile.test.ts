@@ -1,6 +1,6 @@
 import { decodeModel, encodeModel } from '@ortrain/graph-builder';
 import { Runtime, RuntimeSession } from '@ortrain/runtime';
-import { Adam, Optimizer, Parameter, Rule, adamRule, buildGroupModel } from '../src';
+import { Adam, Optimizer, Parameter, Rule, SGD, adamRule, buildGroupModel } from '../src';
 
 let runtime: Runtime;
 beforeAll(async () => { runtime = await Runtime.create({ executionProviders: ['cpu'] }); });
@@ -68,6 +68,22 @@ describe('one session.run per parameter group per step', () => {
       await ob.step();
     }
     a.forEach((p, i) => expect(Array.from(p.data)).toEqual(Array.from(b[i].data)));
+  });
+  test("gradients back to back in the caller's own buffer are read in place; out of order they are copied", async () => {
+    const make = () => Array.from({ length: 3 }, (_, i) => new Parameter(`p${i}`, new Float32Array(2).fill(1), [2]));
+    const [a, b, c] = [make(), make(), make()];
+    const [oa, ob, oc] = [a, b, c].map((ps) => new SGD(ps, { lr: 1, runtime }));
+    const shared = new Float32Array([9, 1, 2, 3, 4, 5, 6]);
+    a.forEach((p, i) => { p.grad = shared.subarray(1 + 2 * i, 3 + 2 * i); });
+    b.forEach((p, i) => { p.grad = Float32Array.from(shared.subarray(1 + 2 * i, 3 + 2 * i)); });
+    c.forEach((p, i) => { p.grad = shared.subarray(5 - 2 * i, 7 - 2 * i); }); // reversed: not in group order
+    await oa.step();
+    await ob.step();
+    await oc.step();
+    expect(a.map((p) => Array.from(p.data))).toEqual([[0, -1], [-2, -3], [-4, -5]]);
+    expect(b.map((p) => Array.from(p.data))).toEqual([[0, -1], [-2, -3], [-4, -5]]);
+    expect(c.map((p) => Array.from(p.data))).toEqual([[-4, -5], [-2, -3], [0, -1]]);
+    expect(shared[0]).toBe(9);
   });
 });
 
