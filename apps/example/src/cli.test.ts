@@ -118,3 +118,16 @@ describe('ortrain errors (exit code 2, message naming the thing)', () => {
     expect(r.stderr).toContain("label 10 in data row 1 (line 2) is not a class index 0..9 for output 'logits'");
   });
 });
+
+describe('ortrain finetune in this process', () => {
+  test('--val-split 0 trains on every row and evaluates on the training rows', async () => {
+    const out = join(dir, 'all-rows.onnx');
+    const r = await run(['finetune', MODEL, '--data', DIGITS, '--feature-scale', '0.0625', '--epochs', '1', '--val-split', '0', '--out', out, '--no-progress']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1797 training rows, none held out (evaluating on the training rows)');
+    expect(r.stdout).toMatch(/training rows \(1797\): loss [\d.]+, accuracy [\d.]+%/);
+    expect(r.stdout).toContain(`exported ${out}`);
+  });
+});
+

@@ -101,7 +101,7 @@ export async function finetune(options: FinetuneOptions, log: (line: string) => 
     const used = session.runtime.providerReport().used;
     log(
       `fine-tuning ${options.model}: ${session.parameterNames.length} trainable initializers, ${split.train.length} training rows, ` +
-        `${evalRows.length} ${evalSet} rows, ${options.optimizer} lr ${options.lr}, batch ${options.batchSize}, ${options.loss}, ${used}`,
+        `${evalSet === 'held-out' ? `${evalRows.length} held-out rows` : 'none held out (evaluating on the training rows)'}, ${options.optimizer} lr ${options.lr}, batch ${options.batchSize}, ${options.loss}, ${used}`,
     );
     const progress = createProgress(options.epochs, options.progress && process.stderr.isTTY === true, log);
     const order = split.train.slice();

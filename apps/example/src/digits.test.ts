@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+describe('the main job (npm start)', () => {
+  test('trains the digits MLP to at least 95% held-out accuracy and exports a model plain onnxruntime-node agrees with', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ortrain-digits-')), 'digits.onnx');
+    const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'apps/example/src/digits.ts', '--out', out, '--no-progress'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^epoch 20\/20 +loss/m);
+    const session = /held-out rows \(359\): loss [\d.]+, accuracy ([\d.]+)%/.exec(r.stdout);
+    const plain = /plain onnxruntime-node on the exported model: max output difference [\d.e+-]+, accuracy ([\d.]+)%/.exec(r.stdout);
+    expect(Number(session![1])).toBeGreaterThanOrEqual(95);
+    expect(plain![1]).toBe(session![1]);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  test('a target it cannot reach (one epoch) exits non-zero, saying so', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ortrain-digits-')), 'digits.onnx');
+    const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'apps/example/src/digits.ts', '--epochs', '1', '--out', out, '--no-progress'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/held-out accuracy [\d.]+% is below the target 95%/);
+  });
+});
