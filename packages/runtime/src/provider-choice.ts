@@ -13,7 +13,7 @@ export function checkProviderNames(backend: Backend, requested: readonly unknown
         `it has ${backend.providers.map((p) => `'${p}'`).join(', ')}`);
     }
   }
-  return requested as ExecutionProvider[];
+  return [...requested] as ExecutionProvider[];
 }
 
 let probeModel: Uint8Array | undefined;

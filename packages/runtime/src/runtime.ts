@@ -12,7 +12,7 @@ export interface RuntimeOptions {
    * Providers in order of preference; the first that starts on this machine is used (default ['cpu'] in
    * Node, ['wasm'] in a browser).
    */
-  executionProviders?: ExecutionProvider[];
+  executionProviders?: readonly ExecutionProvider[];
   /** The onnxruntime module to use (default onnxruntime-node in Node, onnxruntime-web in a browser). */
   ort?: OrtModule;
   /** Which backend `ort` is (default: told from the module itself, or from where the code runs). */
