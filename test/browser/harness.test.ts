@@ -10,8 +10,10 @@ import { browserTestsRun, runInBrowser } from './run-in-browser';
     expect(errors).toContain('console.error: echo-page: visible to the test');
   });
 
-  test('without WebGPU, the runtime falls back from webgpu to wasm and keeps the reason', async () => {
-    const { result } = await runInBrowser<{ report: ProviderReport; unknown: string }>(join(__dirname, 'pages', 'fallback-page.ts'));
+  test('without WebGPU, the runtime falls back from webgpu to wasm and keeps the reason; by default it uses wasm', async () => {
+    const { result } = await runInBrowser<{ report: ProviderReport; unknown: string; defaultReport: ProviderReport }>(
+      join(__dirname, 'pages', 'fallback-page.ts'));
+    expect(result.defaultReport).toEqual({ platform: 'web', requested: ['wasm'], used: 'wasm', skipped: [] });
     expect(result.unknown).toBe("RangeError: executionProviders: 'cuda' is not a provider of onnxruntime on web; it has 'wasm', 'cpu', 'webgpu'");
     expect(result.report.platform).toBe('web');
     expect(result.report.used).toBe('wasm');

@@ -1,4 +1,5 @@
-// Provider fallback in the browser: with WebGPU off, ['webgpu', 'wasm'] must fall back to wasm and say why.
+// Provider choice in the browser: with WebGPU off, ['webgpu', 'wasm'] must fall back to wasm and say why;
+// with nothing named, the runtime loads onnxruntime-web and uses wasm.
 import * as ort from 'onnxruntime-web';
 import { Runtime } from '@ortrain/runtime';
 import { ORT_WASM_PATH } from '../paths';
@@ -14,5 +15,7 @@ runPage(async () => {
     unknown = `${(e as Error).name}: ${(e as Error).message}`;
   }
   const rt = await Runtime.create({ ort, executionProviders: ['webgpu', 'wasm'] });
-  return { report: rt.providerReport(), unknown };
+  // Without `ort`, the runtime imports onnxruntime-web itself (the same module instance as above).
+  const byDefault = await Runtime.create();
+  return { report: rt.providerReport(), unknown, defaultReport: byDefault.providerReport() };
 });
