@@ -95,7 +95,7 @@ function padGrad(c: GradContext): (Value | undefined)[] {
   const ins = c.node.input ?? [];
   const known = c.table.ints(ins[1]);
   const neg = known ? g.ints(known.map((v) => -v)) : g.neg(c.typed(ins[1]));
-  return [c.typedOp('Pad', [c.grad, neg, undefined, ins[3] ? c.typed(ins[3]) : undefined], {}, c.x(0))];
+  return [c.typedOp('Pad', ins[3] ? [c.grad, neg, undefined, c.typed(ins[3])] : [c.grad, neg], {}, c.x(0))];
 }
 
 function tileGrad(c: GradContext): (Value | undefined)[] {

@@ -1,0 +1,68 @@
+import { FdCase, runCases } from './finite-difference';
+
+const i64 = (values: number[]) => ({ constant: values, dtype: 'int64' as const, shape: [values.length] });
+const BIG = 2 ** 62;
+
+const cases: FdCase[] = [
+  { name: 'Identity', op: 'Identity', inputs: [{ param: [2, 3] }] },
+  { name: 'Dropout (inference)', op: 'Dropout', outputs: 2, use: [0], inputs: [{ param: [2, 3] }] },
+  {
+    name: 'Cast float32 -> float64 -> float32',
+    float32: true,
+    inputs: [{ param: [2, 3] }],
+    build: (g, [x]) => [g.mul(g.cast(g.mul(g.cast(x!, 'float64'), g.constant(1.5, 'float64')), 'float32'), x!)],
+  },
+  { name: 'Flatten axis 1', op: 'Flatten', inputs: [{ param: [2, 3, 4] }] },
+  { name: 'Flatten axis 0', op: 'Flatten', attrs: { axis: 0 }, inputs: [{ param: [2, 3, 4] }] },
+  { name: 'Flatten axis -1', op: 'Flatten', attrs: { axis: -1 }, inputs: [{ param: [2, 3, 4] }] },
+  { name: 'Reshape with 0 and -1', op: 'Reshape', inputs: [{ param: [2, 3, 4] }, i64([0, -1, 2])] },
+  {
+    name: 'Reshape of a dynamic batch',
+    inputs: [{ data: [2, 3, 4], dims: ['N', 3, 4] }, { param: [3, 4] }],
+    build: (g, [x, p]) => [g.reshape(g.mul(x!, p!), [0, 12])],
+  },
+  { name: 'Transpose default (reverse)', op: 'Transpose', inputs: [{ param: [2, 3, 4] }] },
+  { name: 'Transpose perm', op: 'Transpose', attrs: { perm: [1, 2, 0] }, inputs: [{ param: [2, 3, 4] }] },
+  { name: 'Squeeze axes', op: 'Squeeze', inputs: [{ param: [2, 1, 3, 1] }, i64([1, -1])] },
+  { name: 'Squeeze all', op: 'Squeeze', inputs: [{ param: [1, 3, 1] }] },
+  { name: 'Squeeze opset 11 attribute', op: 'Squeeze', opset: 11, attrs: { axes: [0] }, inputs: [{ param: [1, 3] }] },
+  { name: 'Unsqueeze', op: 'Unsqueeze', inputs: [{ param: [2, 3] }, i64([0, 3])] },
+  { name: 'Unsqueeze opset 11 attribute', op: 'Unsqueeze', opset: 11, attrs: { axes: [1] }, inputs: [{ param: [2, 3] }] },
+  { name: 'Concat axis 0 with a constant', op: 'Concat', attrs: { axis: 0 }, inputs: [{ param: [2, 3] }, { constant: [1, 2, 3], dtype: 'float', shape: [1, 3] }, { param: [3, 3] }] },
+  { name: 'Concat axis -1', op: 'Concat', attrs: { axis: -1 }, inputs: [{ param: [2, 3] }, { param: [2, 1] }] },
+  {
+    name: 'Concat with dynamic sizes',
+    inputs: [{ data: [2, 3], dims: ['N', 'M'] }, { param: [2, 2] }],
+    build: (g, [x, p]) => [g.concat([g.mul(x!, g.reduceSum(p!)), p!], 1)],
+  },
+  { name: 'Split equal', op: 'Split', attrs: { axis: 1 }, outputs: 3, inputs: [{ param: [2, 6] }] },
+  { name: 'Split sizes input', op: 'Split', outputs: 2, inputs: [{ param: [5, 2] }, i64([2, 3])] },
+  { name: 'Split one output unused', op: 'Split', attrs: { axis: 1 }, outputs: 3, use: [0, 2], inputs: [{ param: [2, 6] }] },
+  { name: 'Split num_outputs uneven (opset 18)', op: 'Split', opset: 18, attrs: { axis: 0, num_outputs: 2 }, outputs: 2, inputs: [{ param: [5, 2] }] },
+  { name: 'Split opset 11 attribute', op: 'Split', opset: 11, attrs: { axis: 0, split: [1, 3] }, outputs: 2, inputs: [{ param: [4, 2] }] },
+  { name: 'Slice steps 1', op: 'Slice', inputs: [{ param: [4, 5] }, i64([1, 0]), i64([3, 4])] },
+  { name: 'Slice negative and out-of-range', op: 'Slice', inputs: [{ param: [4, 5] }, i64([-3, 1]), i64([BIG, -1]), i64([0, 1])] },
+  { name: 'Slice steps 2', op: 'Slice', inputs: [{ param: [5, 6] }, i64([0, 1]), i64([5, 6]), i64([0, 1]), i64([2, 2])] },
+  { name: 'Slice negative step', op: 'Slice', inputs: [{ param: [5, 6] }, i64([-1]), i64([-BIG]), i64([1]), i64([-2])] },
+  { name: 'Slice empty result elsewhere', op: 'Slice', inputs: [{ param: [4, 3] }, i64([2]), i64([3]), i64([0])] },
+  {
+    name: 'Slice of a dynamic axis, open end',
+    inputs: [{ data: [3, 4], dims: ['N', 4] }, { param: [4] }],
+    build: (g, [x, p]) => [g.slice(g.mul(x!, p!), [1], [BIG], [0])],
+  },
+  {
+    name: 'Slice of a dynamic axis with step and negative start',
+    inputs: [{ data: [5, 4], dims: ['N', 4] }, { param: [4] }],
+    build: (g, [x, p]) => [g.slice(g.mul(x!, p!), [-1], [-BIG], [0], [-2])],
+  },
+  { name: 'Slice opset 9 attributes', op: 'Slice', opset: 9, attrs: { starts: [1], ends: [3], axes: [1] }, inputs: [{ param: [2, 4] }] },
+  { name: 'Expand', op: 'Expand', inputs: [{ param: [3, 1] }, i64([2, 3, 4])] },
+  { name: 'Expand with ones', op: 'Expand', inputs: [{ param: [2, 3] }, i64([1, 1])] },
+  { name: 'Tile', op: 'Tile', inputs: [{ param: [2, 3] }, i64([2, 3])] },
+  { name: 'Pad constant', op: 'Pad', inputs: [{ param: [2, 3] }, i64([1, 0, 2, 1])] },
+  { name: 'Pad with negative pads', op: 'Pad', inputs: [{ param: [4, 3] }, i64([-1, 1, 0, -1])] },
+  { name: 'Trilu lower', op: 'Trilu', attrs: { upper: 0 }, inputs: [{ param: [3, 4] }] },
+  { name: 'Trilu upper with k', op: 'Trilu', inputs: [{ param: [2, 3, 3] }, { constant: [1], dtype: 'int64', shape: [] }] },
+];
+
+runCases('finite differences: shape and data movement', cases);
