@@ -30,6 +30,29 @@ maybe('Adam and SGD entries of torch_optim.json on WebGPU, state on the device',
     await optimizer.release();
   });
 
+  test('a parameter without a gradient is skipped on the device as on the CPU (per-tensor form of the graph)', async () => {
+    const cpu = await Runtime.create({ executionProviders: ['cpu'] });
+    const run = async (rt: Runtime) => {
+      const W = new Parameter('W', new Float32Array(12).fill(0.5), [3, 4]);
+      const b = new Parameter('b', new Float32Array(4).fill(-0.5), [4]);
+      const opt = new Adam([W, b], { lr: 0.05, amsgrad: true, runtime: rt });
+      for (let t = 1; t <= 4; t++) {
+        W.grad = goldenGrad(await W.read(), t, 0);
+        b.grad = t % 2 === 0 ? goldenGrad(await b.read(), t, 12) : null;
+        await opt.step();
+      }
+      await opt.sync();
+      const out = { W: Array.from(await W.read()), b: Array.from(await b.read()), state: opt.stateDict().state };
+      await opt.release();
+      return out;
+    };
+    const [onDevice, onCpu] = [await run(runtime), await run(cpu)];
+    onDevice.W.forEach((v, j) => expect(Math.abs(v - onCpu.W[j])).toBeLessThanOrEqual(1e-6));
+    onDevice.b.forEach((v, j) => expect(Math.abs(v - onCpu.b[j])).toBeLessThanOrEqual(1e-6));
+    expect(onDevice.state['1'].step).toBe(2);
+    expect(onCpu.state['1'].step).toBe(2);
+  });
+
   test('parameters and state stay on the device between steps and are read back only when asked', async () => {
     const entry = goldenEntries('torch_optim.json', 'torch.Adam#1')[0];
     const W = new Parameter('W', Float32Array.from(entry.init.W), [3, 4]);
