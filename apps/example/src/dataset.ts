@@ -1,5 +1,5 @@
 import type { NumericTable } from './csv';
-import { InputError } from './errors';
+import { InputError, listNames } from './errors';
 import { createRandom, shuffle } from './random';
 
 /** Rows of float32 features and one numeric label per row. */
@@ -12,11 +12,6 @@ export interface Dataset {
   labels: Float64Array;
 }
 
-/** Lists column names for an error message, shortened when there are many. */
-function listColumns(columns: string[]): string {
-  return columns.length <= 12 ? columns.join(', ') : `${columns.slice(0, 10).join(', ')}, ... (${columns.length} columns)`;
-}
-
 /**
  * Splits a table into features (every column but the label, in file order, each multiplied by
  * `featureScale`) and labels.
@@ -24,7 +19,7 @@ function listColumns(columns: string[]): string {
 export function toDataset(table: NumericTable, labelColumn: string, featureScale = 1, source = 'data'): Dataset {
   const labelIndex = table.columns.indexOf(labelColumn);
   if (labelIndex < 0) {
-    throw new InputError(`${source}: no label column '${labelColumn}' (columns: ${listColumns(table.columns)})`);
+    throw new InputError(`${source}: no label column '${labelColumn}' (columns: ${listNames(table.columns)})`);
   }
   if (table.columns.length < 2) throw new InputError(`${source}: no feature columns besides the label column '${labelColumn}'`);
   const width = table.columns.length;

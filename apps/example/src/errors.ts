@@ -8,3 +8,9 @@ export class InputError extends Error {
     this.name = 'InputError';
   }
 }
+
+/** Names for an error message, shortened when there are many. */
+export function listNames(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  return names.length <= 12 ? names.join(', ') : `${names.slice(0, 10).join(', ')}, ... (${names.length} in all)`;
+}

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TrainingSession } from '@ortrain/trainer';
 import type { Tensor } from 'onnxruntime-node';
@@ -6,7 +6,7 @@ import type { FinetuneOptions } from './args';
 import { readNumericCsv } from './csv';
 import { fitDataToModel, makeBatch, type DataFit } from './data-fit';
 import { batchesOf, splitRows, toDataset, type Dataset } from './dataset';
-import { InputError } from './errors';
+import { InputError, listNames } from './errors';
 import { readModel } from './model-info';
 import { optimizerFactory } from './optimizer-choice';
 import { accuracy, concat, runExportedModel } from './plain-inference';
@@ -65,8 +65,13 @@ async function evaluate(session: TrainingSession, fit: DataFit, data: Dataset, r
 function writeAtomic(path: string, bytes: Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**
@@ -81,7 +86,7 @@ export async function finetune(options: FinetuneOptions, log: (line: string) => 
   const floatInitializers = model.floatInitializers;
   if (options.trainable && !floatInitializers.some((n) => options.trainable!.test(n))) {
     throw new InputError(
-      `--trainable: ${options.trainable} matches none of the float initializers of ${options.model} (${floatInitializers.join(', ') || 'none'})`,
+      `--trainable: ${options.trainable} matches none of the float initializers of ${options.model} (${listNames(floatInitializers)})`,
     );
   }
   const data = toDataset(readNumericCsv(options.data), options.labelColumn, options.featureScale, options.data);
