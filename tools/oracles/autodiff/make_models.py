@@ -1,0 +1,194 @@
+"""Real architectures beyond the fixtures, exported by PyTorch with gradient oracles for the autodiff tests.
+
+Run with Debian's python3-torch:  /usr/bin/python3 tools/oracles/autodiff/make_models.py
+Writes packages/trainer/test/autodiff/models/NAME.onnx and NAME.grads.json:
+  {input: {name, dtype, shape, data}, labels: {dtype, shape, data}, loss_kind, loss, grads: {onnx initializer: {shape, data}}}
+Each ONNX initializer is matched to the PyTorch parameter holding the same values (or their transpose, for
+MatMul weights that the exporter stores transposed); unmatched initializers (folded constants, running
+statistics) are left out of `grads` and stay frozen in the tests.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from onnx import numpy_helper
+
+OUT = os.path.join(os.path.dirname(__file__), '../../../packages/trainer/test/autodiff/models')
+torch.manual_seed(0)
+
+
+class Block(nn.Module):
+    """A ResNet basic block with a strided 1x1 projection."""
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)) if stride != 1 or cin != cout else nn.Identity()
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + self.proj(x))
+
+
+class TinyResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 5, 2, 2, bias=False), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+        self.layer1 = Block(8, 8, 1)
+        self.layer2 = Block(8, 16, 2)
+        self.fc = nn.Linear(16, 7)
+
+    def forward(self, x):
+        x = self.layer2(self.layer1(self.stem(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class Conv1dNet(nn.Module):
+    """1-D convolutions over a signal: dilated, grouped and strided, average and max pooling."""
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(2, 8, 5, padding=2)
+        self.bn = nn.BatchNorm1d(8)
+        self.c2 = nn.Conv1d(8, 8, 3, stride=2, dilation=2, padding=2, groups=4)
+        self.c3 = nn.Conv1d(8, 16, 3, padding=1)
+        self.head = nn.Linear(16, 4)
+
+    def forward(self, x):
+        x = F.max_pool1d(F.relu(self.bn(self.c1(x))), 2)
+        x = F.avg_pool1d(torch.tanh(self.c2(x)), 3, stride=2, padding=1)
+        x = F.leaky_relu(self.c3(x), 0.1)
+        return self.head(x.mean(dim=2))
+
+
+class Regression(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(6, 32), nn.SiLU(), nn.Linear(32, 16), nn.Softplus(), nn.Dropout(0.1), nn.Linear(16, 2))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, d, heads, ctx):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.register_buffer('mask', torch.tril(torch.ones(ctx, ctx)).view(1, 1, ctx, ctx))
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=2)
+        q = q.view(B, T, self.heads, C // self.heads).transpose(1, 2)
+        k = k.view(B, T, self.heads, C // self.heads).transpose(1, 2)
+        v = v.view(B, T, self.heads, C // self.heads).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / (k.size(-1) ** 0.5))
+        att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float('-inf'))
+        att = F.softmax(att, dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        return self.proj(y)
+
+
+class GPT(nn.Module):
+    """A GPT-style decoder: token and position embeddings, a pre-norm block with causal attention, tied head."""
+    def __init__(self, vocab=20, d=16, heads=2, ctx=8):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Embedding(ctx, d)
+        self.ln1 = nn.LayerNorm(d)
+        self.attn = CausalSelfAttention(d, heads, ctx)
+        self.ln2 = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+        self.lnf = nn.LayerNorm(d)
+        self.head = nn.Linear(d, vocab, bias=False)
+
+    def forward(self, idx):
+        T = idx.shape[1]
+        pos = torch.arange(0, T, dtype=torch.long).unsqueeze(0)
+        x = self.tok(idx) + self.pos(pos)
+        x = x + self.attn(self.ln1(x))
+        x = x + self.mlp(self.ln2(x))
+        return self.head(self.lnf(x))
+
+
+def randomise_bn(model):
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            with torch.no_grad():
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+                m.running_mean.uniform_(-0.3, 0.3)
+                m.running_var.uniform_(0.5, 2.0)
+
+
+def export(name, model, x, labels, loss_kind, dynamic, opset=17):
+    model.eval()
+    path = os.path.join(OUT, f'{name}.onnx')
+    torch.onnx.export(model, (x,), path, input_names=['input'], output_names=['output'], opset_version=opset,
+                      dynamic_axes=dynamic, do_constant_folding=False,
+                      training=torch.onnx.TrainingMode.PRESERVE)  # PRESERVE (model in eval): BatchNorm is kept, not folded
+    out = model(x)
+    if loss_kind == 'cross_entropy':
+        loss = F.cross_entropy(out, labels)
+    elif loss_kind == 'cross_entropy_last_axis':
+        loss = F.cross_entropy(out.reshape(-1, out.shape[-1]), labels.reshape(-1))
+    else:
+        loss = F.mse_loss(out, labels)
+    params = dict(model.named_parameters())
+    grads = torch.autograd.grad(loss, list(params.values()))
+    by_value = [(n, p.detach().numpy(), g.numpy()) for (n, p), g in zip(params.items(), grads)]
+    m = onnx.load(path)
+    result = {}
+    for init in m.graph.initializer:
+        a = numpy_helper.to_array(init)
+        if a.dtype != np.float32:
+            continue
+        for n, p, g in by_value:
+            if p.shape == a.shape and np.array_equal(p, a):
+                result[init.name] = {'torch': n, 'shape': list(a.shape), 'data': g.ravel().tolist()}
+                break
+            if p.ndim == 2 and p.T.shape == a.shape and np.array_equal(p.T, a):
+                result[init.name] = {'torch': n + '^T', 'shape': list(a.shape), 'data': g.T.ravel().tolist()}
+                break
+    missing = set(params) - {r['torch'].rstrip('^T') for r in result.values()}
+    if missing:
+        sys.exit(f'{name}: parameters without an ONNX initializer: {missing}')
+    is_int = x.dtype == torch.long
+    data = {
+        'input': {'name': 'input', 'dtype': 'int64' if is_int else 'float32', 'shape': list(x.shape), 'data': x.ravel().tolist()},
+        'labels': {'dtype': 'int64' if labels.dtype == torch.long else 'float32', 'shape': list(labels.shape), 'data': labels.ravel().tolist()},
+        'loss_kind': loss_kind, 'loss': loss.item(), 'opset': opset, 'grads': result,
+    }
+    with open(os.path.join(OUT, f'{name}.grads.json'), 'w') as f:
+        json.dump(data, f)
+    ops = sorted({n.op_type for n in m.graph.node})
+    print(name, 'loss', loss.item(), 'params', len(result), 'ops', ' '.join(ops))
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    net = TinyResNet(); randomise_bn(net)
+    export('tiny_resnet', net, torch.randn(2, 3, 32, 32), torch.tensor([3, 6]), 'cross_entropy', {'input': {0: 'batch'}, 'output': {0: 'batch'}})
+    net = Conv1dNet(); randomise_bn(net)
+    export('conv1d', net, torch.randn(3, 2, 40), torch.tensor([0, 3, 1]), 'cross_entropy', {'input': {0: 'batch', 2: 'length'}, 'output': {0: 'batch'}})
+    export('regression', Regression(), torch.randn(5, 6), torch.randn(5, 2), 'mse', {'input': {0: 'batch'}, 'output': {0: 'batch'}}, opset=14)
+    gpt = GPT()
+    for m in gpt.modules():  # distinct values, so the exporter does not merge the LayerNorm parameters
+        if isinstance(m, nn.LayerNorm):
+            with torch.no_grad():
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    export('gpt', gpt, torch.randint(0, 20, (2, 8)), torch.randint(0, 20, (2, 8)), 'cross_entropy_last_axis', {'input': {0: 'batch', 1: 'time'}, 'output': {0: 'batch', 1: 'time'}})
+
+
+if __name__ == '__main__':
+    main()
