@@ -138,6 +138,7 @@ function artifactConfig(models: SessionModels): ArtifactConfig {
     inputs: models.inputs.map(specToJson),
     labels: specToJson(models.labels),
     outputNames: models.outputNames,
+    lossName: models.lossName,
     loss: models.loss.spec as unknown as Record<string, unknown>,
   };
 }

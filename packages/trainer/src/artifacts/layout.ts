@@ -18,6 +18,8 @@ export interface ArtifactConfig {
   inputs: { name: string; dtype: string; shape?: (Dim | null)[] }[];
   labels: { name: string; dtype: string; shape?: (Dim | null)[]; classes?: number; ignoreIndex?: number };
   outputNames: string[];
+  /** The loss output of the training and eval models. */
+  lossName: string;
   loss: Record<string, unknown>;
 }
 

@@ -9,7 +9,7 @@ import type { LabelCheck, TensorSpec } from '../session/batch';
 import { loadModel } from '../session/model-source';
 import { pruneGraph } from '../session/prune';
 import { SessionState, readSessionState } from '../session/session-state';
-import { LOSS_OUTPUT, SessionModels, gradName } from '../session/training-graphs';
+import { SessionModels, gradName } from '../session/training-graphs';
 import type { OptimizerFactory } from '../session/training-session';
 import { optimizerClass } from './generate';
 import { ARTIFACT_FILES, ArtifactConfig, specFromJson } from './layout';
@@ -33,7 +33,7 @@ export async function readArtifacts(dir: string): Promise<ReadArtifacts> {
   const source = `checkpoint '${file('checkpoint')}'`;
   const content = decodeCheckpoint(await readFileNamed(file('checkpoint'), 'checkpoint'), source) as { artifacts?: ArtifactConfig; optimizer?: { algorithm?: string } };
   const config = content.artifacts;
-  if (!config || !Array.isArray(config.params)) throw new CheckpointError(`${source}: holds no artifacts configuration (not written by generateArtifacts)`);
+  if (!config || !Array.isArray(config.params) || typeof config.lossName !== 'string') throw new CheckpointError(`${source}: holds no artifacts configuration (not written by generateArtifacts)`);
   const algorithm = String(content.optimizer?.algorithm);
   const doc = optimizerModel.docString ?? '';
   if (!doc.includes(`(${algorithm})`)) {
@@ -43,8 +43,8 @@ export async function readArtifacts(dir: string): Promise<ReadArtifacts> {
   const state = readSessionState(content, source, params, algorithm);
   for (const p of params) p.initial = state.params.get(p.name)!;
   checkModelInputs(training, [...config.inputs.map((i) => i.name), config.labels.name, ...params.map((p) => p.name)], `training model '${file('training')}'`);
-  checkModelOutputs(training, [LOSS_OUTPUT, ...params.map((p) => gradName(p.name))], `training model '${file('training')}'`);
-  checkModelOutputs(evalModel, [LOSS_OUTPUT, ...config.outputNames], `eval model '${file('eval')}'`);
+  checkModelOutputs(training, [config.lossName, ...params.map((p) => gradName(p.name))], `training model '${file('training')}'`);
+  checkModelOutputs(evalModel, [config.lossName, ...config.outputNames], `eval model '${file('eval')}'`);
   const models: SessionModels = {
     training,
     eval: evalModel,
@@ -52,6 +52,7 @@ export async function readArtifacts(dir: string): Promise<ReadArtifacts> {
     inputs: config.inputs.map((i) => specFromJson(i) as unknown as TensorSpec),
     labels: specFromJson(config.labels) as unknown as LabelCheck,
     outputNames: config.outputNames,
+    lossName: config.lossName,
     loss: resolveLoss(config.loss as unknown as LossSpec),
   };
   const Cls = optimizerClass(algorithm);

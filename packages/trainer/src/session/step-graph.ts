@@ -1,10 +1,10 @@
 import { GraphBuilder, ModelProto, Value, fromOnnxDataType } from '@ortrain/graph-builder';
 import type { FusedStep, OptimizerBridge } from './optimizer-bridge';
-import { LOSS_OUTPUT, TrainableParam, gradName } from './training-graphs';
+import { SessionModels, gradName } from './training-graphs';
 
 /** Names of the step graphs' own inputs and outputs. */
 export const stepNames = {
-  loss: LOSS_OUTPUT,
+  loss: 'loss',
   gradNorm: 'grad_norm',
   accumulator: (p: string) => `${p}.grad_accumulator`,
   accumulated: (p: string) => `${p}.grad_accumulator.next`,
@@ -26,7 +26,8 @@ export interface StepOptions {
  * clip_grad_norm_ of that mean, norm = sqrt(sum of squares) / k and scale = min(1, maxNorm / (norm + 1e-6)).
  * The 1/k and the clip scale fold into one scalar, so each gradient takes one Mul (none without either).
  */
-export function buildStepModel(training: ModelProto, params: TrainableParam[], o: StepOptions, bridge?: OptimizerBridge): { model: ModelProto; fused?: FusedStep } {
+export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: OptimizerBridge): { model: ModelProto; fused?: FusedStep } {
+  const { training, params } = models;
   const opset = (training.opsetImport ?? []).find((x) => !x.domain || x.domain === 'ai.onnx')?.version ?? 17;
   const g = new GraphBuilder(o.kind === 'update' ? 'train_step' : 'accumulate_step', { opset: Number(opset) });
   // The update step reads parameters as slices of the optimizer's flat group buffers; the accumulation step
@@ -41,7 +42,7 @@ export function buildStepModel(training: ModelProto, params: TrainableParam[], o
     feeds[i.name!] = g.input(i.name!, fromOnnxDataType(t.elemType!), shape);
   }
   const out = g.inline(training.graph!, feeds, 'train');
-  g.output(out[LOSS_OUTPUT], stepNames.loss);
+  g.output(out[models.lossName], stepNames.loss);
   const k = o.accumulation;
   const sums = new Map<string, Value>();
   g.scope('step', () => {

@@ -29,10 +29,11 @@ export interface SessionModels {
   labels: LabelCheck;
   /** The forward model's output names, in order. */
   outputNames: string[];
+  /** The loss output of the training and eval models: 'loss', or a variant when the model has an output of that name. */
+  lossName: string;
   loss: ResolvedLoss;
 }
 
-export const LOSS_OUTPUT = 'loss';
 export const gradName = (param: string) => `${param}.grad`;
 
 export type Trainable = string[] | RegExp | ((name: string, tensor: TensorProto) => boolean);
@@ -97,13 +98,15 @@ export function modelsFromForward(model: ModelProto, trainable: Trainable | unde
     if (p.dtype !== 'float32') throw new RangeError(`trainable: '${p.name}' is ${p.dtype}; only float32 parameters can be trained`);
   }
   const outputNames = (model.graph!.output ?? []).map((o) => o.name!);
+  let lossName = 'loss';
+  for (let i = 1; outputNames.includes(lossName); i++) lossName = `loss_${i}`;
   const others = model.opsetImport ?? [];
   const training = modelFor(gg.builder, [
-    { value: gg.loss, name: LOSS_OUTPUT },
+    { value: gg.loss, name: lossName },
     ...gg.params.map((p) => ({ value: gg.grads.get(p.name)!, name: gradName(p.name) })),
   ], 'ortrain training model: loss and gradients', others);
   const evalModel = modelFor(gg.builder, [
-    { value: gg.loss, name: LOSS_OUTPUT },
+    { value: gg.loss, name: lossName },
     ...outputNames.map((n) => ({ value: gg.outputs[n], name: n })),
   ], 'ortrain eval model: loss and outputs', others);
   return {
@@ -113,6 +116,7 @@ export function modelsFromForward(model: ModelProto, trainable: Trainable | unde
     inputs: inputSpecs(model.graph!, new Set([...gg.frozen, ...gg.params.map((p) => p.name)])),
     labels,
     outputNames,
+    lossName,
     loss,
   };
 }

@@ -12,7 +12,7 @@ import { loadModel } from './model-source';
 import { FusedStep, OptimizerBridge } from './optimizer-bridge';
 import { SessionState, checkpointContent, readSessionState } from './session-state';
 import { buildStepModel, stepNames } from './step-graph';
-import { LOSS_OUTPUT, SessionModels, Trainable, gradName, modelsFromForward } from './training-graphs';
+import { SessionModels, Trainable, gradName, modelsFromForward } from './training-graphs';
 
 /** Any optimizer of @ortrain/optimizers, whatever its options type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -186,7 +186,7 @@ export class TrainingSession {
   }
 
   private async accumulateStep(batch: Batch): Promise<StepResult> {
-    const session = await this.session('accumulate', () => buildStepModel(this.models.training, this.models.params,
+    const session = await this.session('accumulate', () => buildStepModel(this.models,
       { accumulation: this.parts.accumulation, kind: 'accumulate' }).model);
     const feeds = { ...(await this.baseFeeds(batch, true)), ...this.accumulatorFeeds() };
     const out = await session.run(pick(feeds, session.inputNames));
@@ -229,7 +229,7 @@ export class TrainingSession {
       const out = await session.run(pick(await this.baseFeeds(batch, true), session.inputNames));
       const outputs: Record<string, Tensor> = {};
       for (const n of this.models.outputNames) outputs[n] = out[n];
-      return { loss: lossValue(out), outputs };
+      return { loss: lossValue(out, this.models.lossName), outputs };
     });
   }
 
@@ -241,7 +241,7 @@ export class TrainingSession {
       const out = await session.run(pick(await this.baseFeeds(batch, true), session.inputNames));
       const gradients = new Map<string, Float32Array>();
       for (const p of this.models.params) gradients.set(p.name, out[gradName(p.name)].data as Float32Array);
-      return { loss: lossValue(out), gradients };
+      return { loss: lossValue(out, this.models.lossName), gradients };
     });
   }
 
@@ -389,7 +389,7 @@ export class TrainingSession {
   /** The update step's session, rebuilt when the optimizer's update needs a graph of another form. */
   private async updateSession(): Promise<{ session: RuntimeSession; fused: FusedStep }> {
     if (this.update && this.update.fused.updates.every((u) => u.upToDate())) return this.update;
-    const { model, fused } = buildStepModel(this.models.training, this.models.params,
+    const { model, fused } = buildStepModel(this.models,
       { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, kind: 'update' }, this.bridge);
     // What the next step reads stays on the device; the loss and the norm come back to the host.
     const session = await this.runtime.createSession(encodeModel(model), { deviceOutputs: fused!.outputNames });
@@ -425,8 +425,8 @@ export function checkRunOptions(o: RunOptions): Required<Pick<RunOptions, 'gradi
   return { ...o, gradientAccumulationSteps: k, nonFinite };
 }
 
-function lossValue(out: Record<string, Tensor>): number {
-  return Number((out[LOSS_OUTPUT].data as Float32Array)[0]);
+function lossValue(out: Record<string, Tensor>, name = stepNames.loss): number {
+  return Number((out[name].data as Float32Array)[0]);
 }
 
 /** Carries a non-finite loss out of the optimizer's step, which then commits nothing. */

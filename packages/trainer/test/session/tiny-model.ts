@@ -7,13 +7,13 @@ export const OUT = 2;
 export const W0 = Float32Array.from([0.5, -0.25, 0.125, 0.75, -0.5, 0.3]);
 export const B0 = Float32Array.from([0.1, -0.2]);
 
-/** The forward model: input 'x' [batch, 3] -> output 'y' [batch, 2]; initializers 'W' [3, 2] and 'b' [2]. */
-export function tinyModel(): Uint8Array {
+/** The forward model: input 'x' [batch, 3] -> output `output` [batch, 2]; initializers 'W' [3, 2] and 'b' [2]. */
+export function tinyModel(output = 'y'): Uint8Array {
   const g = new GraphBuilder('tiny');
   const x = g.input('x', 'float32', ['batch', IN]);
   const W = g.initializer('W', 'float32', [IN, OUT], W0);
   const b = g.initializer('b', 'float32', [OUT], B0);
-  g.output(g.add(g.matmul(x, W), b), 'y', ['batch', OUT]);
+  g.output(g.add(g.matmul(x, W), b), output, ['batch', OUT]);
   return encodeModel(g.build());
 }
 

@@ -44,6 +44,17 @@ describe('TrainingSession on a tiny linear model', () => {
     }
     await session.release();
   });
+
+  test("a model output named 'loss' stays the model's; the loss takes another name", async () => {
+    const session = await TrainingSession.create({ model: tinyModel('loss'), loss: 'mse', optimizer: (p) => new SGD(p, { lr: 0.1 }) });
+    const { x, y, batch } = tinyBatch(3, 4);
+    const { loss, outputs } = await session.evalStep(batch);
+    expect(Object.keys(outputs)).toEqual(['loss']);
+    expect(outputs.loss.dims).toEqual([3, OUT]);
+    expect(loss).toBeCloseTo(hostMse(W0, B0, x, y).loss, 6);
+    expect((await session.trainStep(batch)).loss).toBeCloseTo(loss, 6);
+    await session.release();
+  });
 });
 
 describe('TrainingSession on the mlp fixture', () => {
