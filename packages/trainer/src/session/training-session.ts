@@ -189,9 +189,10 @@ export class TrainingSession {
     const session = await this.session('accumulate', () => buildStepModel(this.models,
       { accumulation: this.parts.accumulation, kind: 'accumulate' }).model);
     const feeds = { ...(await this.baseFeeds(batch, true)), ...this.accumulatorFeeds() };
-    const out = await session.run(pick(feeds, session.inputNames));
+    const out = await run(session, feeds, 'trainStep');
     const loss = lossValue(out);
-    if (!Number.isFinite(loss)) return this.nonFinite(loss, out, session);
+    const bad = nonFiniteOf(out);
+    if (bad) return this.nonFinite(bad, out, session);
     const next = new Map(this.models.params.map((p) => [p.name, out[stepNames.accumulated(p.name)]]));
     this.replaceAccumulators(next);
     this.microStep++;
@@ -206,13 +207,14 @@ export class TrainingSession {
     try {
       // One optimizer step: hooks, the update's feeds, this one run, the commit of parameters and state.
       out = await this.bridge.stepFused(fused, async (feeds) => {
-        const results = await session.run(pick({ ...base, ...feeds }, session.inputNames));
-        if (!Number.isFinite(lossValue(results))) throw new NonFiniteLoss(lossValue(results), results, session);
+        const results = await run(session, { ...base, ...feeds }, 'trainStep');
+        const bad = nonFiniteOf(results);
+        if (bad) throw new NonFiniteLoss(bad, results, session);
         return results;
       });
     } catch (e) {
       if (!(e instanceof NonFiniteLoss)) throw e;
-      return this.nonFinite(e.loss, e.results, e.session);
+      return this.nonFinite(e.what, e.results, e.session);
     }
     this.step++;
     this.microStep = 0;
@@ -226,7 +228,7 @@ export class TrainingSession {
     return this.exclusive('evalStep', async () => {
       this.check(batch, 'evalStep');
       const session = await this.session('eval', () => this.models.eval);
-      const out = await session.run(pick(await this.baseFeeds(batch, true), session.inputNames));
+      const out = await run(session, await this.baseFeeds(batch, true), 'evalStep');
       const outputs: Record<string, Tensor> = {};
       for (const n of this.models.outputNames) outputs[n] = out[n];
       return { loss: lossValue(out, this.models.lossName), outputs };
@@ -238,7 +240,7 @@ export class TrainingSession {
     return this.exclusive('lossAndGradients', async () => {
       this.check(batch, 'lossAndGradients');
       const session = await this.session('gradients', () => this.models.training);
-      const out = await session.run(pick(await this.baseFeeds(batch, true), session.inputNames));
+      const out = await run(session, await this.baseFeeds(batch, true), 'lossAndGradients');
       const gradients = new Map<string, Float32Array>();
       for (const p of this.models.params) gradients.set(p.name, out[gradName(p.name)].data as Float32Array);
       return { loss: lossValue(out, this.models.lossName), gradients };
@@ -376,14 +378,14 @@ export class TrainingSession {
     this.accumulators = undefined;
   }
 
-  /** A non-finite loss: drops the run's outputs, then counts the skip or throws. Nothing was updated. */
-  private nonFinite(loss: number, out: Record<string, Tensor>, session: RuntimeSession): StepResult {
+  /** A non-finite loss or gradient: drops the run's outputs, then counts the skip or throws. Nothing was updated. */
+  private nonFinite(what: { name: string; value: number }, out: Record<string, Tensor>, session: RuntimeSession): StepResult {
     for (const n of session.deviceOutputs) out[n]?.dispose();
     if (this.parts.nonFinite === 'skip') {
       this.skippedSteps++;
-      return { loss, updated: false, skipped: true };
+      return { loss: lossValue(out), updated: false, skipped: true };
     }
-    throw new RangeError(`trainStep: the loss is ${loss} at step ${this.step + 1}; nothing was updated (set nonFinite: 'skip' to skip such steps)`);
+    throw new RangeError(`trainStep: the ${what.name} is ${what.value} at step ${this.step + 1}; nothing was updated (set nonFinite: 'skip' to skip such steps)`);
   }
 
   /** The update step's session, rebuilt when the optimizer's update needs a graph of another form. */
@@ -429,20 +431,34 @@ function lossValue(out: Record<string, Tensor>, name = stepNames.loss): number {
   return Number((out[name].data as Float32Array)[0]);
 }
 
+/** The loss, or with clipping the gradient norm, when it is NaN or infinite. */
+function nonFiniteOf(out: Record<string, Tensor>): { name: string; value: number } | undefined {
+  const loss = lossValue(out);
+  if (!Number.isFinite(loss)) return { name: 'loss', value: loss };
+  const norm = out[stepNames.gradNorm];
+  const value = norm ? Number((norm.data as Float32Array)[0]) : 0;
+  return Number.isFinite(value) ? undefined : { name: 'gradient norm', value };
+}
+
 /** Carries a non-finite loss out of the optimizer's step, which then commits nothing. */
 class NonFiniteLoss extends Error {
-  constructor(readonly loss: number, readonly results: Record<string, Tensor>, readonly session: RuntimeSession) {
-    super(`non-finite loss ${loss}`);
+  constructor(readonly what: { name: string; value: number }, readonly results: Record<string, Tensor>, readonly session: RuntimeSession) {
+    super(`non-finite ${what.name} ${what.value}`);
   }
 }
 
-function pick(feeds: Record<string, Tensor>, names: readonly string[]): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const n of names) {
+/** Runs a session on the feeds it takes; onnxruntime's errors say which call failed. */
+async function run(session: RuntimeSession, feeds: Record<string, Tensor>, what: string): Promise<Record<string, Tensor>> {
+  const picked: Record<string, Tensor> = {};
+  for (const n of session.inputNames) {
     if (!feeds[n]) throw new Error(`internal: no feed for graph input '${n}'`);
-    out[n] = feeds[n];
+    picked[n] = feeds[n];
   }
-  return out;
+  try {
+    return await session.run(picked);
+  } catch (e) {
+    throw new Error(`${what}: onnxruntime could not run the batch: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
 }
 
 function describe(x: unknown): string {

@@ -2,9 +2,10 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor } from 'onnxruntime-node';
-import { Adam } from '@ortrain/optimizers';
+import { Adam, SGD } from '@ortrain/optimizers';
 import { TrainingSession } from '../../src/session';
 import { maxDiff, mlpBatch, modelBytes, modelPath } from './helpers';
+import { tinyModel } from './tiny-model';
 
 const adam = (p: ConstructorParameters<typeof Adam>[0]) => new Adam(p, { lr: 1e-2 });
 const mlp = (extra: object = {}) => TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: adam, ...extra });
@@ -100,6 +101,15 @@ describe('a non-finite loss', () => {
     expect(s.skippedSteps).toBe(2);
     await s.release();
   });
+});
+
+test('with clipping, an infinite gradient norm under a finite loss is caught as well', async () => {
+  const s = await TrainingSession.create({ model: tinyModel(), loss: 'mse', optimizer: (p) => new SGD(p, { lr: 0.1 }), maxGradNorm: 1 });
+  const x = new Tensor('float32', Float32Array.from([3e18, -2e18, 1e18]), [1, 3]);
+  const batch = { inputs: { x }, labels: new Tensor('float32', new Float32Array(2), [1, 2]) };
+  expect(Number.isFinite((await s.evalStep(batch)).loss)).toBe(true);
+  await rejectsUnchanged(s, () => s.trainStep(batch), /trainStep: the gradient norm is Infinity at step 1; nothing was updated/);
+  await s.release();
 });
 
 describe('bad models and options', () => {
