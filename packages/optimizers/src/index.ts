@@ -22,3 +22,8 @@ export { nadamRule } from './rules/nadam';
 export type { NAdamOptions } from './rules/nadam';
 export { appendGroupUpdate, buildGroupModel, elideOutputIdentities } from './compile';
 export type { StepPlan, TensorSlot, GroupInputs } from './compile';
+export { LRScheduler, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR, CosineAnnealingLR, LambdaLR, MultiplicativeLR } from './schedulers/lr-scheduler';
+export type { LrGroups } from './schedulers/lr-scheduler';
+export { ReduceLROnPlateau } from './schedulers/reduce-lr-on-plateau';
+export type { ReduceLROnPlateauOptions } from './schedulers/reduce-lr-on-plateau';
+export { clipGradNorm, clipGradValue } from './clip-grad';
