@@ -145,12 +145,12 @@ export class TrainingSession {
     const read = await readArtifacts(dir);
     const session = await TrainingSession.assemble(read.models, read.forward, run, options.optimizer ?? read.factory, read.state.params);
     // A checkpoint's optimizer state only fits the optimizer it was saved with.
-    if (!options.optimizer) await session.restore(read.state);
+    if (!options.optimizer) await session.restore(read.state, `artifacts in '${dir}'`);
     return session;
   }
 
-  /** @internal builds the session from its models (shared with fromArtifacts). */
-  static async assemble(models: SessionModels, forward: ModelProto, run: ReturnType<typeof checkRunOptions>, factory: OptimizerFactory,
+  /** Builds the session from its models (shared by create and fromArtifacts). */
+  private static async assemble(models: SessionModels, forward: ModelProto, run: ReturnType<typeof checkRunOptions>, factory: OptimizerFactory,
     initial: Map<string, Float32Array> | undefined): Promise<TrainingSession> {
     const params = models.params.map((p) => new Parameter(p.name, Float32Array.from(initial?.get(p.name) ?? p.initial), p.dims));
     const optimizer = factory(params);
@@ -271,8 +271,8 @@ export class TrainingSession {
     });
   }
 
-  /** @internal the session's state as checkpoint content. */
-  async currentState(): Promise<ReturnType<typeof checkpointContent>> {
+  /** The session's state as checkpoint content. */
+  private async currentState(): Promise<ReturnType<typeof checkpointContent>> {
     await this.optimizer.sync();
     const accumulators = new Map<string, Float32Array>();
     if (this.accumulators) {
@@ -297,16 +297,19 @@ export class TrainingSession {
     await this.exclusive('loadCheckpoint', async () => {
       const bytes = await readFileNamed(file, 'checkpoint');
       const content = decodeCheckpoint(bytes, `checkpoint '${file}'`);
-      await this.restore(readSessionState(content, `checkpoint '${file}'`, this.models.params, this.bridge.algorithm));
+      const source = `checkpoint '${file}'`;
+      await this.restore(readSessionState(content, source, this.models.params, this.bridge.algorithm), source);
     });
   }
 
-  /** @internal applies a checked session state. */
-  async restore(state: SessionState): Promise<void> {
+  /** Applies a checked session state. */
+  private async restore(state: SessionState, source: string): Promise<void> {
     const k = this.parts.accumulation;
     if (state.counters.microStep >= k) {
-      throw new RangeError(`checkpoint: ${state.counters.microStep} batches are accumulated, but this session updates every ${k}`);
+      throw new RangeError(`${source}: ${state.counters.microStep} batches are accumulated, but this session updates every ${k}`);
     }
+    // The caller's sampler first: if it refuses its state, nothing of the session has changed yet.
+    if (this.sampler && state.sampler !== undefined) this.sampler.loadStateDict(state.sampler);
     // The optimizer checks its whole state dict before changing anything.
     this.optimizer.loadStateDict(state.optimizer.stateDict as Parameters<AnyOptimizer['loadStateDict']>[0]);
     await this.bridge.setParams(state.params);
@@ -319,7 +322,6 @@ export class TrainingSession {
       this.accumulators = new Map(this.models.params.map((p) => [p.name, new T('float32', state.accumulators.get(p.name)!, p.dims)]));
     }
     this.rngState = state.rngState;
-    if (this.sampler && state.sampler !== undefined) this.sampler.loadStateDict(state.sampler);
   }
 
   /** Releases the onnxruntime sessions (and the runtime when the session created it). */
