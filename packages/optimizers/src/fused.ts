@@ -11,8 +11,8 @@ import type { Optimizer } from './optimizer';
  * outputs, keeping the optimizer's face working (lr edits, hooks, stateDict, p.read()).
  *
  *     const g = new GraphBuilder('train');
- *     const update = optimizer.fuse(g, 0, grads => ...);            // see `fuse`
- *     const W = update.views()[0];                                  // parameter 0 as a graph value
+ *     const update = optimizer.fuse(g, 0);                          // group 0; inputs 'opt0.param', ...
+ *     const [W, b] = update.views();                                // the group's parameters as graph values
  *     ... forward, loss, gradients dW, db ...
  *     update.apply([dW, db]);                                       // appends the update, marks outputs
  *     const model = elideOutputIdentities(g.build());                // no copies for outputs that are also read
