@@ -17,6 +17,7 @@ export class GradContext {
     private readonly outputGrads: (Value | undefined)[],
     private readonly needed: boolean[],
     private readonly shapeCache: Map<string, Value>,
+    private readonly seed?: string,
   ) {
     this.attrs = new NodeAttrs(node);
   }
@@ -48,6 +49,11 @@ export class GradContext {
   get grad(): Value {
     return this.outputGrads[0]!;
   }
+  /** Whether v is the backward pass's seed, a scalar 1 (d loss / d loss). */
+  isSeed(v: Value): boolean {
+    return v.name === this.seed;
+  }
+
   /** Whether input i needs a gradient. */
   needs(i: number): boolean {
     return !!this.needed[i];

@@ -347,7 +347,7 @@ function backward(g: GraphBuilder, nodes: NodeProto[], table: ShapeTable, traina
     const rule = ruleOf(n)!;
     const diff = new Set(differentiableInputs(n, table).filter((i) => req.has(n.input![i])));
     const needed = (n.input ?? []).map((_, i) => diff.has(i));
-    const ctx = new GradContext(g, n, table, outGrads, needed, shapeCache);
+    const ctx = new GradContext(g, n, table, outGrads, needed, shapeCache, ls && ls.length === 0 ? seed.name : undefined);
     const results = g.scope(`grad`, () => rule.grad(ctx));
     for (const i of diff) {
       const r = results[i];

@@ -15,6 +15,8 @@ export type InputSpec =
   | { param: number[]; gen?: Gen }
   /** A fed graph input (not differentiated); `dims` may name symbolic sizes to exercise dynamic shapes. */
   | { data: number[]; dims?: Dim[]; gen?: Gen }
+  /** A fed int64 graph input (indices known only at run time). */
+  | { intData: number[]; shape: number[]; dims?: Dim[] }
   /** A frozen initializer: int64 indices or axes, a bool mask, or fixed floats. */
   | { constant: number[] | boolean[]; dtype: DType | 'float'; shape: number[] }
   /** An omitted optional input. */
@@ -78,6 +80,7 @@ function buildModel(c: FdCase, dtype: DType, data: Map<number, number[]>, weight
       return paramsAsInputs ? g.input(name, dtype, s.param) : g.initializer(name, dtype, s.param, typed(dtype, data.get(i)!));
     }
     if ('data' in s) return g.input(`x${i}`, dtype, s.dims ?? s.data);
+    if ('intData' in s) return g.input(`x${i}`, 'int64', s.dims ?? s.shape);
     const dt: DType = s.dtype === 'float' ? dtype : s.dtype;
     return g.initializer(`c${i}`, dt, s.shape, dt === 'int64' ? BigInt64Array.from((s.constant as number[]).map((v) => BigInt(v))) : dt === 'bool' ? Uint8Array.from((s.constant as boolean[]).map(Number)) : typed(dt, s.constant as number[]));
   });
@@ -129,6 +132,7 @@ async function checkIn(c: FdCase, dtype: DType, seed: number): Promise<FdResult>
     const feeds: Record<string, ort.Tensor> = {};
     c.inputs.forEach((s, i) => {
       if ('data' in s) feeds[`x${i}`] = tensor(dtype, data.get(i)!, s.data);
+      if ('intData' in s) feeds[`x${i}`] = new ort.Tensor('int64', BigInt64Array.from(s.intData.map(BigInt)), s.shape);
       if ('param' in s && paramValues) feeds[`p${i}`] = tensor(dtype, paramValues.get(i)!, s.param);
     });
     return feeds;

@@ -11,11 +11,8 @@ const cases: FdCase[] = [
   { name: 'Gather axis 0 scalar index', op: 'Gather', inputs: [{ param: [4, 3] }, i64([-2], [])] },
   {
     name: 'Gather with fed indices (embedding lookup)',
-    inputs: [{ param: [6, 4] }],
-    build: (g, [w]) => {
-      const ids = g.input('ids', 'int64', ['B', 'T']);
-      return [g.op('Gather', [w!, ids], { axis: 0 })];
-    },
+    inputs: [{ param: [6, 4] }, { intData: [5, 0, 5, 2, 2, 5], shape: [2, 3], dims: ['B', 'T'] }],
+    build: (g, [w, ids]) => [g.op('Gather', [w!, ids!], { axis: 0 })],
   },
   { name: 'GatherElements axis 1 repeated', op: 'GatherElements', attrs: { axis: 1 }, inputs: [{ param: [2, 4] }, i64([0, 0, 3, 1, 1, 2], [2, 3])] },
   { name: 'GatherElements axis 0 negative', op: 'GatherElements', inputs: [{ param: [3, 2] }, i64([-1, 0, 2, -3], [2, 2])] },

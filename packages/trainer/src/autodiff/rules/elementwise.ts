@@ -11,10 +11,17 @@ export const elementwiseRules: Record<string, GradRule> = {
   Sub: { grad: (c) => [c.needs(0) ? back(c, 0, c.grad) : undefined, c.needs(1) ? c.g.neg(back(c, 1, c.grad)) : undefined] },
 
   Mul: {
-    grad: (c) => [
-      c.needs(0) ? back(c, 0, c.g.mul(c.grad, c.x(1))) : undefined,
-      c.needs(1) ? back(c, 1, c.g.mul(c.grad, c.x(0))) : undefined,
-    ],
+    grad: (c) => {
+      if (c.node.input![0] === c.node.input![1]) {
+        // x * x: both contributions are dy * x (summed by the caller).
+        const t = back(c, 0, c.g.mul(c.grad, c.x(0)));
+        return [t, t];
+      }
+      return [
+        c.needs(0) ? back(c, 0, c.g.mul(c.grad, c.x(1))) : undefined,
+        c.needs(1) ? back(c, 1, c.g.mul(c.grad, c.x(0))) : undefined,
+      ];
+    },
   },
 
   Div: {

@@ -17,6 +17,8 @@ function reducedAxes(c: GradContext): number[] | null {
 /** v (shaped like the output) with the reduced axes kept as size 1, ready to broadcast against the input. */
 function keep(c: GradContext, v: Value, axes: number[]): Value {
   if (c.attrs.int('keepdims', 1) === 1) return v;
+  // Leading axes need no size-1 placeholders: broadcasting aligns from the right.
+  if (axes.every((a, i) => a === i)) return v;
   return c.g.unsqueeze(v, axes);
 }
 
@@ -43,7 +45,9 @@ function reduceMeanGrad(c: GradContext): (Value | undefined)[] {
   const sizes = axes.map((a) => xs[a]);
   if (sizes.every((d) => typeof d === 'number')) {
     const count = (sizes as number[]).reduce((a, b) => a * b, 1);
-    return [expandBack(c, c.g.mul(c.grad, 1 / count), axes)];
+    // A mean loss: the seed times 1/count is one constant.
+    const scaled = c.isSeed(c.grad) ? c.scalar(1 / count, c.grad) : c.g.mul(c.grad, 1 / count);
+    return [expandBack(c, scaled, axes)];
   }
   const { g } = c;
   const count = g.cast(g.div(g.size(c.x(0)), g.size(c.y())), c.x(0).dtype!);
