@@ -1,7 +1,11 @@
 import type { DType, Dim, GraphBuilder, TensorProto, Value } from '@ortrain/graph-builder';
 
-/** Appends a scalar loss to the graph from the model's prediction and a labels input. */
-export type LossBuilder = (g: GraphBuilder, prediction: Value, labels: Value) => Value;
+
+// One LossBuilder type for the package: the losses define it as
+//   (g: GraphBuilder, prediction: Value, labels: Value) => Value  (appends a scalar loss to the graph)
+// and the autodiff re-exports the same declaration, so that src/index.ts exports it once.
+import type { LossBuilder } from '../losses/types';
+export type { LossBuilder };
 
 export interface GradientGraphOptions {
   /**
