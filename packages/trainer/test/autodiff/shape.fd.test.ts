@@ -61,6 +61,19 @@ const cases: FdCase[] = [
   { name: 'Tile', op: 'Tile', inputs: [{ param: [2, 3] }, i64([2, 3])] },
   { name: 'Pad constant', op: 'Pad', inputs: [{ param: [2, 3] }, i64([1, 0, 2, 1])] },
   { name: 'Pad with negative pads', op: 'Pad', inputs: [{ param: [4, 3] }, i64([-1, 1, 0, -1])] },
+  { name: 'CumSum', op: 'CumSum', inputs: [{ param: [3, 4] }, { constant: [1], dtype: 'int64', shape: [] }] },
+  { name: 'CumSum reverse exclusive', op: 'CumSum', attrs: { reverse: 1, exclusive: 1 }, inputs: [{ param: [3, 4] }, { constant: [0], dtype: 'int64', shape: [] }] },
+  {
+    name: 'no-gradient ops on side paths (Shape, ConstantOfShape, Range, Equal, ArgMax, Floor)',
+    inputs: [{ param: [3, 4] }],
+    build: (g, [p]) => {
+      const shape = g.shape(p!);
+      const ones = g.op('ConstantOfShape', [shape], { value: { name: 'value', dataType: p!.dtype === 'float64' ? 11 : 1, dims: [1], rawData: new Uint8Array(p!.dtype === 'float64' ? new Float64Array([1]).buffer : new Float32Array([1]).buffer) } });
+      const range = g.cast(g.op('Range', [g.constant(0, 'int64'), g.constant(4, 'int64'), g.constant(1, 'int64')]), p!.dtype!);
+      const mask = g.cast(g.equal(g.op('ArgMax', [p!], { axis: 1, keepdims: 1 }, { dtypes: ['int64'] }), g.constant(2, 'int64')), p!.dtype!);
+      return [g.add(g.mul(g.mul(p!, ones), range), g.mul(g.op('Floor', [p!]), mask))];
+    },
+  },
   { name: 'Trilu lower', op: 'Trilu', attrs: { upper: 0 }, inputs: [{ param: [3, 4] }] },
   { name: 'Trilu upper with k', op: 'Trilu', inputs: [{ param: [2, 3, 3] }, { constant: [1], dtype: 'int64', shape: [] }] },
 ];

@@ -33,6 +33,45 @@ export const activationRules: Record<string, GradRule> = {
     },
   },
 
+  Selu: {
+    grad: (c) => {
+      const alpha = c.attrs.float('alpha', 1.67326319217681884765625);
+      const gamma = c.attrs.float('gamma', 1.05070102214813232421875);
+      // x > 0: gamma; else gamma * alpha * exp(x) = y + gamma * alpha
+      return [c.g.where(c.g.greater(c.x(0), 0), c.g.mul(c.grad, gamma), c.g.mul(c.grad, c.g.add(c.y(), gamma * alpha)))];
+    },
+  },
+
+  Celu: {
+    grad: (c) => {
+      const alpha = c.attrs.float('alpha', 1);
+      const x = c.x(0);
+      return [c.g.where(c.g.greater(x, 0), c.grad, c.g.mul(c.grad, c.g.exp(c.g.mul(x, 1 / alpha))))];
+    },
+  },
+
+  ThresholdedRelu: { grad: (c) => [c.g.where(c.g.greater(c.x(0), c.attrs.float('alpha', 1)), c.grad, 0)] },
+
+  Mish: {
+    // y = x tanh(softplus(x)): dy/dx = t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x))
+    grad: (c) => {
+      const { g } = c;
+      const x = c.x(0);
+      const t = g.tanh(g.op('Softplus', [x]));
+      const d = g.add(t, g.mul(g.mul(x, g.sigmoid(x)), g.sub(1, g.mul(t, t))));
+      return [g.mul(c.grad, d)];
+    },
+  },
+
+  Sin: { grad: (c) => [c.g.mul(c.grad, c.g.op('Cos', [c.x(0)]))] },
+  Cos: { grad: (c) => [c.g.neg(c.g.mul(c.grad, c.g.op('Sin', [c.x(0)])))] },
+  Tan: { grad: (c) => [c.g.mul(c.grad, c.g.add(c.g.mul(c.y(), c.y()), 1))] },
+  Atan: { grad: (c) => [c.g.div(c.grad, c.g.add(c.g.mul(c.x(0), c.x(0)), 1))] },
+  Asin: { grad: (c) => [c.g.div(c.grad, c.g.sqrt(c.g.sub(1, c.g.mul(c.x(0), c.x(0)))))] },
+  Acos: { grad: (c) => [c.g.neg(c.g.div(c.grad, c.g.sqrt(c.g.sub(1, c.g.mul(c.x(0), c.x(0))))))] },
+  Sinh: { grad: (c) => [c.g.mul(c.grad, c.g.op('Cosh', [c.x(0)]))] },
+  Cosh: { grad: (c) => [c.g.mul(c.grad, c.g.op('Sinh', [c.x(0)]))] },
+
   Sigmoid: {
     grad: (c) => {
       const y = c.y();

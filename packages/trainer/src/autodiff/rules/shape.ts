@@ -136,5 +136,12 @@ export const shapeRules: Record<string, GradRule> = {
   Expand: { grad: (c) => [c.reduceTo(c.grad, c.y().shape, c.x(0))], nondiff: [1] },
   Pad: { grad: padGrad, nondiff: [1, 2, 3] },
   Tile: { grad: tileGrad, nondiff: [1] },
+  CumSum: {
+    // The gradient of a running sum is the running sum of the gradient in the other direction.
+    nondiff: [1],
+    grad: (c) => [c.typedOp('CumSum', [c.grad, c.x(1)], {
+      exclusive: c.attrs.int('exclusive', 0) || undefined, reverse: c.attrs.int('reverse', 0) ? undefined : 1,
+    }, c.x(0))],
+  },
   Trilu: { grad: (c) => [c.typedOp('Trilu', [c.grad, c.has(1) ? c.x(1) : undefined], { upper: c.attrs.has('upper') ? c.attrs.int('upper', 1) : undefined }, c.x(0))], nondiff: [1] },
 };
