@@ -68,7 +68,7 @@ const cases: FdCase[] = [
     inputs: [{ param: [3, 4] }],
     build: (g, [p]) => {
       const shape = g.shape(p!);
-      const ones = g.op('ConstantOfShape', [shape], { value: { name: 'value', dataType: p!.dtype === 'float64' ? 11 : 1, dims: [1], rawData: new Uint8Array(p!.dtype === 'float64' ? new Float64Array([1]).buffer : new Float32Array([1]).buffer) } });
+      const ones = g.constantOfShape(shape, 1, p!.dtype);
       const range = g.cast(g.op('Range', [g.constant(0, 'int64'), g.constant(4, 'int64'), g.constant(1, 'int64')]), p!.dtype!);
       const mask = g.cast(g.equal(g.op('ArgMax', [p!], { axis: 1, keepdims: 1 }, { dtypes: ['int64'] }), g.constant(2, 'int64')), p!.dtype!);
       return [g.add(g.mul(g.mul(p!, ones), range), g.mul(g.op('Floor', [p!]), mask))];
