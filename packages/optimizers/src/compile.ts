@@ -85,6 +85,26 @@ function flatten(g: GraphBuilder, grads: readonly Value[], plan: StepPlan): Valu
   return flat.length === 1 ? flat[0] : g.concat(flat, 0);
 }
 
+/**
+ * The model of one step of a large group updated element-wise in chunks: each chunk of the flat buffers is
+ * its own input and output (chunk<c>.param, chunk<c>.grad, chunk<c>.state.*, and .out for outputs) with its
+ * own chain of nodes, all sharing the scalars s0.*. onnxruntime hands every output back in fresh memory;
+ * buffers of a few MB come from the reused heap, where one buffer of tens of MB is new pages every step.
+ */
+export function buildChunkedModel<O>(rule: Rule<O>, options: O, scalarNames: readonly string[], stateNames: readonly string[], chunks: readonly number[]): ModelProto {
+  const g = new GraphBuilder(`${rule.algorithm}_step`);
+  const scalars = Object.fromEntries(scalarNames.map((n) => [n, g.input(names.scalar(0, n), 'float32', [])]));
+  chunks.forEach((size, c) => {
+    const param = g.input(names.chunk(c, names.param), 'float32', [size]);
+    const state = Object.fromEntries(stateNames.map((n) => [n, g.input(names.chunk(c, names.state(n)), 'float32', [size])]));
+    const grad = g.input(names.chunk(c, names.grad), 'float32', [size]);
+    const out = g.scope(`c${c}`, () => rule.update(g, { param, grad, state, scalars, variant: '' }, options));
+    g.output(out.param, names.chunk(c, names.paramOut));
+    for (const n of stateNames) g.output(out.state[n], names.chunk(c, names.stateOut(n)));
+  });
+  return elideOutputIdentities(g.build());
+}
+
 /** Input and output names of a standalone group model. */
 export const names = {
   param: 'param',
@@ -94,6 +114,7 @@ export const names = {
   scalar: (set: number, n: string) => `s${set}.${n}`,
   paramOut: 'param.out',
   stateOut: (n: string) => `state.${n}.out`,
+  chunk: (c: number, name: string) => `chunk${c}.${name}`,
 };
 
 /**

@@ -1,7 +1,7 @@
 import { encodeModel } from '@ortrain/graph-builder';
 import type { Runtime, RuntimeSession } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
-import { StepPlan, TensorSlot, buildGroupModel, isFlat, names } from './compile';
+import { StepPlan, TensorSlot, buildChunkedModel, buildGroupModel, isFlat, names } from './compile';
 import { Parameter, ParameterOwner, describe } from './parameter';
 import type { Rule, StepScalars } from './rules/rule';
 
@@ -10,6 +10,14 @@ import type { Rule, StepScalars } from './rules/rule';
  * then still the one fed to the next step).
  */
 interface Flat { host?: Float32Array; device?: Tensor }
+
+/** Groups up to this many elements copy a step's new parameters into their buffer instead of swapping it. */
+const COPY_MAX = 1 << 16;
+/**
+ * Larger host groups updated element-wise run in chunks of at most this many elements (16 MB), whose
+ * outputs are copied into the group's spare buffers (see buildChunkedModel).
+ */
+export const CHUNK = 1 << 22;
 
 /** One step of one group, run but not yet committed. */
 export interface PendingStep {
@@ -233,14 +241,27 @@ export class GroupStore<O> implements ParameterOwner {
     return `${structure}|${sets}|${plan.scalarSets.map((s) => `${s.variant}:${s.names.join(',')}`).join(';')}`;
   }
 
-  private session(runtime: Runtime, options: O, step: HostStep): Promise<RuntimeSession> {
-    let s = this.sessions.get(step.key);
+  /** Chunk sizes when this step runs chunked (a large element-wise step with everything on the host), else undefined. */
+  private chunksFor(runtime: Runtime, step: HostStep, stateNames: readonly string[]): number[] | undefined {
+    if (this.size <= CHUNK || runtime.provider === 'webgpu' || !isFlat(this.rule, step.plan)) return undefined;
+    if (this.param.device || stateNames.some((n) => this.state[n].device)) return undefined;
+    const chunks: number[] = [];
+    for (let at = 0; at < this.size; at += CHUNK) chunks.push(Math.min(CHUNK, this.size - at));
+    return chunks;
+  }
+
+  private session(runtime: Runtime, options: O, step: HostStep, chunks?: readonly number[]): Promise<RuntimeSession> {
+    const key = chunks ? `${step.key}|chunks ${chunks.join(',')}` : step.key;
+    let s = this.sessions.get(key);
     if (!s) {
-      const model = buildGroupModel(this.rule, options, step.plan, this.stateNames(options), isFlat(this.rule, step.plan));
+      const stateNames = this.stateNames(options);
+      const model = chunks
+        ? buildChunkedModel(this.rule, options, step.plan.scalarSets[0].names, stateNames, chunks)
+        : buildGroupModel(this.rule, options, step.plan, stateNames, isFlat(this.rule, step.plan));
       this.counters.sessions++;
       s = runtime.createSession(encodeModel(model), { deviceOutputs: true });
-      s.catch(() => this.sessions.delete(step.key));
-      this.sessions.set(step.key, s);
+      s.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, s);
     }
     return s;
   }
@@ -250,9 +271,11 @@ export class GroupStore<O> implements ParameterOwner {
     const step = this.planStep(options, grads);
     if (!step) return undefined;
     this.ensureState(options);
-    const session = await this.session(runtime, options, step);
     const T = runtime.Tensor;
     const stateNames = this.stateNames(options);
+    const chunks = this.chunksFor(runtime, step, stateNames);
+    if (chunks) return this.runChunked(runtime, options, step, stateNames, chunks, grads as Float32Array[]);
+    const session = await this.session(runtime, options, step);
     const current = this.feedTensors(stateNames, runtime);
     const feeds: Record<string, Tensor> = { [names.param]: current.param };
     for (const n of stateNames) feeds[names.state(n)] = current.state[n];
@@ -268,6 +291,51 @@ export class GroupStore<O> implements ParameterOwner {
     return { commit: () => this.commit(out, stateNames, step) };
   }
 
+  /** A chunked step: inputs are views of the host buffers, outputs are copied into the spare buffers on commit. */
+  private async runChunked(runtime: Runtime, options: O, step: HostStep, stateNames: string[], chunks: number[], grads: Float32Array[]): Promise<PendingStep> {
+    const session = await this.session(runtime, options, step, chunks);
+    const T = runtime.Tensor;
+    const grad = this.gatherGrads(grads);
+    const feeds: Record<string, Tensor> = {};
+    for (const [n, v] of Object.entries(step.scalars[0].values)) feeds[names.scalar(0, n)] = new T('float32', Float32Array.of(v), []);
+    let at = 0;
+    chunks.forEach((size, c) => {
+      const view = (a: Float32Array) => new T('float32', a.subarray(at, at + size), [size]);
+      feeds[names.chunk(c, names.param)] = view(this.param.host!);
+      feeds[names.chunk(c, names.grad)] = view(grad);
+      for (const n of stateNames) feeds[names.chunk(c, names.state(n))] = view(this.state[n].host!);
+      at += size;
+    });
+    const out = await session.run(feeds);
+    return {
+      commit: () => {
+        // Each buffer's new values go into its spare; the current one is kept (for undo) as the next spare.
+        const gather = (key: string, name: (c: number) => string): Float32Array => {
+          const target = this.spares.get(key) ?? new Float32Array(this.size);
+          let offset = 0;
+          chunks.forEach((size, c) => {
+            target.set(out[name(c)].data as Float32Array, offset);
+            offset += size;
+          });
+          return target;
+        };
+        const param = gather('param', (c) => names.chunk(c, names.paramOut));
+        const state = Object.fromEntries(stateNames.map((n) => [n, gather(n, (c) => names.chunk(c, names.stateOut(n)))]));
+        const spares = new Map(this.spares);
+        this.spares.set('param', this.param.host!);
+        for (const n of stateNames) this.spares.set(n, this.state[n].host!);
+        const undo = this.commitOutputs(new T('float32', param, [this.size]), Object.fromEntries(stateNames.map((n) => [n, new T('float32', state[n], [this.size])])), step);
+        return () => {
+          undo();
+          this.spares = spares;
+        };
+      },
+    };
+  }
+
+  /** Spare host buffers of chunked steps, by 'param' or state name. */
+  private spares = new Map<string, Float32Array>();
+
   /** The current parameters and state as tensors to feed (device tensors as they are). */
   feedTensors(stateNames: readonly string[], runtime: Runtime): { param: Tensor; state: Record<string, Tensor> } {
     const T = runtime.Tensor;
@@ -279,9 +347,17 @@ export class GroupStore<O> implements ParameterOwner {
   commitOutputs(param: Tensor, state: Record<string, Tensor>, step: { steps: number[]; hosts: Record<string, number>[] }): () => void {
     const before = { param: this.param, views: this.views, state: { ...this.state }, steps: this.steps, hosts: this.hosts, retired: this.retired.length };
     const flat = (t: Tensor): Flat => (t.location === 'gpu-buffer' ? { device: t } : { host: t.data as Float32Array });
-    if (this.param.device) this.retired.push(this.param.device);
-    this.param = flat(param);
-    if (this.param.host) this.setViews(this.param.host);
+    let previous: Float32Array | undefined;
+    if (param.location !== 'gpu-buffer' && this.param.host && !this.param.device && this.size <= COPY_MAX) {
+      // Small groups: copying the new values into the same buffer costs less than new views for every
+      // parameter, and keeps each p.data the same array.
+      previous = Float32Array.from(this.param.host);
+      this.param.host.set(param.data as Float32Array);
+    } else {
+      if (this.param.device) this.retired.push(this.param.device);
+      this.param = flat(param);
+      if (this.param.host) this.setViews(this.param.host);
+    }
     for (const [n, t] of Object.entries(state)) {
       const old = this.state[n];
       if (old.device) this.retired.push(old.device);
@@ -295,6 +371,7 @@ export class GroupStore<O> implements ParameterOwner {
       this.retired.length = before.retired;
       this.retired.push(...fresh);
       this.param = before.param;
+      if (previous) this.param.host!.set(previous);
       this.views = before.views;
       this.params.forEach((p, i) => { p.data = this.views[i]; });
       this.state = before.state;

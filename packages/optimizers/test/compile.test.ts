@@ -119,3 +119,49 @@ describe('a rule that is not element-wise runs per tensor, with its shape', () =
     expect(opt.stateDict().state).toEqual({ 0: { step: 2, count: [2, 2, 2, 2, 2, 2] }, 1: { step: 1, count: [1, 1] } });
   });
 });
+
+describe('large groups run in chunks of the flat buffers', () => {
+  test('Adam over 5.5M elements across two tensors matches a float64 reference, and a failed step is undone', async () => {
+    const sizes = [3_000_000, 2_500_000];
+    const ps = sizes.map((n, k) => new Parameter(`p${k}`, Float32Array.from({ length: n }, (_, i) => Math.sin(i + k)), [n]));
+    const opt = new Adam(ps, { lr: 0.01, runtime });
+    const ref = ps.map((p) => ({ x: Float64Array.from(p.data), m: new Float64Array(p.size), v: new Float64Array(p.size) }));
+    const grads = (t: number) => ps.map((p, k) => Float32Array.from({ length: p.size }, (_, i) => Math.cos(i * 0.001 + t + k)));
+    for (let t = 1; t <= 3; t++) {
+      const g = grads(t);
+      ps.forEach((p, k) => { p.grad = g[k]; });
+      await opt.step();
+      const bc1 = 1 - 0.9 ** t;
+      const bc2 = 1 - 0.999 ** t;
+      ref.forEach((r, k) => {
+        for (let i = 0; i < r.x.length; i++) {
+          r.m[i] = 0.9 * r.m[i] + 0.1 * g[k][i];
+          r.v[i] = 0.999 * r.v[i] + 0.001 * g[k][i] * g[k][i];
+          r.x[i] -= (0.01 / bc1) * r.m[i] / (Math.sqrt(r.v[i] / bc2) + 1e-8);
+        }
+      });
+    }
+    ps.forEach((p, k) => {
+      let worst = 0;
+      for (let i = 0; i < p.size; i++) worst = Math.max(worst, Math.abs(p.data[i] - ref[k].x[i]));
+      expect(worst).toBeLessThanOrEqual(1e-6);
+    });
+    // It ran as two chunks (4194304 + 1305696 elements), across the boundary of the two tensors.
+    const keys = [...(opt.stores[0] as unknown as { sessions: Map<string, unknown> }).sessions.keys()];
+    expect(keys.some((k) => k.endsWith('chunks 4194304,1305696'))).toBe(true);
+    const sd = opt.stateDict();
+    expect(sd.state['1'].step).toBe(3);
+    expect(Math.abs((sd.state['1'].expAvg as number[])[2_400_000] - ref[1].m[2_400_000])).toBeLessThanOrEqual(1e-6);
+    // A post-hook that throws undoes the chunked step.
+    const before = Array.from(ps[1].data.subarray(1_200_000, 1_200_010));
+    const hook = opt.registerStepPostHook(() => { throw new Error('post'); });
+    ps.forEach((p, k) => { p.grad = grads(4)[k]; });
+    await expect(opt.step()).rejects.toThrow('post');
+    expect(Array.from(ps[1].data.subarray(1_200_000, 1_200_010))).toEqual(before);
+    expect(opt.stateDict().state['1'].step).toBe(3);
+    hook.remove();
+    await opt.step();
+    expect(opt.stateDict().state['1'].step).toBe(4);
+    await opt.release();
+  });
+});
