@@ -206,7 +206,7 @@ export class Optimizer<O extends object> {
 
   /** The gradient the next step uses for `p` (its sumGrad accumulator, else .grad), checked. */
   private gradOf(p: Parameter): Float32Array | undefined {
-    const g = this.sums.get(p) ?? p.grad;
+    const g = (this.sums.size > 0 ? this.sums.get(p) : undefined) ?? p.grad;
     if (g === null || g === undefined) return undefined;
     checkGrad(p, g);
     return g;
