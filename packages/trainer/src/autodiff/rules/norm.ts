@@ -1,5 +1,7 @@
 // Normalisations: BatchNormalization in inference mode (fixed statistics) and LayerNormalization.
+import { floatAttr } from '@ortrain/graph-builder';
 import type { Value } from '@ortrain/graph-builder';
+import { isStatic } from '../infer';
 import type { GradContext, GradRule } from '../context';
 
 function batchNormGrad(c: GradContext): (Value | undefined)[] {
@@ -7,17 +9,22 @@ function batchNormGrad(c: GradContext): (Value | undefined)[] {
   if (c.attrs.int('training_mode', 0) === 1 || (c.node.output ?? []).filter(Boolean).length > 1) {
     c.fail('training mode (batch statistics) is not supported; export the model in eval mode');
   }
-  const x = c.x(0);
+  const x = c.x(0), scale = c.x(1), mean = c.x(3), variance = c.x(4);
   const rank = c.rank(x);
-  const eps = c.attrs.float('epsilon', 1e-5);
-  const perChannel = (v: Value) => (rank === 2 ? v : g.unsqueeze(v, Array.from({ length: rank - 2 }, (_, i) => i + 1)));
-  // inv = 1 / sqrt(var + eps), per channel
-  const inv = g.reciprocal(g.sqrt(g.add(c.x(4), eps)));
+  const epsilon = floatAttr(c.attrs.float('epsilon', 1e-5));
+  const channels = scale.shape;
+  // BatchNormalization itself applies the per-channel 1/sqrt(var + eps), broadcast over the channel axis:
+  //   dx = BN(dy; scale, 0, 0, var) = dy * scale / sqrt(var + eps)
+  //   xhat = BN(x; 1, 0, mean, var) = (x - mean) / sqrt(var + eps)
+  const zero = channels && isStatic(channels) ? g.constant(new Array(channels[0]).fill(0), x.dtype!, channels) : g.sub(mean, mean);
   const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
-  const dx = c.needs(0) ? g.mul(c.grad, perChannel(g.mul(c.x(1), inv))) : undefined;
-  const dscale = c.needs(1)
-    ? g.mul(c.reduceSum(g.mul(c.grad, g.sub(x, perChannel(c.x(3)))), axes, false), inv)
-    : undefined;
+  const dx = c.needs(0) ? c.typedOp('BatchNormalization', [c.grad, scale, zero, zero, variance], { epsilon }, x) : undefined;
+  let dscale: Value | undefined;
+  if (c.needs(1)) {
+    const ones = channels && isStatic(channels) ? g.constant(new Array(channels[0]).fill(1), x.dtype!, channels) : g.add(zero, 1);
+    const xhat = c.typedOp('BatchNormalization', [x, ones, zero, mean, variance], { epsilon }, x);
+    dscale = c.reduceSum(g.mul(c.grad, xhat), axes, false, scale.shape);
+  }
   const db = c.needs(2) ? c.reduceSum(c.grad, axes, false, c.x(2).shape) : undefined;
   return [dx, dscale, db];
 }
