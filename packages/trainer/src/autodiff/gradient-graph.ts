@@ -12,7 +12,6 @@ import { ShapeTable, isStatic } from './infer';
 import { GRADIENT_RULES, NO_GRADIENT } from './rules';
 import type { GradientGraph, GradientGraphOptions, GradientParam } from './types';
 import { upgradeNodes } from './upgrade';
-import { tilingMaxPool } from './rules/pool';
 
 const ONNX_DOMAINS = new Set(['', 'ai.onnx']);
 
@@ -250,24 +249,16 @@ function requiresGrad(nodes: NodeProto[], table: ShapeTable, trainable: Set<stri
   return req;
 }
 
-/** MaxPool and LayerNormalization keep what their gradient needs (Indices; Mean and InvStdDev) as extra outputs. */
+/** LayerNormalization keeps what its gradient needs (Mean and InvStdDev) as extra outputs. */
 function withGradientOutputs(node: NodeProto, requires: Set<string>, g: GraphBuilder, table: ShapeTable): NodeProto {
-  const op = node.opType;
-  if (!(node.output ?? []).some((o) => requires.has(o)) || !ONNX_DOMAINS.has(node.domain ?? '')) return node;
+  if (node.opType !== 'LayerNormalization' || !ONNX_DOMAINS.has(node.domain ?? '')) return node;
+  if (!(node.output ?? []).some((o) => requires.has(o))) return node;
   const outs = [...(node.output ?? [])];
-  let extra: number[] = [];
-  if (op === 'MaxPool') {
-    if (tilingMaxPool(node, table)) return node;
-    extra = [1];
-  }
-  else if (op === 'LayerNormalization') extra = [1, 2];
-  else return node;
-  for (const i of extra) {
+  for (const i of [1, 2]) {
     while (outs.length <= i) outs.push('');
-    if (!outs[i]) outs[i] = g.uniqueName(`${outs[0]}_${op === 'MaxPool' ? 'indices' : i === 1 ? 'mean' : 'inv_std'}`);
+    if (!outs[i]) outs[i] = g.uniqueName(`${outs[0]}_${i === 1 ? 'mean' : 'inv_std'}`);
   }
   const copy: NodeProto = { ...node, output: outs };
-  if (op === 'MaxPool') copy.attribute = (node.attribute ?? []).filter((a) => a.name !== 'storage_order' || (a.i ?? 0) === 0 || node.output?.[1]);
   table.inferNode(copy);
   return copy;
 }

@@ -1,6 +1,6 @@
 // Architectures beyond the fixtures, exported by PyTorch 1.13 (tools/oracles/autodiff/make_models.py):
 // loss and gradients against PyTorch autograd on the CPU provider.
-import { readFileSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import * as ort from 'onnxruntime-node';
 import { decodeModel } from '@ortrain/graph-builder';
@@ -8,7 +8,7 @@ import type { Dim } from '@ortrain/graph-builder';
 import { buildGradientModel } from '../../src/autodiff';
 import type { LossBuilder } from '../../src/autodiff';
 import { crossEntropyLoss, mseLoss } from '../../src/losses';
-import { relL2, run, session } from './helpers';
+import { SWIFTSHADER_ICD, relL2, run, session } from './helpers';
 
 interface Oracle {
   input: { name: string; dtype: 'int64' | 'float32'; shape: number[]; data: number[] };
@@ -27,29 +27,38 @@ const LOSSES: Record<string, { build: LossBuilder; shape: (n: number) => Dim[] }
 const tensor = (dtype: 'int64' | 'float32', data: number[], shape: number[]) =>
   dtype === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(data.map(BigInt)), shape) : new ort.Tensor('float32', Float32Array.from(data), shape);
 
-describe('gradients of PyTorch-exported architectures beyond the fixtures', () => {
-  for (const name of ['tiny_resnet', 'conv1d', 'regression', 'gpt']) {
-    test(name, async () => {
-      const dir = join(__dirname, 'models');
-      const model = decodeModel(readFileSync(join(dir, `${name}.onnx`)));
-      const oracle: Oracle = JSON.parse(readFileSync(join(dir, `${name}.grads.json`), 'utf8'));
-      const loss = LOSSES[oracle.loss_kind];
-      const { model: training, gradientOutputs, params } = buildGradientModel(model, {
-        loss: { build: loss.build, labels: { name: 'labels', dtype: oracle.labels.dtype, shape: loss.shape(oracle.labels.shape[1]) } },
-      });
-      // Default selection: every parameter PyTorch has, and nothing else (running statistics, masks stay frozen).
-      expect(Object.keys(gradientOutputs).sort()).toEqual(Object.keys(oracle.grads).sort());
-      const feeds: Record<string, ort.Tensor> = {
-        input: tensor(oracle.input.dtype, oracle.input.data, oracle.input.shape),
-        labels: tensor(oracle.labels.dtype, oracle.labels.data, oracle.labels.shape),
-      };
-      for (const p of params) feeds[p.name] = new ort.Tensor('float32', p.initial, p.dims);
-      const out = await run(await session(training), feeds);
-      expect(Math.abs(out.loss[0] - oracle.loss) / Math.abs(oracle.loss)).toBeLessThan(1e-5);
-      for (const [param, ref] of Object.entries(oracle.grads)) {
-        const err = relL2(out[gradientOutputs[param]], ref.data);
-        if (!(err < 1e-4)) throw new Error(`${name}: gradient of '${param}' (${ref.torch}) has relative L2 error ${err}`);
-      }
-    });
+async function check(name: string, providers: (string | { name: string; preferredLayout?: string })[]) {
+  const dir = join(__dirname, 'models');
+  const model = decodeModel(readFileSync(join(dir, `${name}.onnx`)));
+  const oracle: Oracle = JSON.parse(readFileSync(join(dir, `${name}.grads.json`), 'utf8'));
+  const loss = LOSSES[oracle.loss_kind];
+  const { model: training, gradientOutputs, params } = buildGradientModel(model, {
+    loss: { build: loss.build, labels: { name: 'labels', dtype: oracle.labels.dtype, shape: loss.shape(oracle.labels.shape[1]) } },
+  });
+  // Default selection: every parameter PyTorch has, and nothing else (running statistics, masks stay frozen).
+  expect(Object.keys(gradientOutputs).sort()).toEqual(Object.keys(oracle.grads).sort());
+  const feeds: Record<string, ort.Tensor> = {
+    input: tensor(oracle.input.dtype, oracle.input.data, oracle.input.shape),
+    labels: tensor(oracle.labels.dtype, oracle.labels.data, oracle.labels.shape),
+  };
+  for (const p of params) feeds[p.name] = new ort.Tensor('float32', p.initial, p.dims);
+  const out = await run(await session(training, providers), feeds);
+  expect(Math.abs(out.loss[0] - oracle.loss) / Math.abs(oracle.loss)).toBeLessThan(1e-5);
+  for (const [param, ref] of Object.entries(oracle.grads)) {
+    const err = relL2(out[gradientOutputs[param]], ref.data);
+    if (!(err < 1e-4)) throw new Error(`${name}: gradient of '${param}' (${ref.torch}) has relative L2 error ${err}`);
   }
+}
+
+describe('gradients of PyTorch-exported architectures beyond the fixtures', () => {
+  for (const name of ['tiny_resnet', 'conv1d', 'regression', 'gpt']) test(name, () => check(name, ['cpu']));
+});
+
+// Overlapping max pooling, batch norm and residual adds on WebGPU too (NCHW: see fixtures.test.ts).
+const haveWebGpu = existsSync(SWIFTSHADER_ICD) || !!process.env.CI;
+(haveWebGpu ? describe : describe.skip)('PyTorch-exported architectures on WebGPU (SwiftShader)', () => {
+  beforeAll(() => {
+    if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  });
+  test('tiny_resnet', () => check('tiny_resnet', [{ name: 'webgpu', preferredLayout: 'NCHW' }]));
 });

@@ -1,73 +1,55 @@
-// Pooling: MaxPool routes the gradient through its Indices output (added to the forward node on import),
-// AveragePool spreads it back with a ConvTranspose of ones, scaled by each window's divisor.
-import { Value } from '@ortrain/graph-builder';
-import type { NodeProto } from '@ortrain/graph-builder';
-import { NodeAttrs } from '../attrs';
+// Pooling: MaxPool routes the gradient to each window's first maximum, AveragePool spreads it back with a
+// ConvTranspose of ones, scaled by each window's divisor.
+import type { Value } from '@ortrain/graph-builder';
 import { fillValue } from '../context';
 import type { GradContext, GradRule } from '../context';
 import { isStatic } from '../infer';
-import type { ShapeTable } from '../infer';
 import { readWindow, windowOutput } from '../window';
 import { transposedInput } from './conv';
 
-/** A 1-element-per-row flat view: x reshaped to [-1]. */
-const flat = (c: GradContext, v: Value) => c.g.reshape(v, [-1]);
-
 /**
- * Whether a MaxPool's windows tile the input without overlap or padding (kernel = strides, static sizes):
- * then the gradient needs no Indices output (which the WebGPU provider lacks).
+ * MaxPool without its Indices output (which the WebGPU provider lacks): every (batch, channel) plane is
+ * unfolded into its windows by a Conv with one-hot kernels (after padding with a very negative value),
+ * ArgMax picks each window's first maximum (torch's choice among ties), and a ConvTranspose with the same
+ * one-hot kernels puts dY back at those positions, adding where windows overlap.
  */
-export function tilingMaxPool(node: NodeProto, table: ShapeTable): boolean {
-  const xs = table.get(node.input?.[0] ?? '')?.shape;
-  if (!xs || !isStatic(xs.slice(2)) || (node.output ?? []).filter(Boolean).length > 1) return false;
-  const a = new NodeAttrs(node);
-  const k = a.ints('kernel_shape');
-  if (!k) return false;
-  const strides = a.ints('strides') ?? k.map(() => 1);
-  const pads = a.ints('pads') ?? [];
-  const autoPad = a.string('auto_pad', 'NOTSET');
-  return k.every((d, i) => strides[i] === d) && (a.ints('dilations') ?? []).every((d) => d === 1) &&
-    pads.every((p) => p === 0) && (autoPad === 'NOTSET' || autoPad === 'VALID') && a.int('ceil_mode', 0) === 0;
-}
-
-/** Tiling windows: each window's first maximum (torch's choice) by ArgMax over the window's elements. */
-function tilingMaxPoolGrad(c: GradContext): (Value | undefined)[] {
-  const { g } = c;
-  let x = c.x(0);
-  const xs = x.shape!.slice(2) as number[];
-  const n = xs.length;
-  const k = c.attrs.ints('kernel_shape')!;
-  const ys = xs.map((d, i) => Math.floor(d / k[i]));
-  const spatial = Array.from({ length: n }, (_, i) => i + 2);
-  const cropped = xs.some((d, i) => d !== ys[i] * k[i]);
-  if (cropped) x = g.slice(x, new Array(n).fill(0), ys.map((d, i) => d * k[i]), spatial);
-  const K = k.reduce((a, b) => a * b, 1);
-  // [N, C, y0, k0, y1, k1] -> [N, C, y0, y1, k0, k1] -> [N, C, y0, y1, K]
-  const split = [0, 0, ...ys.flatMap((d, i) => [d, k[i]])];
-  const perm = [0, 1, ...ys.map((_, i) => 2 + 2 * i), ...ys.map((_, i) => 3 + 2 * i)];
-  const windows = g.reshape(g.transpose(g.reshape(x, split), perm), [0, 0, ...ys, K]);
-  const first = g.op('ArgMax', [windows], { axis: -1, keepdims: 1 }, { dtypes: ['int64'] });
-  const mask = g.equal(first, g.constant([...Array(K).keys()], 'int64', [K]));
-  const routed = g.where(mask, g.unsqueeze(c.grad, [-1]), 0);
-  const inverse = new Array(perm.length);
-  perm.forEach((p, i) => (inverse[p] = i));
-  const back = g.reshape(g.transpose(g.reshape(routed, [0, 0, ...ys, ...k]), inverse), [0, 0, ...ys.map((d, i) => d * k[i])]);
-  if (!cropped) return [new Value(back.name, x.dtype, c.x(0).shape)];
-  const pads = [...new Array(n + 2).fill(0), 0, 0, ...xs.map((d, i) => d - ys[i] * k[i])];
-  return [c.typedOp('Pad', [back, g.ints(pads)], {}, c.x(0))];
-}
-
 function maxPoolGrad(c: GradContext): (Value | undefined)[] {
   const { g } = c;
   const x = c.x(0);
-  if (tilingMaxPool(c.node, c.table)) return tilingMaxPoolGrad(c);
-  if (!c.node.output?.[1]) c.fail('the Indices output is needed for the gradient');
-  if (c.attrs.int('storage_order', 0) !== 0) c.fail('storage_order 1 (column-major indices) is not supported');
-  // Indices are flat positions in X (batch and channel included); overlapping windows add up.
-  const size = isStatic(x.shape) ? g.ints([x.shape.reduce((a, b) => a * b, 1)]) : g.reshape(g.size(x), [1]);
-  const zeros = g.op('ConstantOfShape', [size], { value: fillValue(x.dtype) }, { dtypes: [x.dtype] });
-  const scattered = g.op('ScatterElements', [zeros, flat(c, c.y(1)), flat(c, c.grad)], { axis: 0, reduction: 'add' });
-  return [c.reshapeLike(scattered, undefined, x)];
+  const rank = c.rank(x);
+  const n = rank - 2;
+  const xs = x.shape!.slice(2);
+  const w = readWindow(c.attrs, xs, undefined);
+  if (!w.pads) c.fail(`auto_pad ${w.autoPad} with input sizes unknown until run time is not supported`);
+  const pads = [...w.pads];
+  const ys = windowOutput(w, xs);
+  if (w.ceilMode) {
+    if (!isStatic(xs)) c.fail('ceil_mode with input sizes unknown until run time is not supported');
+    // Windows that run past the end read padding there.
+    for (let i = 0; i < n; i++) {
+      const reach = ((ys[i] as number) - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1;
+      pads[n + i] = Math.max(pads[n + i], reach - (xs[i] as number) - pads[i]);
+    }
+  }
+  const dtype = x.dtype ?? 'float32';
+  const K = w.kernel.reduce((a, b) => a * b, 1);
+  const oneHot = new Float32Array(K * K);
+  for (let j = 0; j < K; j++) oneHot[j * K + j] = 1;
+  const kernels = g.constant(oneHot, dtype, [K, 1, ...w.kernel]);
+  const planeShape = (v: Value, sizes: readonly (number | string | undefined)[]) => sizes.every((d) => typeof d === 'number')
+    ? g.ints([-1, 1, ...(sizes as number[])])
+    : g.concat([g.ints([-1, 1]), g.op('Shape', [v], { start: 2 })], 0);
+  let planes = g.reshape(x, planeShape(x, xs));
+  if (pads.some((p) => p > 0)) {
+    planes = g.op('Pad', [planes, g.ints([0, 0, ...pads.slice(0, n), 0, 0, ...pads.slice(n)]), g.constant(-3e38, dtype)]);
+  }
+  const windows = g.op('Conv', [planes, kernels], { kernel_shape: w.kernel, strides: w.strides, dilations: w.dilations });
+  const first = g.op('ArgMax', [windows], { axis: 1, keepdims: 1 }, { dtypes: ['int64'] });
+  const mask = g.equal(first, g.constant([...Array(K).keys()], 'int64', [K, ...new Array(n).fill(1)]));
+  const yShape = c.y().shape;
+  const routed = g.where(mask, g.reshape(c.grad, planeShape(c.grad, yShape?.slice(2) ?? ys)), 0);
+  const spread = transposedInput(c, routed, kernels, w, w.pads, 1, yShape && [1, K, ...yShape.slice(2)], { dtype, shape: undefined });
+  return [c.reshapeLike(spread, undefined, x)];
 }
 
 function averagePoolGrad(c: GradContext): (Value | undefined)[] {
