@@ -120,6 +120,22 @@ class GPT(nn.Module):
         return self.head(self.lnf(x))
 
 
+class CausalEncoder(nn.Module):
+    """A decoder-only language model from torch's own layers: TransformerEncoderLayer with a causal src_mask."""
+    def __init__(self, vocab=16, d=16, heads=4, ctx=8):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Parameter(torch.randn(1, ctx, d) * 0.1)
+        self.layer = nn.TransformerEncoderLayer(d, heads, 32, dropout=0.1, activation='gelu', batch_first=True, norm_first=True)
+        self.register_buffer('mask', torch.triu(torch.full((ctx, ctx), float('-inf')), diagonal=1))
+        self.head = nn.Linear(d, vocab)
+
+    def forward(self, idx):
+        T = idx.shape[1]
+        x = self.tok(idx) + self.pos[:, :T]
+        return self.head(self.layer(x, src_mask=self.mask[:T, :T]))
+
+
 def randomise_bn(model):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -181,6 +197,13 @@ def main():
     net = Conv1dNet(); randomise_bn(net)
     export('conv1d', net, torch.randn(3, 2, 40), torch.tensor([0, 3, 1]), 'cross_entropy', {'input': {0: 'batch', 2: 'length'}, 'output': {0: 'batch'}})
     export('regression', Regression(), torch.randn(5, 6), torch.randn(5, 2), 'mse', {'input': {0: 'batch'}, 'output': {0: 'batch'}}, opset=14)
+    enc = CausalEncoder()
+    for m in enc.modules():
+        if isinstance(m, nn.LayerNorm):
+            with torch.no_grad():
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    export('causal_encoder', enc, torch.randint(0, 16, (2, 6)), torch.randint(0, 16, (2, 6)), 'cross_entropy_last_axis', {'input': {0: 'batch', 1: 'time'}, 'output': {0: 'batch', 1: 'time'}})
     gpt = GPT()
     for m in gpt.modules():  # distinct values, so the exporter does not merge the LayerNorm parameters
         if isinstance(m, nn.LayerNorm):

@@ -95,6 +95,12 @@ function toFloat32(t: TensorProto): Float32Array {
   return Float32Array.from(data as Float64Array);
 }
 
+function allFinite(t: TensorProto): boolean {
+  const data = toFloat32(t);
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
+  return true;
+}
+
 function opsetOf(model: ModelProto): number {
   const entry = (model.opsetImport ?? []).find((o) => ONNX_DOMAINS.has(o.domain ?? ''));
   return entry?.version ?? 1;
@@ -161,7 +167,8 @@ export function buildGradientGraph(model: ModelProto, options: GradientGraphOpti
     });
   } else {
     const pick = spec instanceof RegExp ? (n: string) => spec.test(n) : typeof spec === 'function' ? (n: string, t: TensorProto) => spec(n, t) : () => true;
-    trainable = floatInits.filter((t) => reaches.has(t.name!) && pick(t.name!, t));
+    // Tensors holding Inf or NaN (additive attention masks of -inf) are constants, never parameters.
+    trainable = floatInits.filter((t) => reaches.has(t.name!) && pick(t.name!, t) && allFinite(t));
   }
   if (trainable.length === 0) throw new RangeError('buildGradientGraph: no trainable initializer reaches the loss (check `trainable`)');
   const trainableNames = new Set(trainable.map((t) => t.name!));

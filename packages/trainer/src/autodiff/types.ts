@@ -10,9 +10,10 @@ export type { LossBuilder };
 export interface GradientGraphOptions {
   /**
    * Trainable initializers: names, a RegExp, or a predicate; default every float initializer that reaches
-   * the loss through differentiable inputs (BatchNormalization's running statistics, for one, do not).
-   * Named initializers must exist, be float and reach the loss; a RegExp or predicate is narrowed to those
-   * that reach it, the rest stay frozen.
+   * the loss through differentiable inputs (BatchNormalization's running statistics, for one, do not) and
+   * holds only finite values (an additive -inf attention mask is a constant). Named initializers must
+   * exist, be float and reach the loss (else a RangeError: a zero gradient is never given silently); a
+   * RegExp or predicate is narrowed the same way as the default, the rest stay frozen.
    */
   trainable?: string[] | RegExp | ((name: string, tensor: TensorProto) => boolean);
   /** The loss appended to the model output `output` (default the model's first output). */
@@ -38,7 +39,7 @@ export interface GradientGraph {
   loss: Value;
   /** The forward model's outputs by name. */
   outputs: Record<string, Value>;
-  /** Trainable initializers, now graph inputs, in the model's initializer order. */
+  /** Trainable initializers, now graph inputs: in the order of a `trainable` list, else the model's initializer order. */
   params: GradientParam[];
   /** Gradient of the loss with respect to each trainable param (one distinct value per param). */
   grads: Map<string, Value>;
