@@ -101,13 +101,12 @@ export class FusedUpdate<O extends object> {
     const store = this.optimizer.stores[this.group];
     const runtime = await this.optimizer.runtime();
     await store.absorbAssignments(runtime);
-    const T = runtime.Tensor;
     const feeds: Record<string, Tensor> = {};
     const tensors = store.feedTensors(this.stateNames, runtime);
     feeds[this.param.name] = tensors.param;
     for (const n of this.stateNames) feeds[this.state[n].name] = tensors.state[n];
     step.scalars.forEach((s, k) => {
-      for (const [n, v] of Object.entries(s.values)) feeds[`${this.prefix}s${k}.${n}`] = new T('float32', Float32Array.of(v), []);
+      for (const n in s.values) feeds[`${this.prefix}s${k}.${n}`] = store.scalarTensor(runtime, `${this.prefix}s${k}.${n}`, s.values[n]);
     });
     this.pending = step;
     return feeds;

@@ -55,6 +55,8 @@ export class GroupStore<O> implements ParameterOwner {
   hosts: Record<string, number>[];
   private gradBuffer: Float32Array | undefined;
   private readonly sessions = new Map<string, Promise<RuntimeSession>>();
+  /** The sessions already created, by the same keys (no await on the hot path). */
+  private readonly ready = new Map<string, RuntimeSession>();
   /** Device tensors replaced by a committed step, disposed once the step can no longer be undone. */
   private retired: Tensor[] = [];
 
@@ -129,6 +131,12 @@ export class GroupStore<O> implements ParameterOwner {
     await this.hostParams(this.runtime);
     this.disposeRetired();
     return this.views[i];
+  }
+
+  /** True when some `p.data` was assigned a new array since the last step. */
+  hasAssignments(): boolean {
+    for (let i = 0; i < this.params.length; i++) if (this.params[i].data !== this.views[i]) return true;
+    return false;
   }
 
   /** Takes in values the user assigned to `p.data` since the last step (a new array, not the view). */
@@ -250,8 +258,10 @@ export class GroupStore<O> implements ParameterOwner {
     return chunks;
   }
 
-  private session(runtime: Runtime, options: O, step: HostStep, chunks?: readonly number[]): Promise<RuntimeSession> {
+  private session(runtime: Runtime, options: O, step: HostStep, chunks?: readonly number[]): RuntimeSession | Promise<RuntimeSession> {
     const key = chunks ? `${step.key}|chunks ${chunks.join(',')}` : step.key;
+    const ready = this.ready.get(key);
+    if (ready) return ready;
     let s = this.sessions.get(key);
     if (!s) {
       const stateNames = this.stateNames(options);
@@ -260,7 +270,7 @@ export class GroupStore<O> implements ParameterOwner {
         : buildGroupModel(this.rule, options, step.plan, stateNames, isFlat(this.rule, step.plan));
       this.counters.sessions++;
       s = runtime.createSession(encodeModel(model), { deviceOutputs: true });
-      s.catch(() => this.sessions.delete(key));
+      s.then((session) => this.ready.set(key, session), () => this.sessions.delete(key));
       this.sessions.set(key, s);
     }
     return s;
@@ -275,7 +285,8 @@ export class GroupStore<O> implements ParameterOwner {
     const stateNames = this.stateNames(options);
     const chunks = this.chunksFor(runtime, step, stateNames);
     if (chunks) return this.runChunked(runtime, options, step, stateNames, chunks, grads as Float32Array[]);
-    const session = await this.session(runtime, options, step);
+    const pendingSession = this.session(runtime, options, step);
+    const session = pendingSession instanceof Promise ? await pendingSession : pendingSession;
     const current = this.feedTensors(stateNames, runtime);
     const feeds: Record<string, Tensor> = { [names.param]: current.param };
     for (const n of stateNames) feeds[names.state(n)] = current.state[n];
@@ -285,7 +296,7 @@ export class GroupStore<O> implements ParameterOwner {
       for (const i of step.present) feeds[names.gradOf(i)] = new T('float32', grads[i]!, [this.slots[i].size]);
     }
     step.scalars.forEach((s, k) => {
-      for (const [n, v] of Object.entries(s.values)) feeds[names.scalar(k, n)] = new T('float32', Float32Array.of(v), []);
+      for (const n in s.values) feeds[names.scalar(k, n)] = this.scalarTensor(runtime, names.scalar(k, n), s.values[n]);
     });
     const out = await session.run(feeds);
     return { commit: () => this.commit(out, stateNames, step) };
@@ -297,7 +308,7 @@ export class GroupStore<O> implements ParameterOwner {
     const T = runtime.Tensor;
     const grad = this.gatherGrads(grads);
     const feeds: Record<string, Tensor> = {};
-    for (const [n, v] of Object.entries(step.scalars[0].values)) feeds[names.scalar(0, n)] = new T('float32', Float32Array.of(v), []);
+    for (const n in step.scalars[0].values) feeds[names.scalar(0, n)] = this.scalarTensor(runtime, names.scalar(0, n), step.scalars[0].values[n]);
     let at = 0;
     chunks.forEach((size, c) => {
       const view = (a: Float32Array) => new T('float32', a.subarray(at, at + size), [size]);
@@ -332,6 +343,22 @@ export class GroupStore<O> implements ParameterOwner {
       },
     };
   }
+
+  /**
+   * A float32 scalar tensor holding `value`, kept per input name and rewritten for each run (runs of a group
+   * never overlap), which spares creating a tensor per scalar per step.
+   */
+  scalarTensor(runtime: Runtime, name: string, value: number): Tensor {
+    let t = this.scalars.get(name);
+    if (!t) {
+      t = new runtime.Tensor('float32', new Float32Array(1), []);
+      this.scalars.set(name, t);
+    }
+    (t.data as Float32Array)[0] = value;
+    return t;
+  }
+
+  private readonly scalars = new Map<string, Tensor>();
 
   /** Spare host buffers of chunked steps, by 'param' or state name. */
   private spares = new Map<string, Float32Array>();
@@ -393,6 +420,7 @@ export class GroupStore<O> implements ParameterOwner {
   async release(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
+    this.ready.clear();
     for (const s of all) await (await s.catch(() => undefined))?.release();
   }
 }

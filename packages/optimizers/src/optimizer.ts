@@ -134,13 +134,13 @@ export class Optimizer<O extends object> {
     if (this.busy) throw new Error(`${this.rule.algorithm}.step: the previous step() has not finished; await it first`);
     this.busy = true;
     try {
-      for (const h of [...this.preHooks]) await h(this);
+      if (this.preHooks.size > 0) for (const h of [...this.preHooks]) await h(this);
       const loss = closure ? await closure() : undefined;
-      const runtime = await this.runtime();
+      const runtime = this.runtimeValue ?? (await this.runtime());
       const pending: PendingStep[] = [];
       const groupOptions = this.paramGroups.map((g) => this.checkedOptions(g));
       const grads = this.paramGroups.map((g) => g.params.map((p) => this.gradOf(p)));
-      for (const s of this.stores) await s.absorbAssignments(runtime);
+      for (const s of this.stores) if (s.hasAssignments()) await s.absorbAssignments(runtime);
       for (let i = 0; i < this.stores.length; i++) {
         const run = await this.stores[i].run(runtime, groupOptions[i], grads[i]);
         if (run) pending.push(run);
@@ -157,7 +157,7 @@ export class Optimizer<O extends object> {
   private async finish(commits: (() => () => void)[]): Promise<void> {
     const undo = commits.map((c) => c());
     try {
-      for (const h of [...this.postHooks]) await h(this);
+      if (this.postHooks.size > 0) for (const h of [...this.postHooks]) await h(this);
     } catch (e) {
       for (const u of undo.reverse()) u();
       throw e;
