@@ -26,6 +26,10 @@ const cases: FdCase[] = [
   conv('1-D groups 2', [1, 4, 9], [4, 2, 3], { group: 2, pads: [1, 1] }),
   conv('1-D depthwise', [2, 4, 8], [4, 1, 5], { group: 4, pads: [2, 2] }),
   conv('3-D', [1, 2, 4, 4, 4], [2, 2, 2, 2, 2], { strides: [1, 2, 1] }),
+  { ...conv('ConvTranspose 2-D', [2, 3, 4, 4], [3, 2, 3, 3]), op: 'ConvTranspose', inputs: [{ param: [2, 3, 4, 4] }, { param: [3, 2, 3, 3] }, { param: [2] }] },
+  { ...conv('ConvTranspose strides 2, output_padding 1, pads', [1, 2, 4, 3], [2, 3, 3, 3]), op: 'ConvTranspose', attrs: { strides: [2, 2], output_padding: [1, 1], pads: [1, 0, 1, 1] }, inputs: [{ param: [1, 2, 4, 3] }, { param: [2, 3, 3, 3] }, { param: [3] }] },
+  { ...conv('ConvTranspose dilations 2, groups 2', [1, 4, 4, 4], [4, 1, 2, 2]), op: 'ConvTranspose', attrs: { dilations: [2, 2], group: 2 }, inputs: [{ param: [1, 4, 4, 4] }, { param: [4, 1, 2, 2] }] },
+  { ...conv('ConvTranspose 1-D strides 3', [2, 2, 5], [2, 3, 4]), op: 'ConvTranspose', attrs: { strides: [3], pads: [1, 2] }, inputs: [{ param: [2, 2, 5] }, { param: [2, 3, 4] }, { param: [3] }] },
   {
     name: '2-D with spatial sizes known only at run time',
     float32: true,
