@@ -141,21 +141,27 @@ export class GroupStore<O> implements ParameterOwner {
 
   /** Takes in values the user assigned to `p.data` since the last step (a new array, not the view). */
   async absorbAssignments(runtime: Runtime | undefined): Promise<void> {
-    for (let i = 0; i < this.params.length; i++) {
-      const p = this.params[i];
-      if (p.data === this.views[i]) continue;
+    const assigned: [number, Float32Array][] = [];
+    this.params.forEach((p, i) => {
+      if (p.data === this.views[i]) return;
       const data = p.data as unknown;
       if (!(data instanceof Float32Array) || data.length !== p.size) {
         throw new RangeError(`parameter '${p.name}': data must be a Float32Array of ${p.size} elements, got ${describe(data)}`);
       }
-      const host = await this.hostParams(runtime);
+      assigned.push([i, data]);
+    });
+    if (assigned.length === 0) return;
+    // Reading back from the device (if the values live there) gives every parameter a new view: the
+    // assigned arrays were collected first.
+    const host = await this.hostParams(runtime);
+    for (const [i, data] of assigned) {
       host.set(data, this.slots[i].offset);
-      p.data = this.views[i];
-      if (this.param.device) {
-        // The host now holds the newest values: the device copy is stale.
-        this.retired.push(this.param.device);
-        this.param = { host };
-      }
+      this.params[i].data = this.views[i];
+    }
+    if (this.param.device) {
+      // The host now holds the newest values: the device copy is stale.
+      this.retired.push(this.param.device);
+      this.param = { host };
     }
   }
 

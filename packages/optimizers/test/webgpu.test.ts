@@ -78,6 +78,14 @@ maybe('torch_optim.json and dragon entries on WebGPU, state on the device', () =
     await opt.sync();
     const saved = opt.stateDict();
     expect(saved.state['0'].step).toBe(2);
+    // Values assigned to both parameters while they live on the device are taken in by the next step.
+    W.grad = new Float32Array(12);
+    b.grad = new Float32Array(4);
+    await opt.step();
+    W.data = new Float32Array(12).fill(3);
+    b.data = new Float32Array(4).fill(-3);
+    expect(Array.from(await b.read())).toEqual([-3, -3, -3, -3]);
+    expect(Array.from(await W.read())).toEqual(new Array(12).fill(3));
     await opt.release();
   });
 });
