@@ -49,6 +49,18 @@ const cases: FdCase[] = [
     inputs: [{ data: [2, 3, 5], dims: ['N', 3, 5] }, { param: [3, 1] }, { param: [3] }, { param: [3] }],
     build: (g, [x, s, scale, bias]) => [g.op('BatchNormalization', [g.mul(x!, s!), scale!, bias!, g.constant([0.1, -0.2, 0.3], x!.dtype, [3]), g.constant([0.5, 1.2, 2.0], x!.dtype, [3])])],
   },
+  { name: 'InstanceNormalization 2-D', op: 'InstanceNormalization', inputs: [{ param: [2, 3, 4, 5] }, { param: [3] }, { param: [3] }] },
+  { name: 'InstanceNormalization 1-D, epsilon', op: 'InstanceNormalization', attrs: { epsilon: floatAttr(1e-2) }, inputs: [{ param: [2, 3, 6] }, { param: [3] }, { param: [3] }] },
+  {
+    name: 'GroupNorm as PyTorch exports it (InstanceNormalization over groups, then scale and shift)',
+    inputs: [{ param: [2, 4, 3, 3] }, { param: [4, 1, 1] }, { param: [4, 1, 1] }],
+    build: (g, [x, w, b]) => {
+      const grouped = g.reshape(x!, [2, 2, -1]);
+      const ones = g.constant([1, 1], x!.dtype!, [2]), zeros = g.constant([0, 0], x!.dtype!, [2]);
+      const normed = g.op('InstanceNormalization', [grouped, ones, zeros], { epsilon: floatAttr(1e-5) });
+      return [g.add(g.mul(g.reshape(normed, [2, 4, 3, 3]), w!), b!)];
+    },
+  },
   { name: 'LayerNormalization last axis', op: 'LayerNormalization', inputs: [{ param: [2, 3, 4] }, { param: [4] }, { param: [4] }] },
   { name: 'LayerNormalization axis 1', op: 'LayerNormalization', attrs: { axis: 1, epsilon: floatAttr(1e-3) }, inputs: [{ param: [2, 3, 4] }, { param: [3, 4] }, { param: [3, 4] }] },
   { name: 'LayerNormalization no bias, axis -2', op: 'LayerNormalization', attrs: { axis: -2 }, inputs: [{ param: [2, 3, 4] }, { param: [3, 4] }] },

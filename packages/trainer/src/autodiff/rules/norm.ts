@@ -1,4 +1,5 @@
-// Normalisations: BatchNormalization in inference mode (fixed statistics) and LayerNormalization.
+// Normalisations: BatchNormalization in inference mode (fixed statistics), LayerNormalization and
+// InstanceNormalization (which PyTorch also uses to export GroupNorm).
 import { floatAttr } from '@ortrain/graph-builder';
 import type { Value } from '@ortrain/graph-builder';
 import { isStatic } from '../infer';
@@ -55,7 +56,33 @@ function layerNormGrad(c: GradContext): (Value | undefined)[] {
   return [dx, dscale, db];
 }
 
+/** Instance normalisation: LayerNormalization's gradient over the spatial axes, with a per-channel scale. */
+function instanceNormGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  const x = c.x(0);
+  const rank = c.rank(x);
+  const eps = c.attrs.float('epsilon', 1e-5);
+  const spatial = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+  const perChannel = (v: Value) => g.unsqueeze(v, spatial.map((a) => a - 1));
+  const centred = g.sub(x, g.reduceMean(x, spatial, true));
+  const invStd = g.reciprocal(g.sqrt(g.add(g.reduceMean(g.mul(centred, centred), spatial, true), eps)));
+  const xhat = g.mul(centred, invStd);
+  const dy = c.grad;
+  let dx: Value | undefined;
+  if (c.needs(0)) {
+    const gs = g.mul(dy, perChannel(c.x(1)));
+    const m1 = g.reduceMean(gs, spatial, true);
+    const m2 = g.reduceMean(g.mul(gs, xhat), spatial, true);
+    dx = g.mul(g.sub(g.sub(gs, m1), g.mul(xhat, m2)), invStd);
+  }
+  const axes = [0, ...spatial];
+  const dscale = c.needs(1) ? c.reduceSum(g.mul(dy, xhat), axes, false, c.x(1).shape) : undefined;
+  const db = c.needs(2) ? c.reduceSum(dy, axes, false, c.x(2).shape) : undefined;
+  return [dx, dscale, db];
+}
+
 export const normRules: Record<string, GradRule> = {
+  InstanceNormalization: { grad: instanceNormGrad },
   BatchNormalization: { grad: batchNormGrad, nondiff: [3, 4] },
   LayerNormalization: { grad: layerNormGrad },
 };
