@@ -1,4 +1,4 @@
-import { Runtime } from '@ortrain/runtime';
+import { Runtime, RuntimeSession } from '@ortrain/runtime';
 import { Adagrad, Adam, Adamax, AdamW, NAdam, Parameter, RAdam, RMSprop, SGD } from '../src';
 
 let runtime: Runtime;
@@ -122,6 +122,30 @@ describe('bad gradients throw naming the parameter; a failed step changes nothin
     // And the optimizer still works.
     await opt.step();
     expect(opt.stateDict().state['2'].step).toBe(2);
+  });
+  test('a run that fails in onnxruntime (here the second group) leaves every group unchanged', async () => {
+    const inner = await Runtime.create({ executionProviders: ['cpu'] });
+    let calls = 0;
+    let failOn = -1;
+    const failing = Object.create(inner) as Runtime;
+    failing.createSession = async (model, opts) => {
+      const s = await inner.createSession(model, opts);
+      return { ...s, run: (feeds) => (++calls === failOn ? Promise.reject(new Error('device lost')) : s.run(feeds)) } as RuntimeSession;
+    };
+    const a = new Parameter('a', new Float32Array([1, 2]), [2]);
+    const c = new Parameter('c', new Float32Array([3]), [1]);
+    const opt = new Adam([{ params: [a] }, { params: [c] }], { lr: 0.1, runtime: failing });
+    a.grad = new Float32Array([1, 1]);
+    c.grad = new Float32Array([1]);
+    await opt.step();
+    const before = { a: Array.from(a.data), c: Array.from(c.data), state: JSON.stringify(opt.stateDict()) };
+    failOn = calls + 2;
+    await expect(opt.step()).rejects.toThrow('device lost');
+    expect(Array.from(a.data)).toEqual(before.a);
+    expect(Array.from(c.data)).toEqual(before.c);
+    expect(JSON.stringify(opt.stateDict())).toBe(before.state);
+    await opt.step();
+    expect(opt.stateDict().state['0'].step).toBe(2);
   });
   test('a step while another is running is refused', async () => {
     const { opt, unchanged } = await trained();
