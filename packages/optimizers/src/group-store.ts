@@ -113,12 +113,7 @@ export class GroupStore<O> implements ParameterOwner {
     return host;
   }
 
-  /** True when every value the group holds is on the host. */
-  get onHost(): boolean {
-    return !!this.param.host && Object.values(this.state).every((s) => !!s.host);
-  }
-
-  /** Host state arrays (call only when `onHost`). */
+  /** A state tensor's host values, or undefined while it lives only on the device. */
   hostStateNow(name: string): Float32Array | undefined {
     return this.state[name]?.host;
   }
