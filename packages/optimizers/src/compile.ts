@@ -88,8 +88,9 @@ function flatten(g: GraphBuilder, grads: readonly Value[], plan: StepPlan): Valu
 /**
  * The model of one step of a large group updated element-wise in chunks: each chunk of the flat buffers is
  * its own input and output (chunk<c>.param, chunk<c>.grad, chunk<c>.state.*, and .out for outputs) with its
- * own chain of nodes, all sharing the scalars s0.*. onnxruntime hands every output back in fresh memory;
- * buffers of a few MB come from the reused heap, where one buffer of tens of MB is new pages every step.
+ * own chain of nodes, all sharing the scalars s0.*. onnxruntime hands every output back in fresh memory:
+ * small buffers come from the reused heap, where one buffer of tens of MB is new pages every step, and a
+ * chunk's chain works on data that is still in cache.
  */
 export function buildChunkedModel<O>(rule: Rule<O>, options: O, scalarNames: readonly string[], stateNames: readonly string[], chunks: readonly number[]): ModelProto {
   const g = new GraphBuilder(`${rule.algorithm}_step`);
