@@ -136,6 +136,24 @@ class CausalEncoder(nn.Module):
         return self.head(self.layer(x, src_mask=self.mask[:T, :T]))
 
 
+class LstmClassifier(nn.Module):
+    """A batch-first LSTM over a sequence, classified from its last step."""
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(5, 6, batch_first=True)
+        self.head = nn.Linear(6, 3)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1])
+
+
+def lstm_gates(a):
+    """PyTorch's gate blocks (i, f, g, o) in ONNX's order (i, o, f, c), along the first axis."""
+    i, f, g, o = np.split(a, 4, axis=0)
+    return np.concatenate([i, o, f, g], axis=0)
+
+
 def randomise_bn(model):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -144,6 +162,11 @@ def randomise_bn(model):
                 m.bias.uniform_(-0.5, 0.5)
                 m.running_mean.uniform_(-0.3, 0.3)
                 m.running_var.uniform_(0.5, 2.0)
+
+
+def torch_names(label):
+    """The PyTorch parameters an oracle entry stands for."""
+    return [part.split(' ')[0].rstrip('^T') for part in label.split(' + ')]
 
 
 def export(name, model, x, labels, loss_kind, dynamic, opset=17):
@@ -175,7 +198,22 @@ def export(name, model, x, labels, loss_kind, dynamic, opset=17):
             if p.ndim == 2 and p.T.shape == a.shape and np.array_equal(p.T, a):
                 result[init.name] = {'torch': n + '^T', 'shape': list(a.shape), 'data': g.T.ravel().tolist()}
                 break
-    missing = set(params) - {r['torch'].rstrip('^T') for r in result.values()}
+    # LSTM weights are stored with the gates reordered (W, R: [1, 4H, *]) and both biases in one B [1, 8H].
+    named = {n: (p, g) for n, p, g in by_value}
+    for init in m.graph.initializer:
+        a = numpy_helper.to_array(init)
+        if init.name in result or a.dtype != np.float32:
+            continue
+        for n, (p, g) in named.items():
+            if '.weight_ih_l' in n or '.weight_hh_l' in n:
+                if np.array_equal(lstm_gates(p)[None], a):
+                    result[init.name] = {'torch': n + ' (gates reordered)', 'shape': list(a.shape), 'data': lstm_gates(g)[None].ravel().tolist()}
+            if '.bias_ih_l' in n:
+                hh = n.replace('bias_ih', 'bias_hh')
+                if np.array_equal(np.concatenate([lstm_gates(p), lstm_gates(named[hh][0])])[None], a):
+                    both = np.concatenate([lstm_gates(g), lstm_gates(named[hh][1])])[None]
+                    result[init.name] = {'torch': f'{n} + {hh} (gates reordered)', 'shape': list(a.shape), 'data': both.ravel().tolist()}
+    missing = set(params) - {t for r in result.values() for t in torch_names(r['torch'])}
     if missing:
         sys.exit(f'{name}: parameters without an ONNX initializer: {missing}')
     is_int = x.dtype == torch.long
@@ -204,6 +242,7 @@ def main():
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.5, 0.5)
     export('causal_encoder', enc, torch.randint(0, 16, (2, 6)), torch.randint(0, 16, (2, 6)), 'cross_entropy_last_axis', {'input': {0: 'batch', 1: 'time'}, 'output': {0: 'batch', 1: 'time'}})
+    export('lstm', LstmClassifier(), torch.randn(2, 7, 5), torch.tensor([2, 0]), 'cross_entropy', {'input': {0: 'batch', 1: 'time'}, 'output': {0: 'batch'}})
     gpt = GPT()
     for m in gpt.modules():  # distinct values, so the exporter does not merge the LayerNorm parameters
         if isinstance(m, nn.LayerNorm):

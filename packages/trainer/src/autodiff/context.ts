@@ -89,6 +89,14 @@ export class GradContext {
     return s;
   }
 
+  /** Shape(v)[start:end] as a 1-D int64 value (one Shape node with start/end), typed with its length. */
+  shapeSlice(v: Value, start: number, end?: number): Value {
+    const r = v.rank;
+    const norm = (a: number) => (r === undefined ? a : Math.max(0, Math.min(r, a < 0 ? a + r : a)));
+    const len = r === undefined ? undefined : Math.max(0, norm(end ?? r) - norm(start));
+    return this.g.op('Shape', [v], { start, end }, { dtypes: ['int64'], shapes: [len === undefined ? undefined : [len]] });
+  }
+
   /** A Reshape target for v's shape: constant when at most one size is symbolic (that one becomes -1). */
   reshapeTarget(v: Value): Value {
     const s = v.shape;

@@ -326,6 +326,16 @@ function infer(t: ShapeTable, node: NodeProto): Info[] {
       const lbl = ins[1]?.shape;
       return [same(red === 'none' ? lbl && [...lbl] : []), same(xs && [...xs])];
     }
+    case 'LSTM': case 'GRU': case 'RNN': {
+      const dirs = attrs.string('direction', 'forward') === 'bidirectional' ? 2 : 1;
+      const H = attrs.int('hidden_size', 0) || unknownDim();
+      const layout1 = attrs.int('layout', 0) === 1;
+      const T = xs ? xs[layout1 ? 1 : 0] : unknownDim();
+      const B = xs ? xs[layout1 ? 0 : 1] : unknownDim();
+      const y = layout1 ? [B, T, dirs, H] : [T, dirs, B, H];
+      const state = layout1 ? [B, dirs, H] : [dirs, B, H];
+      return [same(y), same(state), same([...state])];
+    }
     case 'Einsum': return [same(undefined)];
     default: return (node.output ?? []).map(() => same(undefined));
   }

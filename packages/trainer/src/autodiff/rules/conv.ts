@@ -39,7 +39,7 @@ export function transposedInput(c: GradContext, dy: Value, weight: Value, w: Win
   }
   // Sizes known only at run time: keep the begin pads, then pad (or crop, with negative pads) the end.
   const full = g.op('ConvTranspose', [dy, weight], { ...common, kernel_shape: w.kernel, pads: [...pads.slice(0, n), ...new Array(n).fill(0)] });
-  const diff = g.sub(g.op('Shape', [x], { start: 2 }), g.op('Shape', [full], { start: 2 }));
+  const diff = g.sub(c.shapeSlice(x, 2), c.shapeSlice(full, 2));
   const padSpec = g.concat([g.ints(new Array(n + 4).fill(0)), diff], 0);
   return c.typedOp('Pad', [full, padSpec], {}, like);
 }
@@ -60,7 +60,7 @@ function weightGrad(c: GradContext, input: Value, inSizes: readonly Dim[], outGr
   const perm01 = [1, 0, ...spatialAxes];
   // Shapes for the grouped reshapes: constant when spatial sizes are static, from Shape nodes otherwise.
   const withSpatial = (lead: number[], of: Value, sizes: readonly Dim[] | undefined): Value | number[] =>
-    sizes && isStatic(sizes) ? [...lead, ...sizes] : g.concat([g.ints(lead), g.op('Shape', [of], { start: 2 })], 0);
+    sizes && isStatic(sizes) ? [...lead, ...sizes] : g.concat([g.ints(lead), c.shapeSlice(of, 2)], 0);
   let data: Value, kernel: Value;
   if (group === 1) {
     data = g.transpose(input, perm01); //     [C, N, S]

@@ -17,7 +17,7 @@ function wrapped(c: GradContext, indices: Value, dim: Value | number): Value {
 function extent(c: GradContext, data: Value, axis: number): Value | number {
   const d = data.shape?.[axis];
   if (typeof d === 'number') return d;
-  return c.g.reshape(c.g.op('Shape', [data], { start: axis, end: axis + 1 }), []);
+  return c.g.reshape(c.shapeSlice(data, axis, axis + 1), []);
 }
 
 function gatherGrad(c: GradContext): (Value | undefined)[] {

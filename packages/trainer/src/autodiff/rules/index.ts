@@ -6,6 +6,7 @@ import { gatherRules } from './gather';
 import { matmulRules } from './matmul';
 import { normRules } from './norm';
 import { poolRules } from './pool';
+import { recurrentRules } from './recurrent';
 import { reduceRules } from './reduce';
 import { shapeRules } from './shape';
 
@@ -22,4 +23,5 @@ export const GRADIENT_RULES: Readonly<Record<string, GradRule>> = {
   ...shapeRules,
   ...reduceRules,
   ...gatherRules,
+  ...recurrentRules,
 };

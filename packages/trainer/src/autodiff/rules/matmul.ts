@@ -24,7 +24,7 @@ function matmulGrad(c: GradContext): (Value | undefined)[] {
     if (c.needs(0)) da = ra === 2 ? g.op('Gemm', [dy, b], { transB: 1 }) : g.matmul(dy, g.transpose(b, [1, 0]));
     if (c.needs(1)) {
       const [K, N] = b.shape!;
-      const flat = (v: Value, cols: Dim) => (ra === 2 ? v : g.reshape(v, typeof cols === 'number' ? [-1, cols] : g.concat([g.ints([-1]), g.op('Shape', [v], { start: -1 })], 0)));
+      const flat = (v: Value, cols: Dim) => (ra === 2 ? v : g.reshape(v, typeof cols === 'number' ? [-1, cols] : g.concat([g.ints([-1]), c.shapeSlice(v, -1)], 0)));
       db = g.op('Gemm', [flat(a, K), flat(dy, N)], { transA: 1 });
     }
     return [da, db];

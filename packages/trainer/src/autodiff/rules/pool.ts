@@ -38,7 +38,7 @@ function maxPoolGrad(c: GradContext): (Value | undefined)[] {
   const kernels = g.constant(oneHot, dtype, [K, 1, ...w.kernel]);
   const planeShape = (v: Value, sizes: readonly (number | string | undefined)[]) => sizes.every((d) => typeof d === 'number')
     ? g.ints([-1, 1, ...(sizes as number[])])
-    : g.concat([g.ints([-1, 1]), g.op('Shape', [v], { start: 2 })], 0);
+    : g.concat([g.ints([-1, 1]), c.shapeSlice(v, 2)], 0);
   let planes = g.reshape(x, planeShape(x, xs));
   if (pads.some((p) => p > 0)) {
     planes = g.op('Pad', [planes, g.ints([0, 0, ...pads.slice(0, n), 0, 0, ...pads.slice(n)]), g.constant(-3e38, dtype)]);
@@ -64,7 +64,7 @@ function averagePoolGrad(c: GradContext): (Value | undefined)[] {
   const dtype = x.dtype ?? 'float32';
   // The divisor of each window, measured the way the forward op counts it: a ones image pooled with the same
   // attributes gives (elements inside the input) / divisor; a Conv of ones counts the elements inside.
-  const onesShape = isStatic(xs) ? g.ints([1, 1, ...xs]) : g.concat([g.ints([1, 1]), g.op('Shape', [x], { start: 2 })], 0);
+  const onesShape = isStatic(xs) ? g.ints([1, 1, ...xs]) : g.concat([g.ints([1, 1]), c.shapeSlice(x, 2)], 0);
   const ones = g.op('ConstantOfShape', [onesShape], { value: fillValue(dtype, 1) }, { dtypes: [dtype] });
   const kernel = g.constant(new Float32Array(w.kernel.reduce((a, b) => a * b, 1)).fill(1), dtype, [1, 1, ...w.kernel]);
   const pooled = g.op('AveragePool', [ones], attrsOf(c) as never);
@@ -77,7 +77,7 @@ function averagePoolGrad(c: GradContext): (Value | undefined)[] {
   const scale = g.div(pooled, inside);
   // Every (batch, channel) plane is spread back with one ones-kernel ConvTranspose.
   const dyShape = c.y().shape;
-  const planes = g.reshape(g.mul(c.grad, scale), dyShape && isStatic(dyShape.slice(2)) ? [-1, 1, ...(dyShape.slice(2) as number[])] : g.concat([g.ints([-1, 1]), g.op('Shape', [c.grad], { start: 2 })], 0));
+  const planes = g.reshape(g.mul(c.grad, scale), dyShape && isStatic(dyShape.slice(2)) ? [-1, 1, ...(dyShape.slice(2) as number[])] : g.concat([g.ints([-1, 1]), c.shapeSlice(c.grad, 2)], 0));
   const planeShape = dyShape && [1, 1, ...dyShape.slice(2)];
   const spread = transposedInput(c, planes, kernel, w, w.pads, 1, planeShape, { dtype, shape: undefined });
   return [c.reshapeLike(spread, undefined, x)];

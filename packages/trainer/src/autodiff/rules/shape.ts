@@ -24,7 +24,7 @@ function concatGrad(c: GradContext): (Value | undefined)[] {
   const sizes = inputs.map((_, i) => c.x(i).shape?.[axis]);
   const split = sizes.every((s) => typeof s === 'number')
     ? g.ints(sizes as number[])
-    : g.concat(inputs.map((_, i) => (typeof sizes[i] === 'number' ? g.ints([sizes[i] as number]) : g.op('Shape', [c.x(i)], { start: axis, end: axis + 1 }))), 0);
+    : g.concat(inputs.map((_, i) => (typeof sizes[i] === 'number' ? g.ints([sizes[i] as number]) : c.shapeSlice(c.x(i), axis, axis + 1))), 0);
   const parts = g.node('Split', [c.grad, split], { axis }, { outputs: inputs.length });
   return parts.map((p, i) => (c.needs(i) ? new Value(p.name, c.x(i).dtype, c.x(i).shape) : undefined));
 }

@@ -1,0 +1,141 @@
+// LSTM: backpropagation through time as standard ops. The gates of every step are recomputed at once
+// (X W^T + H_prev R^T + b, with H_prev the forward output shifted by one step), the cell states by a forward
+// Scan, and the recurrence of the gradients by a reverse Scan whose body is a handful of element-wise ops
+// and one MatMul; the weight gradients are then single Gemms over all steps.
+import { tensorFromArray } from '@ortrain/graph-builder';
+import type { GraphBuilder, Value } from '@ortrain/graph-builder';
+import type { GradContext, GradRule } from '../context';
+
+interface Direction {
+  x: Value; //        [T, B, I], in this direction's time order
+  w: Value; //        [4H, I]
+  r: Value; //        [4H, H]
+  b?: Value; //       [8H]
+  h0?: Value; //      [B, H]
+  c0?: Value; //      [B, H]
+  y: Value; //        [T, B, H] hidden states, this direction's time order
+  dy?: Value; //      [T, B, H]
+  dyH?: Value; //     [B, H]
+  dyC?: Value; //     [B, H]
+}
+
+interface DirectionGrads { dx: Value; dw: Value; dr: Value; db: Value; dh0: Value; dc0: Value }
+
+function lstmGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  const a = c.attrs;
+  const direction = a.string('direction', 'forward');
+  const dirs = direction === 'bidirectional' ? 2 : 1;
+  const H = a.int('hidden_size', 0);
+  if (a.has('clip')) c.fail('the clip attribute is not supported');
+  if (a.int('input_forget', 0) !== 0) c.fail('input_forget is not supported');
+  const acts = (a.has('activations') ? (c.node.attribute!.find((x) => x.name === 'activations')!.strings ?? []).map((s) => new TextDecoder().decode(s)) : []);
+  if (acts.some((s, i) => s !== ['Sigmoid', 'Tanh', 'Tanh'][i % 3])) c.fail(`activations ${acts.join(', ')} are not supported (only Sigmoid, Tanh, Tanh)`);
+  if (c.has(4)) c.fail('sequence_lens is not supported: pad the batch to one length');
+  if (c.has(7)) c.fail('peephole weights (P) are not supported');
+  if (!c.node.output?.[0]) c.fail('the Y output is needed for the gradient');
+  if (!H) c.fail('hidden_size is needed');
+  // onnxruntime runs layout 0 only (X [T, B, I], Y [T, dirs, B, H]).
+  if (a.int('layout', 0) !== 0) c.fail('layout 1 is not supported');
+  const x = c.x(0);
+  const y = c.y(0);
+  const dy = c.dy(0);
+  const pick = (v: Value | undefined, d: number, axis: number) => (v ? (dirs === 1 ? g.squeeze(v, [axis]) : g.squeeze(g.slice(v, [d], [d + 1], [axis]), [axis])) : undefined);
+  const reverse = (v: Value | undefined) => (v ? g.slice(v, [-1], [-(2 ** 62)], [0], [-1]) : undefined);
+  const grads: DirectionGrads[] = [];
+  for (let d = 0; d < dirs; d++) {
+    const backwards = direction === 'reverse' || d === 1;
+    const time = (v: Value | undefined) => (backwards ? reverse(v) : v);
+    grads.push(direction1(c, H, {
+      x: time(x)!, w: pick(c.x(1), d, 0)!, r: pick(c.x(2), d, 0)!, b: c.has(3) ? pick(c.x(3), d, 0) : undefined,
+      h0: c.has(5) ? pick(c.x(5), d, 0) : undefined, c0: c.has(6) ? pick(c.x(6), d, 0) : undefined,
+      y: time(pick(y, d, 1))!, dy: time(pick(dy, d, 1)), dyH: pick(c.dy(1), d, 0), dyC: pick(c.dy(2), d, 0),
+    }));
+    if (backwards) grads[d].dx = reverse(grads[d].dx)!;
+  }
+  const stack = (vs: Value[]) => (vs.length === 1 ? g.unsqueeze(vs[0], [0]) : g.concat(vs.map((v) => g.unsqueeze(v, [0])), 0));
+  const dx = grads.length === 1 ? grads[0].dx : g.add(grads[0].dx, grads[1].dx);
+  return [
+    dx,
+    stack(grads.map((q) => q.dw)),
+    stack(grads.map((q) => q.dr)),
+    c.has(3) ? stack(grads.map((q) => q.db)) : undefined,
+    undefined,
+    c.has(5) ? stack(grads.map((q) => q.dh0)) : undefined,
+    c.has(6) ? stack(grads.map((q) => q.dc0)) : undefined,
+  ];
+}
+
+/** One direction of a forward-running LSTM, everything in its own time order. */
+function direction1(c: GradContext, H: number, s: Direction): DirectionGrads {
+  const { g } = c;
+  const dtype = s.x.dtype ?? 'float32';
+  const zerosBH = () => g.op('ConstantOfShape', [g.concat([c.shapeSlice(s.x, 1, 2), g.ints([H])], 0)], { value: tensorFromArray('value', dtype, [1], [0]) }, { dtypes: [dtype] });
+  const h0 = s.h0 ?? zerosBH();
+  const c0 = s.c0 ?? zerosBH();
+  // H_prev for every step: h0, then the outputs of all steps but the last.
+  const yBefore = g.slice(s.y, [0], [-1], [0]);
+  const hPrev = g.concat([g.unsqueeze(h0, [0]), yBefore], 0);
+  let gates = g.add(g.matmul(s.x, g.transpose(s.w, [1, 0])), g.matmul(hPrev, g.transpose(s.r, [1, 0])));
+  if (s.b) {
+    const [wb, rb] = g.node('Split', [s.b, g.ints([4 * H, 4 * H])], { axis: 0 }, { outputs: 2 });
+    gates = g.add(gates, g.add(wb, rb));
+  }
+  const [ri, ro, rf, rc] = g.node('Split', [gates, g.ints([H, H, H, H])], { axis: -1 }, { outputs: 4 });
+  const i = g.sigmoid(ri), o = g.sigmoid(ro), f = g.sigmoid(rf), cand = g.tanh(rc);
+  const ig = g.mul(i, cand);
+
+  // Cell states c_1..c_T by a forward Scan: c = f * c + i * g.
+  const fwd = g.subgraph(g.uniqueName('lstm_cells'));
+  const cIn = fwd.input(g.uniqueName('c_in'), dtype, ['B', H]);
+  const fT = fwd.input(g.uniqueName('f_t'), dtype, ['B', H]);
+  const igT = fwd.input(g.uniqueName('ig_t'), dtype, ['B', H]);
+  const cNew = fwd.add(fwd.mul(fT, cIn), igT);
+  const cScan = fwd.identity(cNew);
+  fwd.output(cNew, g.uniqueName('c_out'));
+  fwd.output(cScan, g.uniqueName('c_scan'));
+  const [, cells] = g.node('Scan', [c0, f, ig], { body: fwd.toGraph(), num_scan_inputs: 2 }, { outputs: 2, dtypes: [dtype, dtype] });
+  const cPrev = g.concat([g.unsqueeze(c0, [0]), g.slice(cells, [0], [-1], [0])], 0);
+  const tanhC = g.tanh(cells);
+
+  // The gradient recurrence, from the last step to the first.
+  const bwd = g.subgraph(g.uniqueName('lstm_grads'));
+  const dh = bwd.input(g.uniqueName('dh_in'), dtype, ['B', H]);
+  const dcIn = bwd.input(g.uniqueName('dc_in'), dtype, ['B', H]);
+  const names = ['dy_t', 'o_t', 'tanh_c_t', 'i_t', 'f_t', 'g_t', 'c_prev_t'];
+  const [dyT, oT, tcT, iT, fT2, gT, cpT] = names.map((n) => bwd.input(g.uniqueName(n), dtype, ['B', H]));
+  const dhTot = bwd.add(dh, dyT);
+  const one = bwd.constant(1, dtype);
+  const dsig = (b: GraphBuilder, v: Value) => b.mul(v, b.sub(one, v));
+  const dO = bwd.mul(bwd.mul(dhTot, tcT), dsig(bwd, oT));
+  const dC = bwd.add(dcIn, bwd.mul(bwd.mul(dhTot, oT), bwd.sub(one, bwd.mul(tcT, tcT))));
+  const dI = bwd.mul(bwd.mul(dC, gT), dsig(bwd, iT));
+  const dF = bwd.mul(bwd.mul(dC, cpT), dsig(bwd, fT2));
+  const dG = bwd.mul(bwd.mul(dC, iT), bwd.sub(one, bwd.mul(gT, gT)));
+  const dGates = bwd.concat([dI, dO, dF, dG], -1);
+  const dhOut = bwd.matmul(dGates, s.r);
+  const dcOut = bwd.mul(dC, fT2);
+  bwd.output(dhOut, g.uniqueName('dh_out'));
+  bwd.output(dcOut, g.uniqueName('dc_out'));
+  bwd.output(dGates, g.uniqueName('dgates_t'));
+  const dyAll = s.dy ?? g.op('ConstantOfShape', [g.shape(s.y)], { value: tensorFromArray('value', dtype, [1], [0]) }, { dtypes: [dtype] });
+  const [dh0, dc0, dgates] = g.node('Scan', [s.dyH ?? zerosBH(), s.dyC ?? zerosBH(), dyAll, o, tanhC, i, f, cand, cPrev], {
+    body: bwd.toGraph(), num_scan_inputs: 7, scan_input_directions: [1, 1, 1, 1, 1, 1, 1], scan_output_directions: [1],
+  }, { outputs: 3, dtypes: [dtype, dtype, dtype] });
+
+  // Weight gradients over all steps at once.
+  const flat = (v: Value, cols: number) => g.reshape(v, [-1, cols]);
+  const I = s.w.shape?.[1];
+  const dgFlat = flat(dgates, 4 * H);
+  const dw = g.op('Gemm', [dgFlat, typeof I === 'number' ? flat(s.x, I) : g.reshape(s.x, g.concat([g.ints([-1]), c.shapeSlice(s.x, 2)], 0))], { transA: 1 });
+  const dr = g.op('Gemm', [dgFlat, flat(hPrev, H)], { transA: 1 });
+  const dbHalf = g.reduceSum(dgates, [0, 1], false);
+  const db = g.concat([dbHalf, dbHalf], 0);
+  const dx = g.matmul(dgates, s.w);
+  return { dx, dw, dr, db, dh0, dc0 };
+}
+
+export const recurrentRules: Record<string, GradRule> = {
+  LSTM: { grad: lstmGrad, nondiff: [4] },
+};
+

@@ -1,0 +1,31 @@
+import { FdCase, runCases } from './finite-difference';
+
+const H = 3;
+const lstm = (name: string, attrs: FdCase['attrs'], dirs: number, extra: { states?: boolean; use?: number[] } = {}): FdCase => {
+  const T = 4, B = 2, I = 3;
+  const x = [T, B, I];
+  const state = [dirs, B, H];
+  return {
+    name, op: 'LSTM', outputs: 3, float32: true, use: extra.use, attrs: { hidden_size: H, ...attrs },
+    inputs: [
+      { param: x }, { param: [dirs, 4 * H, I] }, { param: [dirs, 4 * H, H] }, { param: [dirs, 8 * H] },
+      ...(extra.states ? [{ none: true } as const, { param: state }, { param: state }] : []),
+    ],
+  };
+};
+
+const cases: FdCase[] = [
+  lstm('LSTM forward, all outputs', {}, 1),
+  lstm('LSTM forward, initial states', {}, 1, { states: true }),
+  lstm('LSTM forward, Y only', {}, 1, { use: [0] }),
+  lstm('LSTM forward, Y_h only', {}, 1, { use: [1] }),
+  lstm('LSTM reverse, initial states', { direction: 'reverse' }, 1, { states: true }),
+  lstm('LSTM bidirectional, initial states', { direction: 'bidirectional' }, 2, { states: true }),
+  {
+    name: 'LSTM without bias, dynamic batch and length', float32: true,
+    inputs: [{ data: [5, 2, 3], dims: ['T', 'B', 3] }, { param: [3] }, { param: [1, 4 * H, 3] }, { param: [1, 4 * H, H] }],
+    build: (g, [x, s, w, r]) => g.node('LSTM', [g.mul(x!, s!), w!, r!], { hidden_size: H }, { outputs: 3 }),
+  },
+];
+
+runCases('finite differences: LSTM', cases);
