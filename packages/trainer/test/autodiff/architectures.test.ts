@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import * as ort from 'onnxruntime-node';
-import { decodeModel } from '@ortrain/graph-builder';
+import { decodeModel, validateModel } from '@ortrain/graph-builder';
 import type { Dim } from '@ortrain/graph-builder';
 import { buildGradientModel } from '../../src/autodiff';
 import type { LossBuilder } from '../../src/autodiff';
@@ -37,6 +37,7 @@ async function check(name: string, providers: (string | { name: string; preferre
   });
   // Default selection: every parameter PyTorch has, and nothing else (running statistics, masks stay frozen).
   expect(Object.keys(gradientOutputs).sort()).toEqual(Object.keys(oracle.grads).sort());
+  validateModel(training);
   const feeds: Record<string, ort.Tensor> = {
     input: tensor(oracle.input.dtype, oracle.input.data, oracle.input.shape),
     labels: tensor(oracle.labels.dtype, oracle.labels.data, oracle.labels.shape),

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import * as ort from 'onnxruntime-node';
-import { decodeModel } from '@ortrain/graph-builder';
+import { decodeModel, validateModel } from '@ortrain/graph-builder';
 import { buildGradientModel } from '../../src/autodiff';
 import { crossEntropyLoss } from '../../src/losses';
 import { SWIFTSHADER_ICD, relL2, run, session } from './helpers';
@@ -36,6 +36,7 @@ async function check(name: string, providers: (string | { name: string; preferre
   });
   // The default selection is every float initializer that reaches the loss: exactly PyTorch's parameters.
   expect(Object.keys(gradientOutputs).sort()).toEqual(Object.keys(oracle.grads).sort());
+  validateModel(training);
   const s = await session(training, providers);
   const inp = oracle.input;
   const data = values(inp, inp.dtype);
