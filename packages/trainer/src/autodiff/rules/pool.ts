@@ -8,12 +8,57 @@ import { readWindow, windowOutput } from '../window';
 import { transposedInput } from './conv';
 
 /**
+ * Whether a MaxPool's windows tile the input without overlap or padding (kernel = strides, static sizes):
+ * then reshapes and transposes gather each window, cheaper than the general unfold below.
+ */
+function tilingMaxPool(c: GradContext): boolean {
+  const xs = c.x(0).shape;
+  if (!xs || !isStatic(xs.slice(2))) return false;
+  const a = c.attrs;
+  const k = a.ints('kernel_shape');
+  if (!k) return false;
+  const strides = a.ints('strides') ?? k.map(() => 1);
+  const pads = a.ints('pads') ?? [];
+  const autoPad = a.string('auto_pad', 'NOTSET');
+  return k.every((d, i) => strides[i] === d) && (a.ints('dilations') ?? []).every((d) => d === 1) &&
+    pads.every((p) => p === 0) && (autoPad === 'NOTSET' || autoPad === 'VALID') && a.int('ceil_mode', 0) === 0;
+}
+
+/** Tiling windows: each window's first maximum (torch's choice) by ArgMax over the window's elements. */
+function tilingMaxPoolGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  let x = c.x(0);
+  const xs = x.shape!.slice(2) as number[];
+  const n = xs.length;
+  const k = c.attrs.ints('kernel_shape')!;
+  const ys = xs.map((d, i) => Math.floor(d / k[i]));
+  const spatial = Array.from({ length: n }, (_, i) => i + 2);
+  const cropped = xs.some((d, i) => d !== ys[i] * k[i]);
+  if (cropped) x = g.slice(x, new Array(n).fill(0), ys.map((d, i) => d * k[i]), spatial);
+  const K = k.reduce((a, b) => a * b, 1);
+  // [N, C, y0, k0, y1, k1] -> [N, C, y0, y1, k0, k1] -> [N, C, y0, y1, K]
+  const split = [0, 0, ...ys.flatMap((d, i) => [d, k[i]])];
+  const perm = [0, 1, ...ys.map((_, i) => 2 + 2 * i), ...ys.map((_, i) => 3 + 2 * i)];
+  const windows = g.reshape(g.transpose(g.reshape(x, split), perm), [0, 0, ...ys, K]);
+  const first = g.op('ArgMax', [windows], { axis: -1, keepdims: 1 }, { dtypes: ['int64'] });
+  const mask = g.equal(first, g.constant([...Array(K).keys()], 'int64', [K]));
+  const routed = g.where(mask, g.unsqueeze(c.grad, [-1]), 0);
+  const inverse = new Array(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  const back = g.reshape(g.transpose(g.reshape(routed, [0, 0, ...ys, ...k]), inverse), [0, 0, ...ys.map((d, i) => d * k[i])]);
+  if (!cropped) return [c.reshapeLike(back, c.x(0).shape, c.x(0))];
+  const pads = [...new Array(n + 2).fill(0), 0, 0, ...xs.map((d, i) => d - ys[i] * k[i])];
+  return [c.typedOp('Pad', [back, g.ints(pads)], {}, c.x(0))];
+}
+
+/**
  * MaxPool without its Indices output (which the WebGPU provider lacks): every (batch, channel) plane is
  * unfolded into its windows by a Conv with one-hot kernels (after padding with a very negative value),
  * ArgMax picks each window's first maximum (torch's choice among ties), and a ConvTranspose with the same
  * one-hot kernels puts dY back at those positions, adding where windows overlap.
  */
 function maxPoolGrad(c: GradContext): (Value | undefined)[] {
+  if (tilingMaxPool(c)) return tilingMaxPoolGrad(c);
   const { g } = c;
   const x = c.x(0);
   const rank = c.rank(x);
