@@ -148,6 +148,52 @@ class LstmClassifier(nn.Module):
         return self.head(out[:, -1])
 
 
+class Zoo(nn.Module):
+    """Patterns of other torchvision classifiers: ReLU6 and depthwise (MobileNetV2), ceil-mode max pooling and
+    an Inception-style concat with count_include_pad average pooling (GoogLeNet), channel shuffle with chunk
+    (ShuffleNet), squeeze-excitation with SiLU (EfficientNet), nearest upsampling (decoders), Dropout."""
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1), nn.BatchNorm2d(8), nn.ReLU6())
+        self.dw = nn.Sequential(nn.Conv2d(8, 8, 3, 1, 1, groups=8), nn.BatchNorm2d(8), nn.ReLU6())
+        self.b1 = nn.Conv2d(8, 4, 1)
+        self.b2 = nn.Sequential(nn.AvgPool2d(3, 1, 1), nn.Conv2d(8, 4, 1))
+        self.se1 = nn.Conv2d(8, 2, 1)
+        self.se2 = nn.Conv2d(2, 8, 1)
+        self.up = nn.Conv2d(8, 8, 3, padding=1)
+        self.head = nn.Sequential(nn.Dropout(0.2), nn.Linear(8, 5))
+
+    def forward(self, x):
+        x = self.dw(self.stem(x))
+        x = F.max_pool2d(x, 3, 2, ceil_mode=True)
+        x = torch.cat([self.b1(x), self.b2(x)], 1)
+        n, c, h, w = x.shape
+        x = x.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, c, h, w)
+        a, b = x.chunk(2, dim=1)
+        x = torch.cat([F.silu(a), b], 1)
+        s = torch.sigmoid(self.se2(F.silu(self.se1(F.adaptive_avg_pool2d(x, 1)))))
+        x = x * s
+        x = self.up(F.interpolate(x, scale_factor=2, mode='nearest'))
+        return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class TinyViT(nn.Module):
+    """A ViT: patch embedding by a strided Conv, class token expanded over the batch, position embeddings,
+    one encoder layer, the class token's output through the head."""
+    def __init__(self, d=16):
+        super().__init__()
+        self.patch = nn.Conv2d(3, d, 4, 4)
+        self.cls = nn.Parameter(torch.randn(1, 1, d) * 0.1)
+        self.pos = nn.Parameter(torch.randn(1, 17, d) * 0.1)
+        self.enc = nn.TransformerEncoderLayer(d, 2, 32, dropout=0.0, batch_first=True)
+        self.head = nn.Linear(d, 4)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], 1) + self.pos
+        return self.head(self.enc(x)[:, 0])
+
+
 def lstm_gates(a):
     """PyTorch's gate blocks (i, f, g, o) in ONNX's order (i, o, f, c), along the first axis."""
     i, f, g, o = np.split(a, 4, axis=0)
@@ -242,6 +288,15 @@ def main():
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.5, 0.5)
     export('causal_encoder', enc, torch.randint(0, 16, (2, 6)), torch.randint(0, 16, (2, 6)), 'cross_entropy_last_axis', {'input': {0: 'batch', 1: 'time'}, 'output': {0: 'batch', 1: 'time'}})
+    net = Zoo(); randomise_bn(net)
+    export('zoo', net, torch.randn(2, 3, 20, 20), torch.tensor([1, 4]), 'cross_entropy', {'input': {0: 'batch'}, 'output': {0: 'batch'}})
+    vit = TinyViT()
+    for m in vit.modules():
+        if isinstance(m, nn.LayerNorm):
+            with torch.no_grad():
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    export('vit', vit, torch.randn(2, 3, 16, 16), torch.tensor([3, 0]), 'cross_entropy', {'input': {0: 'batch'}, 'output': {0: 'batch'}})
     export('lstm', LstmClassifier(), torch.randn(2, 7, 5), torch.tensor([2, 0]), 'cross_entropy', {'input': {0: 'batch', 1: 'time'}, 'output': {0: 'batch'}})
     gpt = GPT()
     for m in gpt.modules():  # distinct values, so the exporter does not merge the LayerNorm parameters

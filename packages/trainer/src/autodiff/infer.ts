@@ -336,6 +336,20 @@ function infer(t: ShapeTable, node: NodeProto): Info[] {
       const state = layout1 ? [B, dirs, H] : [dirs, B, H];
       return [same(y), same(state), same([...state])];
     }
+    case 'Resize': case 'Upsample': {
+      if (!xs) return [same(undefined)];
+      const ins2 = node.input ?? [];
+      const scales = op === 'Upsample' ? t.values(ins2[1]) : t.values(ins2[2]);
+      const sizes = op === 'Resize' ? t.values(ins2[3]) : undefined;
+      const axes = attrs.ints('axes')?.map((a) => norm(a, xs.length)) ?? xs.map((_, i) => i);
+      const out: Dim[] = [...xs];
+      axes.forEach((ax, k) => {
+        if (sizes && sizes.length) out[ax] = sizes[k];
+        else if (scales && scales.length && typeof xs[ax] === 'number') out[ax] = Math.floor((xs[ax] as number) * Number(scales[k]));
+        else out[ax] = scales && Number(scales[k]) === 1 ? xs[ax] : unknownDim();
+      });
+      return [same(out)];
+    }
     case 'Einsum': return [same(undefined)];
     default: return (node.output ?? []).map(() => same(undefined));
   }

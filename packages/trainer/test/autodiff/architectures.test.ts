@@ -52,7 +52,7 @@ async function check(name: string, providers: (string | { name: string; preferre
 }
 
 describe('gradients of PyTorch-exported architectures beyond the fixtures', () => {
-  for (const name of ['tiny_resnet', 'conv1d', 'regression', 'gpt', 'causal_encoder', 'lstm']) test(name, () => check(name, ['cpu']));
+  for (const name of ['tiny_resnet', 'conv1d', 'regression', 'gpt', 'causal_encoder', 'lstm', 'zoo', 'vit']) test(name, () => check(name, ['cpu']));
 });
 
 // Overlapping max pooling, batch norm and residual adds on WebGPU too (NCHW: see fixtures.test.ts).

@@ -74,6 +74,21 @@ const cases: FdCase[] = [
       return [g.add(g.mul(g.mul(p!, ones), range), g.mul(g.op('Floor', [p!]), mask))];
     },
   },
+  {
+    name: 'Resize nearest x2 (asymmetric, floor: PyTorch\'s export)', op: 'Resize', float32: true,
+    attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' },
+    inputs: [{ param: [1, 2, 3, 4] }, { none: true }, { constant: [1, 1, 2, 2], dtype: 'float32', shape: [4] }],
+  },
+  {
+    name: 'Resize nearest x3 on one axis (half_pixel)', op: 'Resize', float32: true,
+    attrs: { mode: 'nearest' },
+    inputs: [{ param: [2, 2, 3] }, { none: true }, { constant: [1, 1, 3], dtype: 'float32', shape: [3] }],
+  },
+  {
+    name: 'Resize nearest by sizes of two axes (opset 18), dynamic batch', float32: true, opset: 18,
+    inputs: [{ data: [2, 2, 3, 3], dims: ['N', 2, 3, 3] }, { param: [2, 1, 1] }],
+    build: (g, [x, s]) => [g.op('Resize', [g.mul(x!, s!), undefined, undefined, g.ints([6, 9])], { mode: 'nearest', axes: [2, 3], coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' })],
+  },
   { name: 'Trilu lower', op: 'Trilu', attrs: { upper: 0 }, inputs: [{ param: [3, 4] }] },
   { name: 'Trilu upper with k', op: 'Trilu', inputs: [{ param: [2, 3, 3] }, { constant: [1], dtype: 'int64', shape: [] }] },
 ];

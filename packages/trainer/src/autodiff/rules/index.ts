@@ -8,6 +8,7 @@ import { normRules } from './norm';
 import { poolRules } from './pool';
 import { recurrentRules } from './recurrent';
 import { reduceRules } from './reduce';
+import { resizeRules } from './resize';
 import { shapeRules } from './shape';
 
 export { NO_GRADIENT } from './nograd';
@@ -24,4 +25,5 @@ export const GRADIENT_RULES: Readonly<Record<string, GradRule>> = {
   ...reduceRules,
   ...gatherRules,
   ...recurrentRules,
+  ...resizeRules,
 };
