@@ -28,4 +28,24 @@ const cases: FdCase[] = [
   },
 ];
 
-runCases('finite differences: LSTM', cases);
+const gru = (name: string, attrs: FdCase['attrs'], dirs: number, extra: { states?: boolean; use?: number[] } = {}): FdCase => ({
+  name, op: 'GRU', outputs: 2, float32: true, use: extra.use, attrs: { hidden_size: H, ...attrs },
+  inputs: [
+    { param: [4, 2, 3] }, { param: [dirs, 3 * H, 3] }, { param: [dirs, 3 * H, H] }, { param: [dirs, 6 * H] },
+    ...(extra.states ? [{ none: true } as const, { param: [dirs, 2, H] }] : []),
+  ],
+});
+
+cases.push(
+  gru('GRU forward', {}, 1),
+  gru('GRU linear_before_reset (PyTorch\'s export), initial state', { linear_before_reset: 1 }, 1, { states: true }),
+  gru('GRU reverse, Y_h only', { direction: 'reverse' }, 1, { use: [1], states: true }),
+  gru('GRU bidirectional, linear_before_reset', { direction: 'bidirectional', linear_before_reset: 1 }, 2, { states: true }),
+  {
+    name: 'GRU without bias, dynamic batch and length', float32: true,
+    inputs: [{ data: [5, 2, 3], dims: ['T', 'B', 3] }, { param: [3] }, { param: [1, 3 * H, 3] }, { param: [1, 3 * H, H] }],
+    build: (g, [x, s, w, r]) => g.node('GRU', [g.mul(x!, s!), w!, r!], { hidden_size: H }, { outputs: 2 }),
+  },
+);
+
+runCases('finite differences: LSTM and GRU', cases);
