@@ -183,6 +183,7 @@ describe('TrainingSession on the mlp fixture', () => {
     await session.trainStep(batch);
     expect(calls).toEqual(['pre', 'post']);
     const p1 = await session.parameters();
+    const created = jest.spyOn(session.runtime, 'createSession');
     session.optimizer.paramGroups[0].lr = 0;
     await session.trainStep(batch);
     expect(maxDiff(await session.parameters(), p1)).toBe(0);
@@ -190,6 +191,7 @@ describe('TrainingSession on the mlp fixture', () => {
     await session.trainStep(batch);
     expect(maxDiff(await session.parameters(), p1)).toBeGreaterThan(1e-4);
     expect(calls.length).toBe(6);
+    expect(created).not.toHaveBeenCalled(); // lr is an input of the graph: no rebuild
     // p.read() on the optimizer's parameters gives the session's values.
     const W = session.optimizer.paramGroups[0].params[0];
     expect(Array.from(await W.read())).toEqual(Array.from((await session.parameters()).get(W.name)!));
@@ -204,6 +206,7 @@ describe('TrainingSession on the mlp fixture', () => {
     let { gradients } = await apart.lossAndGradients(batch);
     for (const p of apart.optimizer.paramGroups[0].params) p.grad = gradients.get(p.name)!;
     await apart.optimizer.step();
+    const created = jest.spyOn(fused.runtime, 'createSession');
     for (const s of [fused, apart]) Object.assign(s.optimizer.paramGroups[0], { momentum: 0.9, weightDecay: 0.01 });
     for (let i = 0; i < 2; i++) {
       await fused.trainStep(batch);
@@ -212,6 +215,7 @@ describe('TrainingSession on the mlp fixture', () => {
       await apart.optimizer.step();
     }
     expect(maxDiff(await fused.parameters(), await apart.parameters())).toBeLessThan(1e-6);
+    expect(created).toHaveBeenCalledTimes(1); // the update graph of the new form, built once
     await fused.release();
     await apart.release();
   });
