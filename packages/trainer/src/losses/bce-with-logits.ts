@@ -1,4 +1,4 @@
-import type { Dim, Value } from '@ortrain/graph-builder';
+import type { Dim, GraphBuilder, Value } from '@ortrain/graph-builder';
 import { checkKnownKeys, checkReduction, checkSameShape, checkWeights } from './checks';
 import { reduceAll } from './reduce';
 import type { BceWithLogitsOptions, LossBuilder, Reduction } from './types';
@@ -24,9 +24,10 @@ export function bceWithLogitsConfig(options: BceWithLogitsOptions = {}): BceWith
 /**
  * torch's binary_cross_entropy_with_logits, in its numerically stable form: per element
  *   w * ((1 - y) x + (1 + (p - 1) y) softplus(-x)),
- * softplus(-x) = log(1 + exp(-x)) (ONNX Runtime's Softplus does not overflow for large |x|).
+ * softplus(-x) = log(1 + exp(-x)): ONNX Runtime's Softplus for float32 (it does not overflow for large |x|), and
+ * max(z, 0) + log(1 + exp(-|z|)) for other float types, which the CPU provider's Softplus lacks.
  * `posWeight` p and `weight` w are one number or one per entry of the last axis, as torch broadcasts them.
- * Ops: Neg, Softplus, Sub, Mul, Add, ReduceMean | ReduceSum.
+ * Ops: Neg, Softplus, Sub, Mul, Add, ReduceMean | ReduceSum (float64: Relu, Abs, Exp, Log in place of Softplus).
  */
 export function bceWithLogitsLoss(options: BceWithLogitsOptions = {}): LossBuilder {
   const config = bceWithLogitsConfig(options);
@@ -36,7 +37,7 @@ export function bceWithLogitsLoss(options: BceWithLogitsOptions = {}): LossBuild
     checkLastAxis(prediction.shape, 'weight', config.weight);
     const dtype = prediction.dtype ?? 'float32';
     const vector = (values: number[]): Value => (values.length === 1 ? g.constant(values[0], dtype) : g.constant(values, dtype));
-    const softplusNeg = g.op('Softplus', [g.neg(prediction)]);
+    const softplusNeg = softplus(g, g.neg(prediction));
     const linear = g.mul(g.sub(g.constant(1, dtype), labels), prediction);
     let logTerm = softplusNeg;
     if (config.posWeight) {
@@ -48,6 +49,12 @@ export function bceWithLogitsLoss(options: BceWithLogitsOptions = {}): LossBuild
     if (config.weight) perElement = g.mul(perElement, vector(config.weight));
     return reduceAll(g, perElement, config.reduction);
   });
+}
+
+/** log(1 + exp(z)) without overflow. */
+function softplus(g: GraphBuilder, z: Value): Value {
+  if (z.dtype === 'float32' || z.dtype === undefined) return g.op('Softplus', [z]);
+  return g.add(g.relu(z), g.log(g.add(g.exp(g.neg(g.abs(z))), 1)));
 }
 
 /** Checks per-last-axis weights against a prediction shape, where its last size is known. */

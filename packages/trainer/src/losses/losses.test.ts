@@ -11,7 +11,7 @@ const cases = loadLossCases();
 // The ops a loss may use: each has (or is planned to have) a gradient rule in the autodiff, or carries
 // no gradient (the labels' side).
 const ALLOWED_OPS = new Set(['LogSoftmax', 'Unsqueeze', 'Equal', 'Where', 'GatherElements', 'Gather', 'Mul', 'Add', 'Sub',
-  'Div', 'Neg', 'Abs', 'Softplus', 'ReduceSum', 'ReduceMean', 'Shape', 'Cast']);
+  'Div', 'Neg', 'Abs', 'Softplus', 'Relu', 'Exp', 'Log', 'ReduceSum', 'ReduceMean', 'Shape', 'Cast']);
 
 /** Every dimension symbolic: the graph cannot use any size known when it is built. */
 const symbolic = (shape: readonly number[], prefix: string): Dim[] => shape.map((_, i) => `${prefix}${i}`);
