@@ -63,6 +63,8 @@ export class GraphBuilder {
 
   constructor(readonly name = 'graph', options: GraphBuilderOptions = {}) {
     this.opset = options.opset ?? 17;
+    // onnxruntime runs ai.onnx from opset 7 on.
+    if (!Number.isInteger(this.opset) || this.opset < 7) throw new RangeError(`opset: ${this.opset} is not an ai.onnx opset onnxruntime runs (7 or later)`);
     this.extraOpsets = options.extraOpsets ?? {};
   }
 

@@ -59,6 +59,7 @@ export const OP_ATTRIBUTES: Readonly<Record<string, Readonly<Record<string, Attr
   Celu: { alpha: 'float' },
   Compress: { axis: 'int' },
   Concat: { axis: 'int' },
+  ConcatFromSequence: { axis: 'int', new_axis: 'int' },
   Constant: { value: 'tensor', value_float: 'float', value_floats: 'floats', value_int: 'int', value_ints: 'ints', value_string: 'string', value_strings: 'strings', sparse_value: 'sparse_tensor' },
   ConstantOfShape: { value: 'tensor' },
   Conv: { auto_pad: 'string', dilations: 'ints', group: 'int', kernel_shape: 'ints', pads: 'ints', strides: 'ints' },
@@ -92,8 +93,10 @@ export const OP_ATTRIBUTES: Readonly<Record<string, Readonly<Record<string, Attr
   MaxPool: { ...POOL, storage_order: 'int' },
   MeanVarianceNormalization: { axes: 'ints' },
   Mod: { fmod: 'int' },
+  NonMaxSuppression: { center_point_box: 'int' },
   NegativeLogLikelihoodLoss: { ignore_index: 'int', reduction: 'string' },
   OneHot: { axis: 'int' },
+  Optional: { type: 'type_proto' },
   Pad: { mode: 'string' },
   RandomNormal: { dtype: 'int', mean: 'float', scale: 'float', seed: 'float', shape: 'ints' },
   RandomNormalLike: { dtype: 'int', mean: 'float', scale: 'float', seed: 'float' },
@@ -116,13 +119,16 @@ export const OP_ATTRIBUTES: Readonly<Record<string, Readonly<Record<string, Attr
   ScatterElements: { axis: 'int', reduction: 'string' },
   ScatterND: { reduction: 'string' },
   Selu: { alpha: 'float', gamma: 'float' },
+  SequenceEmpty: { dtype: 'int' },
   Shape: { start: 'int', end: 'int' },
   Shrink: { bias: 'float', lambd: 'float' },
   Softmax: { axis: 'int' },
   SoftmaxCrossEntropyLoss: { ignore_index: 'int', reduction: 'string' },
   SpaceToDepth: { blocksize: 'int' },
   Split: { axis: 'int', split: 'ints', num_outputs: 'int' },
+  SplitToSequence: { axis: 'int', keepdims: 'int' },
   Squeeze: { axes: 'ints' },
+  Swish: { alpha: 'float' },
   ThresholdedRelu: { alpha: 'float' },
   TopK: { axis: 'int', largest: 'int', sorted: 'int', k: 'int' },
   Transpose: { perm: 'ints' },
@@ -140,7 +146,9 @@ export const OPS_WITHOUT_ATTRIBUTES: ReadonlySet<string> = new Set(
   ('Abs Acos Acosh Add And Asin Asinh Atan Atanh Ceil Cos Cosh Div Equal Erf Exp Expand Floor Greater GreaterOrEqual ' +
     'HardSwish Identity IsNaN Less LessOrEqual Log MatMul Max Mean Min Mish Mul Neg NonZero Not Or PRelu Pow Range ' +
     'Reciprocal Relu Sigmoid Sign Sin Sinh Size Softplus Softsign Sqrt Sub Sum Tan Tanh Tile Where Xor Clip ' +
-    'Det GlobalAveragePool GlobalMaxPool BitwiseAnd BitwiseNot BitwiseOr BitwiseXor').split(' '),
+    'Det GlobalAveragePool GlobalMaxPool BitwiseAnd BitwiseNot BitwiseOr BitwiseXor MatMulInteger QLinearMatMul ' +
+    'DynamicQuantizeLinear SequenceAt SequenceConstruct SequenceErase SequenceInsert SequenceLength OptionalHasElement ' +
+    'OptionalGetElement').split(' '),
 );
 
 /** An attribute that exists only from opset `from` up to (not including) `until`, with that kind there. */
