@@ -1,5 +1,3 @@
-import { promises as fs } from 'fs';
-import * as path from 'path';
 import { GraphBuilder, ModelProto, TensorProto, Value, encodeModel, isFloatType, fromOnnxDataType } from '@ortrain/graph-builder';
 import * as optimizers from '@ortrain/optimizers';
 import { Optimizer, Parameter } from '@ortrain/optimizers';
@@ -7,6 +5,7 @@ import { Runtime } from '@ortrain/runtime';
 import type { LossSpec } from '../losses';
 import { encodeCheckpoint } from '../checkpoint/format';
 import { writeFileAtomic } from '../checkpoint/file';
+import { nodeFs, nodePath } from '../checkpoint/node-modules';
 import { loadModel } from '../session/model-source';
 import { OptimizerBridge } from '../session/optimizer-bridge';
 import { pruneGraph } from '../session/prune';
@@ -71,7 +70,8 @@ export async function generateArtifacts(model: string | Uint8Array, options: Art
       artifacts: artifactConfig(models),
     }),
   };
-  await fs.mkdir(dir, { recursive: true });
+  const path = nodePath('generateArtifacts');
+  await nodeFs('generateArtifacts').promises.mkdir(dir, { recursive: true });
   const paths = {
     training: path.join(dir, ARTIFACT_FILES.training),
     eval: path.join(dir, ARTIFACT_FILES.eval),

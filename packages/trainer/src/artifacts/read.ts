@@ -1,10 +1,10 @@
-import * as path from 'path';
 import { ModelProto, TensorProto, tensorFromArray } from '@ortrain/graph-builder';
 import { Parameter } from '@ortrain/optimizers';
 import { resolveLoss } from '../losses';
 import type { LossSpec } from '../losses';
 import { CheckpointError, decodeCheckpoint } from '../checkpoint/format';
 import { readFileNamed } from '../checkpoint/file';
+import { nodePath } from '../checkpoint/node-modules';
 import type { LabelCheck, TensorSpec } from '../session/batch';
 import { loadModel } from '../session/model-source';
 import { pruneGraph } from '../session/prune';
@@ -26,6 +26,7 @@ export interface ReadArtifacts {
 
 /** Reads and checks training_model.onnx, eval_model.onnx, optimizer_model.onnx and checkpoint in `dir`. */
 export async function readArtifacts(dir: string): Promise<ReadArtifacts> {
+  const path = nodePath('fromArtifacts');
   const file = (k: keyof typeof ARTIFACT_FILES) => path.join(dir, ARTIFACT_FILES[k]);
   const training = (await loadModel(file('training'), 'training model')).proto;
   const evalModel = (await loadModel(file('eval'), 'eval model')).proto;

@@ -1,11 +1,12 @@
-import { promises as fs } from 'fs';
-import * as path from 'path';
+import { nodeFs, nodePath } from './node-modules';
 
 /**
  * Writes `bytes` to `file` atomically: into a temporary file beside it, flushed to disk, then renamed over
  * the target. A failure at any point removes the temporary file and leaves a previous `file` as it was.
  */
 export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
+  const fs = nodeFs(`writing '${file}'`).promises;
+  const path = nodePath(`writing '${file}'`);
   const dir = path.dirname(path.resolve(file));
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   try {
@@ -25,6 +26,7 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
 
 /** Reads a whole file, with an error that names it and says what was wanted. */
 export async function readFileNamed(file: string, what: string): Promise<Uint8Array> {
+  const fs = nodeFs(`${what} '${file}'`).promises;
   try {
     return new Uint8Array(await fs.readFile(file));
   } catch (err) {

@@ -266,9 +266,15 @@ export class TrainingSession {
    * state (`rngState`, `sampler`) to `file`, atomically: a failed save leaves the previous file as it was.
    */
   async saveCheckpoint(file: string): Promise<void> {
+    if (typeof file !== 'string' || file === '') throw new TypeError(`saveCheckpoint: expected a file path, got ${describe(file)}`);
     await this.exclusive('saveCheckpoint', async () => {
       await writeFileAtomic(file, encodeCheckpoint(await this.currentState()));
     });
+  }
+
+  /** The checkpoint as bytes (what saveCheckpoint writes), for browsers and other storage. */
+  async checkpointBytes(): Promise<Uint8Array> {
+    return this.exclusive('checkpointBytes', async () => encodeCheckpoint(await this.currentState()));
   }
 
   /** The session's state as checkpoint content. */
@@ -290,14 +296,16 @@ export class TrainingSession {
   }
 
   /**
-   * Restores a checkpoint saved by a session of the same model and optimizer. Everything is checked before
-   * anything changes: a missing, corrupt or mismatched file leaves the session as it was.
+   * Restores a checkpoint (a file, or bytes from checkpointBytes) saved by a session of the same model and
+   * optimizer. Everything is checked first: a missing, corrupt or mismatched checkpoint changes nothing.
    */
-  async loadCheckpoint(file: string): Promise<void> {
+  async loadCheckpoint(file: string | Uint8Array): Promise<void> {
     await this.exclusive('loadCheckpoint', async () => {
-      const bytes = await readFileNamed(file, 'checkpoint');
-      const content = decodeCheckpoint(bytes, `checkpoint '${file}'`);
-      const source = `checkpoint '${file}'`;
+      const fromFile = typeof file === 'string';
+      if (!fromFile && !(file instanceof Uint8Array)) throw new TypeError(`loadCheckpoint: expected a file path or bytes, got ${describe(file)}`);
+      const bytes = fromFile ? await readFileNamed(file, 'checkpoint') : file;
+      const source = fromFile ? `checkpoint '${file}'` : 'checkpoint bytes';
+      const content = decodeCheckpoint(bytes, source);
       await this.restore(readSessionState(content, source, this.models.params, this.bridge.algorithm), source);
     });
   }

@@ -58,6 +58,19 @@ describe('checkpoints', () => {
     await Promise.all([a.release(), b.release(), c.release()]);
   });
 
+  test('checkpoints as bytes (for browsers) restore the same state', async () => {
+    const a = await mlp();
+    await a.trainStep(mlpBatch(8, 1));
+    const bytes = await a.checkpointBytes();
+    await a.trainStep(mlpBatch(8, 2));
+    const b = await mlp();
+    await b.loadCheckpoint(bytes);
+    await b.trainStep(mlpBatch(8, 2));
+    expect(maxDiff(await a.parameters(), await b.parameters())).toBe(0);
+    await expect(b.loadCheckpoint(bytes.subarray(0, 100))).rejects.toThrow(/checkpoint bytes: checksum mismatch/);
+    await Promise.all([a.release(), b.release()]);
+  });
+
   test('the sampler state is saved and restored through its stateDict', async () => {
     const file = path.join(dir, 's.ckpt');
     let state = { position: 17, order: [3, 1, 2] };
