@@ -1,10 +1,7 @@
-/**
- * @jest-environment ../runtime/jest-environment.js
- */
 // Losses against torch 1.13 (oracle made by tools/oracles/losses/make_losses.py), run through onnxruntime-node.
 import { Dim } from '@ortrain/graph-builder';
-import { resolveLoss } from './index';
-import { close, loadLossCases, lossModel, oracleNumber, ortTensor, runModel } from '../../test/loss-oracles';
+import { resolveLoss } from '../../src/losses';
+import { close, loadLossCases, lossModel, oracleNumber, ortTensor, runModel } from './oracles';
 
 const cases = loadLossCases();
 

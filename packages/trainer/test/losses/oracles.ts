@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { DType, Dim, GraphBuilder, ModelProto, Value, encodeModel } from '@ortrain/graph-builder';
-import type { LossSpec, LossBuilder } from '../src/losses';
+import type { LossSpec, LossBuilder } from '../../src/losses';
 
 export interface OracleTensor { dtype: DType; shape: number[]; data: (number | string)[] }
 export interface LossCase {
@@ -19,7 +19,7 @@ export interface LossCase {
 const toNumber = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
 
 export function loadLossCases(): LossCase[] {
-  const file = path.join(__dirname, 'fixtures', 'losses.json');
+  const file = path.join(__dirname, '..', 'fixtures', 'losses.json');
   return JSON.parse(fs.readFileSync(file, 'utf8')).cases as LossCase[];
 }
 

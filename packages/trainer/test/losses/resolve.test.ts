@@ -1,10 +1,7 @@
-/**
- * @jest-environment ../runtime/jest-environment.js
- */
 // resolveLoss: labels' type and shape, the normalised spec, bad options and bad inputs, out-of-range labels.
 import { GraphBuilder } from '@ortrain/graph-builder';
-import { LossSpec, resolveLoss } from './index';
-import { lossModel, ortTensor, runModel } from '../../test/loss-oracles';
+import { LossSpec, resolveLoss } from '../../src/losses';
+import { lossModel, ortTensor, runModel } from './oracles';
 
 describe('resolveLoss', () => {
   test('cross-entropy labels are int64 of the prediction shape without the class axis', () => {

@@ -1,12 +1,9 @@
-/**
- * @jest-environment ../runtime/jest-environment.js
- */
 // The autodiff through each loss against torch's gradient of the loss w.r.t. the prediction (the oracle).
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, encodeModel } from '@ortrain/graph-builder';
-import { buildGradientModel } from '../autodiff';
-import { resolveLoss } from './index';
-import { loadLossCases, oracleNumber, ortTensor } from '../../test/loss-oracles';
+import { buildGradientModel } from '../../src/autodiff';
+import { resolveLoss } from '../../src/losses';
+import { loadLossCases, oracleNumber, ortTensor } from './oracles';
 
 const cases = loadLossCases().filter((c) => c.grad !== null);
 
