@@ -100,7 +100,7 @@ function typedFieldValues(t: TensorProto, dtype: DType, count: number, name: str
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** IEEE half-precision bits of a number, rounded to nearest even. */
+/** IEEE half-precision bits of a number, rounded to nearest even (the number is a float32 first, as the name says). */
 export function float32ToFloat16(value: number): number {
   f32[0] = value;
   const x = u32[0];
