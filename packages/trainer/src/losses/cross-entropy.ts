@@ -55,6 +55,9 @@ export function checkClassCount(config: CrossEntropyConfig, classes: Dim): void 
  * Ops: LogSoftmax, Unsqueeze, Equal, Where, GatherElements, Gather (weights), Mul, Add, ReduceSum, Div, Neg,
  * and Shape, Cast only when the number of classes is not known when the graph is built.
  *
+ * When the builder does not know the prediction's rank, `classAxis` is used as given (default 1, so an
+ * unbatched [C] prediction needs a known shape); class weights with smoothing then need a negative classAxis.
+ *
  * Labels out of range (not in [0, C) and not ignoreIndex) are not checked here, as in any ONNX graph:
  * values in [-C, -1] select a class counted from the end (GatherElements' negative indices); others fail
  * the run on the CPU provider ("GatherElements op: Out of range value in index tensor") and give undefined
@@ -70,12 +73,12 @@ function buildCrossEntropy(g: GraphBuilder, x: Value, labels: Value, config: Cro
   if (labels.dtype && labels.dtype !== 'int64') {
     throw new RangeError(`loss '${KIND}': labels '${labels.name}' must be int64 class indices, got ${labels.dtype}`);
   }
-  if (!x.shape) throw new RangeError(`loss '${KIND}': the rank of the prediction '${x.name}' must be known`);
-  const rank = x.shape.length;
-  const axis = classAxisFor(config, rank);
-  const classes = x.shape[axis];
-  checkClassCount(config, classes);
-  checkLabelShape(x, labels, axis);
+  // With the rank unknown the class axis is used as given (default 1); ONNX takes negative axes as they are.
+  const rank = x.shape?.length;
+  const axis = rank === undefined ? config.classAxis ?? 1 : classAxisFor(config, rank);
+  const classes: Dim | undefined = rank === undefined ? undefined : x.shape![axis];
+  if (classes !== undefined) checkClassCount(config, classes);
+  if (rank !== undefined) checkLabelShape(x, labels, axis);
   const dtype = x.dtype ?? 'float32';
   const { weight, ignoreIndex, labelSmoothing: e, reduction } = config;
 
@@ -112,17 +115,24 @@ function buildCrossEntropy(g: GraphBuilder, x: Value, labels: Value, config: Cro
 }
 
 /** e / (C (1 - e)) as a scalar (or [1] tensor when C is only known at run time); e / C when e == 1. */
-function smoothingCoefficient(g: GraphBuilder, x: Value, axis: number, classes: Dim, e: number): Value {
+function smoothingCoefficient(g: GraphBuilder, x: Value, axis: number, classes: Dim | undefined, e: number): Value {
   const factor = e === 1 ? 1 : e / (1 - e);
   const dtype = x.dtype ?? 'float32';
   if (typeof classes === 'number') return g.constant(factor / classes, dtype);
-  const count = g.cast(g.op('Shape', [x], { start: axis, end: axis + 1 }), dtype);
+  // Shape's `end` is exclusive: for the last axis (-1) it is left out, as 0 would mean the first axis.
+  const count = g.cast(g.op('Shape', [x], { start: axis, end: axis === -1 ? undefined : axis + 1 }), dtype);
   return g.div(g.constant(factor, dtype), count);
 }
 
 /** Dims that lay a per-class vector along `axis` of a rank-`rank` tensor: [C, 1, ..., 1]. */
-function classColumnDims(classes: number, rank: number, axis: number): number[] {
-  return [classes, ...Array<number>(rank - 1 - axis).fill(1)];
+function classColumnDims(classes: number, rank: number | undefined, axis: number): number[] {
+  let trailing: number;
+  if (axis < 0) trailing = -axis - 1;
+  else if (rank !== undefined) trailing = rank - 1 - axis;
+  else {
+    throw new RangeError(`loss '${KIND}': class weights with label smoothing need the prediction's rank, or a negative classAxis (counted from the end)`);
+  }
+  return [classes, ...Array<number>(trailing).fill(1)];
 }
 
 function checkLabelShape(x: Value, labels: Value, axis: number): void {

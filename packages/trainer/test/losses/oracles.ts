@@ -34,12 +34,16 @@ export function ortTensor(dtype: DType, shape: readonly number[], data: readonly
   }
 }
 
-/** A model whose inputs are `prediction` and `labels` and whose output is `loss`. */
-export function lossModel(build: LossBuilder, prediction: { dtype: DType; shape: Dim[] }, labels: { dtype: DType; shape: Dim[] }): ModelProto {
+/**
+ * A model whose inputs are `prediction` and `labels` and whose output is `loss`. With `hideShapes` the loss
+ * sees values of unknown shape, as a loss appended after ops whose output shapes are not inferred does.
+ */
+export function lossModel(build: LossBuilder, prediction: { dtype: DType; shape: Dim[] }, labels: { dtype: DType; shape: Dim[] }, hideShapes = false): ModelProto {
   const g = new GraphBuilder('loss');
   const p = g.input('prediction', prediction.dtype, prediction.shape);
   const l = g.input('labels', labels.dtype, labels.shape);
-  const loss: Value = build(g, p, l);
+  const hide = (v: Value) => (hideShapes ? new Value(v.name, v.dtype, undefined) : v);
+  const loss: Value = build(g, hide(p), hide(l));
   g.output(loss, 'loss');
   return g.build();
 }
