@@ -36,7 +36,7 @@ export function resolveLoss(spec: LossSpec, prediction?: PredictionInfo): Resolv
     throw new RangeError(`loss: unknown kind ${typeof kind === 'string' ? `'${kind}'` : String(kind)} (known: ${LOSS_KINDS.join(', ')})`);
   }
   if (output !== undefined && (typeof output !== 'string' || output === '')) {
-    throw new RangeError(`loss: output must be the name of a model output, got ${String(output)}`);
+    throw new RangeError(`loss: output must be the name of a model output, got ${typeof output === 'string' ? `'${output}'` : String(output)}`);
   }
   const named = output === undefined ? {} : { output: output as string };
   const floatType: DType = prediction?.dtype ?? 'float32';

@@ -58,7 +58,7 @@ describe('resolveLoss', () => {
     ['negative posWeight', { kind: 'bce_with_logits', posWeight: [1, -2] }, /posWeight\[1\] must be a finite number >= 0, got -2/],
     ['negative scalar BCE weight', { kind: 'bce_with_logits', weight: -1 }, /weight\[0\] must be a finite number >= 0, got -1/],
     ['posWeight of the wrong length', { kind: 'bce_with_logits', posWeight: [1, 2] }, /posWeight has 2 entries, the last axis of the prediction of shape \[n, 3\] has 3/, { dtype: 'float32', shape: ['n', 3] }],
-    ['empty output name', { kind: 'mse', output: '' }, /output must be the name of a model output/],
+    ['empty output name', { kind: 'mse', output: '' }, /output must be the name of a model output, got ''/],
   ];
   for (const [what, spec, message, prediction] of bad) {
     test(`${what} is a RangeError naming it`, () => {
