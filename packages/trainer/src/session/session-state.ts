@@ -17,13 +17,14 @@ export const SESSION_CHECKPOINT_KIND = 'ortrain.training-session';
 /**
  * The checkpoint content of a session (encodeCheckpoint writes it): `kind`; `params` and `accumulators` as
  * { name: Float32Array }; `optimizer` as { algorithm, stateDict } (the optimizer's own stateDict, torch's
- * layout); `counters` { step, skippedSteps, microStep }; `rngState` and `sampler` as the caller gave them.
+ * layout, its long number arrays stored as float32 tensors); `counters` { step, skippedSteps, microStep };
+ * `rngState` and `sampler` as the caller gave them.
  */
 export function checkpointContent(s: SessionState): Record<string, unknown> {
   return {
     kind: SESSION_CHECKPOINT_KIND,
     params: Object.fromEntries(s.params),
-    optimizer: s.optimizer,
+    optimizer: { algorithm: s.optimizer.algorithm, stateDict: packArrays(s.optimizer.stateDict) },
     counters: s.counters,
     accumulators: Object.fromEntries(s.accumulators),
     rngState: s.rngState,
@@ -63,7 +64,7 @@ export function readSessionState(content: unknown, source: string, params: reado
   };
   const state: SessionState = {
     params: values,
-    optimizer: { algorithm: opt.algorithm, stateDict: opt.stateDict },
+    optimizer: { algorithm: opt.algorithm, stateDict: unpackArrays(opt.stateDict) },
     counters: { step: count('step'), skippedSteps: count('skippedSteps'), microStep: count('microStep') },
     accumulators: new Map(),
     rngState: c.rngState,
@@ -78,4 +79,28 @@ export function readSessionState(content: unknown, source: string, params: reado
     }
   }
   return state;
+}
+
+/**
+ * The optimizer's stateDict holds its state tensors as plain number arrays (JSON, as torch's); in the
+ * checkpoint those that float32 holds exactly are stored as tensors ({ $float32: Float32Array }), which
+ * keeps the header small and the values bit-exact. unpackArrays gives the plain arrays back.
+ */
+function packArrays(x: unknown): unknown {
+  if (Array.isArray(x)) {
+    if (x.length >= 16 && x.every((v) => typeof v === 'number' && Object.is(Math.fround(v), v))) return { $float32: Float32Array.from(x) };
+    return x.map(packArrays);
+  }
+  if (x && typeof x === 'object' && !ArrayBuffer.isView(x)) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, packArrays(v)]));
+  return x;
+}
+
+function unpackArrays(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(unpackArrays);
+  if (x && typeof x === 'object' && !ArrayBuffer.isView(x)) {
+    const o = x as Record<string, unknown>;
+    if (o.$float32 instanceof Float32Array && Object.keys(o).length === 1) return Array.from(o.$float32);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unpackArrays(v)]));
+  }
+  return x;
 }

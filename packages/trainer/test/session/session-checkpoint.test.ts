@@ -23,6 +23,8 @@ describe('checkpoints', () => {
     for (let i = 0; i < 3; i++) await a.trainStep(mlpBatch(16, i));
     a.rngState = { seed: 42, draws: new Float64Array([0.25, 0.5]) };
     await a.saveCheckpoint(file);
+    // Parameters and Adam's two moments as float32 tensors, plus a small header.
+    expect((await fs.stat(file)).size).toBeLessThan(9610 * 4 * 3 + 16384);
     const after: number[] = [];
     for (let i = 3; i < 5; i++) after.push((await a.trainStep(mlpBatch(16, i))).loss);
 
