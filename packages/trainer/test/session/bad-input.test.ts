@@ -112,6 +112,16 @@ test('with clipping, an infinite gradient norm under a finite loss is caught as 
   await s.release();
 });
 
+test('overlapping calls are refused, not interleaved', async () => {
+  const s = await mlp();
+  const first = s.trainStep(mlpBatch(4, 1));
+  await expect(s.trainStep(mlpBatch(4, 2))).rejects.toThrow(/trainStep: the session is busy with another call; await it first/);
+  await expect(s.saveCheckpoint('x.ckpt')).rejects.toThrow(/saveCheckpoint: the session is busy/);
+  expect((await first).updated).toBe(true);
+  expect(s.step).toBe(1);
+  await s.release();
+});
+
 describe('bad models and options', () => {
   test('a corrupt, truncated or missing model file is an error naming it', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ortrain-model-'));
