@@ -7,6 +7,7 @@ import { adamGraph } from './optimizer/adam-graph';
 import { loadOptimizers, ortrainAdam } from './optimizer/ortrain-adam';
 import { makeProblem, splitSizes } from './optimizer/problem';
 import { Contestant, runRounds, timeBlock } from './rounds';
+import { opProfile } from './training/op-profile';
 import { fmt, markdownTable, powerOfTen } from './table';
 
 /** x -> `adds` chained Add(x, 1) nodes (Identity when 0) -> y, over a float32 vector of `n`. */
@@ -70,7 +71,7 @@ export async function diagnosticsSection(options: { quick: boolean }): Promise<s
   else contestants.push(await graph.contestant('Adam graph, bare session.run, 400 floats'));
   if (typeof optimizers === 'string') notes.push(`- ortrain Adam: ${optimizers}`);
   else contestants.push({ ...ortrainAdam(optimizers, makeProblem(splitSizes(400, 100))), name: 'Adam opt.step(), 100 x 4' });
-  const { timings, failed } = await runRounds(contestants, { rounds: options.quick ? 3 : 11, blockSeconds: options.quick ? 0.02 : 0.05, maxReps: 5000 });
+  const { timings, failed } = await runRounds(contestants, { rounds: options.quick ? 3 : 21, blockSeconds: options.quick ? 0.02 : 0.03, maxReps: 5000 });
   const sec = (name: string) => timings.get(name)?.secondsPerStep;
   const us = (name: string) => { const s = sec(name); return s === undefined ? undefined : s * 1e6; };
   const rows: string[][] = [];
@@ -102,5 +103,21 @@ export async function diagnosticsSection(options: { quick: boolean }): Promise<s
   const out = [markdownTable(['measurement', 'median'], rows)];
   out.push(...notes);
   for (const [name, why] of failed) out.push(`- ${name} failed: ${why}`);
+  for (const model of ['mlp', 'lenet'] as const) {
+    const steps = options.quick ? 20 : 100;
+    const profile = await opProfile(model, steps);
+    out.push('', `### ${model}: the training graph (loss and gradients, batch 32) under ONNX Runtime's profiler, by op type`, '');
+    if (typeof profile === 'string') {
+      out.push(`_${profile}_`);
+      continue;
+    }
+    const shown = profile.byOp.slice(0, 12);
+    const rest = profile.byOp.slice(12).reduce((a, r) => a + r[1], 0);
+    const rows = shown.map(([op, us, nodes]) => [op, String(Math.round(nodes)), fmt(us), `${fmt((100 * us) / profile.kernels)}%`]);
+    if (rest > 0) rows.push([`${profile.byOp.length - shown.length} other op types`, '', fmt(rest), `${fmt((100 * rest) / profile.kernels)}%`]);
+    rows.push(['all kernels', String(profile.nodes), fmt(profile.kernels), '100%']);
+    out.push(markdownTable(['op type', 'nodes', 'us per step', 'share'], rows));
+    out.push('', `_${steps} runs, the first not counted; the profiler's own cost is in these times, so read the shares more than the sums. Node counts are after ONNX Runtime's fusions (the graph as written has ${profile.nodes} nodes)._`);
+  }
   return out.join('\n');
 }

@@ -74,8 +74,8 @@ export async function optimizerSection(options: SectionOptions): Promise<string>
       }
       if (typeof peer !== 'string') await attempt('PyTorch', () => torchAdam(peer, c.sizes));
       const { timings, failed } = await runRounds(contestants, {
-        rounds: options.quick ? 3 : 11,
-        blockSeconds: options.quick ? 0.02 : 0.05,
+        rounds: options.quick ? 3 : 21,
+        blockSeconds: options.quick ? 0.02 : 0.03,
         maxReps: 2000,
       });
       for (const [k, v] of setupFailed) failed.set(k, v);

@@ -60,8 +60,8 @@ export async function trainingSection(options: { quick: boolean }): Promise<stri
         });
       }
       const run = await runRounds(contestants, {
-        rounds: options.quick ? 3 : 11,
-        blockSeconds: options.quick ? 0.1 : 0.25,
+        rounds: options.quick ? 3 : 15,
+        blockSeconds: options.quick ? 0.1 : 0.2,
         warmup: 5,
       });
       for (const [k, v] of run.failed) failed.set(k, v);
