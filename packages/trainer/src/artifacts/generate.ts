@@ -12,7 +12,7 @@ import { pruneGraph } from '../session/prune';
 import { checkpointContent } from '../session/session-state';
 import { SessionModels, Trainable, gradName, modelsFromForward } from '../session/training-graphs';
 import type { AnyOptimizer, OptimizerFactory } from '../session/training-session';
-import { ARTIFACT_FILES, ArtifactConfig, specToJson } from './layout';
+import { ARTIFACT_FILES, ArtifactConfig, OPTIMIZER_METADATA, specToJson } from './layout';
 
 export interface ArtifactOptions {
   /** Initializers to train (ONNX Runtime's requires_grad); default every float initializer not frozen. */
@@ -129,7 +129,7 @@ function optimizerModel(bridge: OptimizerBridge, models: SessionModels): ModelPr
   const grads = new Map<string, Value>(models.params.map((p) => [p.name, g.input(gradName(p.name), 'float32', p.dims)]));
   fused.apply(grads);
   const model = g.build({ docString: `ortrain optimizer model (${bridge.algorithm}): one update of every parameter group` });
-  return { ...model, graph: pruneGraph(model.graph!, fused.outputNames) };
+  return { ...model, metadataProps: [{ key: OPTIMIZER_METADATA, value: bridge.algorithm }], graph: pruneGraph(model.graph!, fused.outputNames) };
 }
 
 function artifactConfig(models: SessionModels): ArtifactConfig {

@@ -9,6 +9,9 @@ export const ARTIFACT_FILES = {
   checkpoint: 'checkpoint',
 } as const;
 
+/** The metadata key of optimizer_model.onnx that names the optimizer's algorithm. */
+export const OPTIMIZER_METADATA = 'ortrain.optimizer';
+
 /**
  * What a session needs besides the models, stored in the checkpoint under `artifacts`: the trainable
  * parameters' shapes, what batches look like, the forward outputs and the loss spec (JSON).

@@ -12,7 +12,7 @@ import { SessionState, readSessionState } from '../session/session-state';
 import { SessionModels, gradName } from '../session/training-graphs';
 import type { OptimizerFactory } from '../session/training-session';
 import { optimizerClass } from './generate';
-import { ARTIFACT_FILES, ArtifactConfig, specFromJson } from './layout';
+import { ARTIFACT_FILES, ArtifactConfig, OPTIMIZER_METADATA, specFromJson } from './layout';
 
 /** A session's parts read from an artifacts directory. */
 export interface ReadArtifacts {
@@ -36,9 +36,9 @@ export async function readArtifacts(dir: string): Promise<ReadArtifacts> {
   const config = content.artifacts;
   if (!config || !Array.isArray(config.params) || typeof config.lossName !== 'string') throw new CheckpointError(`${source}: holds no artifacts configuration (not written by generateArtifacts)`);
   const algorithm = String(content.optimizer?.algorithm);
-  const doc = optimizerModel.docString ?? '';
-  if (!doc.includes(`(${algorithm})`)) {
-    throw new RangeError(`optimizer model '${file('optimizer')}': not the update of the checkpoint's ${algorithm} optimizer (${JSON.stringify(doc)})`);
+  const saved = optimizerModel.metadataProps?.find((m) => m.key === OPTIMIZER_METADATA)?.value;
+  if (saved !== algorithm) {
+    throw new RangeError(`optimizer model '${file('optimizer')}': the update of ${saved === undefined ? 'no ortrain optimizer' : `a ${saved} optimizer`}, the checkpoint's is ${algorithm}`);
   }
   const params = config.params.map((p) => ({ name: p.name, dims: p.dims, initial: new Float32Array(p.dims.reduce((a, b) => a * b, 1)) as Float32Array }));
   const state = readSessionState(content, source, params, algorithm);

@@ -71,6 +71,11 @@ describe('generateArtifacts and fromArtifacts', () => {
     expect(s.parameterNames).toEqual(['net.2.weight']);
     expect(s.optimizer).toBeInstanceOf(SGD);
     await s.release();
+    // An optimizer model of another optimizer does not fit the checkpoint.
+    const other = path.join(dir, 'adamw');
+    await generateArtifacts(modelPath('mlp'), { loss: 'cross_entropy', requiresGrad: ['net.2.weight'] }, other);
+    await fs.copyFile(path.join(other, 'optimizer_model.onnx'), path.join(dir, 'optimizer_model.onnx'));
+    await expect(TrainingSession.fromArtifacts(dir)).rejects.toThrow(/optimizer model '.*optimizer_model\.onnx': the update of a AdamW optimizer, the checkpoint's is SGD/);
     const ckpt = path.join(dir, 'checkpoint');
     const bytes = await fs.readFile(ckpt);
     await fs.writeFile(ckpt, bytes.subarray(0, bytes.length - 100));
