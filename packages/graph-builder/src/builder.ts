@@ -304,7 +304,12 @@ export class GraphBuilder {
   sum(values: Value[]): Value { return values.length === 1 ? values[0] : this.op('Sum', values); }
   where(cond: Value, a: ValueLike, b: ValueLike): Value {
     const dtype = a instanceof Value ? a.dtype : b instanceof Value ? b.dtype : 'float32';
-    return this.op('Where', [cond, this.lift(a, dtype), this.lift(b, dtype)]);
+    const [va, vb] = [this.lift(a, dtype), this.lift(b, dtype)];
+    if (cond.dtype && cond.dtype !== 'bool') throw new TypeError(`Where: condition '${cond.name}' is ${cond.dtype}, not bool`);
+    if (va.dtype && vb.dtype && va.dtype !== vb.dtype) {
+      throw new TypeError(`Where: operands '${va.name}' (${va.dtype}) and '${vb.name}' (${vb.dtype}) differ in element type`);
+    }
+    return this.op('Where', [cond, va, vb]);
   }
 
   neg(x: Value): Value { return this.op('Neg', [x]); }
@@ -342,11 +347,13 @@ export class GraphBuilder {
   concat(values: Value[], axis: number): Value { return this.op('Concat', values, { axis }); }
   expand(x: Value, shape: Value): Value { return this.op('Expand', [x, shape]); }
   unsqueeze(x: Value, axes: number[]): Value {
-    return this.opset >= 13 ? this.op('Unsqueeze', [x, this.ints(axes)]) : this.op('Unsqueeze', [x], { axes });
+    const shapes = [unsqueezedShape(x, axes)];
+    return this.opset >= 13 ? this.op('Unsqueeze', [x, this.ints(axes)], {}, { shapes }) : this.op('Unsqueeze', [x], { axes }, { shapes });
   }
   squeeze(x: Value, axes?: number[]): Value {
-    if (this.opset >= 13) return this.op('Squeeze', [x, axes ? this.ints(axes) : undefined]);
-    return this.op('Squeeze', [x], { axes });
+    const shapes = [squeezedShape(x, axes)];
+    if (this.opset >= 13) return this.op('Squeeze', [x, axes ? this.ints(axes) : undefined], {}, { shapes });
+    return this.op('Squeeze', [x], { axes }, { shapes });
   }
   slice(x: Value, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): Value {
     if (this.opset < 10) {
@@ -566,6 +573,33 @@ function reducedShape(shape: readonly Dim[] | undefined, axes: readonly number[]
     else if (keepdims) out.push(1);
   });
   return out;
+}
+
+/** The shape after inserting size-1 axes at `axes` (of the output's rank); throws for axes out of range. */
+function unsqueezedShape(x: Value, axes: readonly number[]): Dim[] | undefined {
+  if (!x.shape) return undefined;
+  const rank = x.shape.length + axes.length;
+  const at = new Set(axes.map((a) => (a < 0 ? a + rank : a)));
+  if (at.size !== axes.length || [...at].some((a) => a < 0 || a >= rank)) {
+    throw new RangeError(`unsqueeze of '${x.name}': axes [${axes.join(', ')}] do not fit rank ${x.shape.length} + ${axes.length}`);
+  }
+  const rest = [...x.shape];
+  return Array.from({ length: rank }, (_, i) => (at.has(i) ? 1 : rest.shift()!));
+}
+
+/** The shape after removing size-1 axes (`axes`, or every size-1 axis); throws when an axis is not of size 1. */
+function squeezedShape(x: Value, axes: readonly number[] | undefined): Dim[] | undefined {
+  if (!x.shape) return undefined;
+  const shape = x.shape;
+  if (!axes) return shape.some((d) => typeof d === 'string') ? undefined : shape.filter((d) => d !== 1);
+  const at = new Set(axes.map((a) => (a < 0 ? a + shape.length : a)));
+  for (const a of at) {
+    const d = shape[a];
+    if (a < 0 || a >= shape.length || (typeof d === 'number' && d !== 1)) {
+      throw new RangeError(`squeeze of '${x.name}': axis ${a} of shape [${shape.join(', ')}] is not of size 1`);
+    }
+  }
+  return shape.filter((_, i) => !at.has(i));
 }
 
 /** The shape a Reshape to `target` gives (0 copies a size, -1 takes the rest); throws when sizes cannot match. */

@@ -485,6 +485,30 @@ describe('shapes', () => {
     expect(() => b.matmul(c, b.input('d', 'float32', [3, 3, 4]))).toThrow(/MatMul of 'c' and 'd': shapes \[2\] and \[3\] do not broadcast/);
   });
 
+  test('squeeze and unsqueeze infer shapes and check their axes', () => {
+    for (const opset of [11, 17]) {
+      const b = new GraphBuilder('s', { opset });
+      const x = b.input('x', 'float32', ['batch', 3]);
+      expect(b.unsqueeze(x, [0, -1]).shape).toEqual([1, 'batch', 3, 1]);
+      expect(b.unsqueeze(x, [1]).shape).toEqual(['batch', 1, 3]);
+      expect(b.squeeze(b.unsqueeze(x, [1]), [1]).shape).toEqual(['batch', 3]);
+      expect(b.squeeze(b.input(`o${opset}`, 'float32', [1, 4, 1])).shape).toEqual([4]);
+      expect(b.squeeze(x).shape).toBeUndefined(); // 'batch' might be 1
+      expect(() => b.squeeze(x, [1])).toThrow(new RangeError("squeeze of 'x': axis 1 of shape [batch, 3] is not of size 1"));
+      expect(() => b.unsqueeze(x, [5])).toThrow(/unsqueeze of 'x': axes \[5\] do not fit rank 2 \+ 1/);
+    }
+  });
+
+  test('where checks its condition and operand types', () => {
+    const b = new GraphBuilder('w');
+    const x = b.input('x', 'float32', [2]);
+    const i = b.input('i', 'int32', [2]);
+    const c = b.greater(x, 0);
+    expect(b.where(c, x, 0).dtype).toBe('float32');
+    expect(() => b.where(x, x, 0)).toThrow(new TypeError("Where: condition 'x' is float32, not bool"));
+    expect(() => b.where(c, x, i)).toThrow(/Where: operands 'x' \(float32\) and 'i' \(int32\) differ in element type/);
+  });
+
   test('a reshape to a size that does not match the element count is an error naming the value', () => {
     const b = new GraphBuilder('s');
     const w = b.input('w', 'float32', [3, 4]);
