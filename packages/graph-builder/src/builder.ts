@@ -59,6 +59,8 @@ export class GraphBuilder {
   private readonly renamed = new Map<string, string>();
   /** The graph whose values this one, a subgraph, may read. */
   private parent: GraphBuilder | undefined;
+  /** Values of this graph that subgraphs read by name: output() must not rename them. */
+  private readonly readBySubgraphs = new Set<string>();
   private counter = 0;
 
   constructor(readonly name = 'graph', options: GraphBuilderOptions = {}) {
@@ -154,8 +156,15 @@ export class GraphBuilder {
     return out;
   }
 
+  /** Whether a node of this graph, or of a subgraph (built or being built), reads the value. */
   private isConsumed(name: string): boolean {
-    return this.nodes.some((n) => n.input?.includes(name));
+    return this.readBySubgraphs.has(name) || this.nodes.some((n) => n.input?.includes(name));
+  }
+
+  /** Records that a subgraph reads `name` from this graph or an enclosing one. */
+  private markReadBySubgraph(name: string): void {
+    if (this.values.has(name)) this.readBySubgraphs.add(name);
+    else this.parent?.markReadBySubgraph(name);
   }
 
   /** An initializer (a named constant tensor stored in the model). */
@@ -221,6 +230,7 @@ export class GraphBuilder {
         throw new RangeError(`${opType}: input '${v.name}' is not defined in graph '${this.name}'`);
       }
     }
+    for (const v of inputs) if (v && !this.values.has(v.name)) this.parent?.markReadBySubgraph(v.name);
     const node: NodeProto = {
       name: options.name ?? this.uniqueName(opType),
       opType,
@@ -416,6 +426,7 @@ export class GraphBuilder {
         if (!(graph.input ?? []).some((i) => i.name === name)) throw new RangeError(`inline '${scope}': '${name}' is not an input of graph '${graph.name ?? ''}'`);
         if (!this.visible(this.current(value.name))) throw new RangeError(`inline '${scope}': the value '${value.name}' given for '${name}' is not defined in graph '${this.name}'`);
         rename.set(name, this.current(value.name));
+        if (!this.values.has(this.current(value.name))) this.parent?.markReadBySubgraph(this.current(value.name));
       }
       // Check every name the graph reads before copying anything, so a failed inline leaves this graph as it was.
       const defined = new Set([...rename.keys(), ...(graph.initializer ?? []).map((t) => t.name!)]);

@@ -344,6 +344,24 @@ describe('subgraph', () => {
     expect(values(off.y)).toEqual([9, 19]);
   });
 
+  test('a value a branch reads is not renamed by output(): it goes out through an Identity', async () => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', 'float32', [2]);
+    const flag = b.input('flag', 'bool', []);
+    const doubled = b.mul(x, 2);
+    const thenB = b.subgraph('then');
+    thenB.output(thenB.add(doubled, 1), 'then_y');
+    const elseB = b.subgraph('else');
+    elseB.output(elseB.neg(x), 'else_y');
+    b.output(b.op('If', [flag], { then_branch: thenB.toGraph(), else_branch: elseB.toGraph() }, { dtypes: ['float32'] }), 'y');
+    b.output(doubled, 'doubled');
+    const model = built(b);
+    expect(model.graph!.node!.some((n) => n.opType === 'Identity' && n.output![0] === 'doubled')).toBe(true);
+    const r = await run(model, { x: { data: f32([1, 2]), dims: [2] }, flag: { data: [true], dims: [], type: 'bool' } });
+    expect(values(r.y)).toEqual([3, 5]);
+    expect(values(r.doubled)).toEqual([2, 4]);
+  });
+
   test('a subgraph sees values the enclosing graph defines after it was made', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', 'float32', [1]);
