@@ -8,6 +8,7 @@ import { loadOptimizers, ortrainAdam } from './optimizer/ortrain-adam';
 import { makeProblem, splitSizes } from './optimizer/problem';
 import { Contestant, runRounds, timeBlock } from './rounds';
 import { opProfile } from './training/op-profile';
+import { uniform, uniformArray } from './random';
 import { fmt, markdownTable, powerOfTen } from './table';
 
 /** x -> `adds` chained Add(x, 1) nodes (Identity when 0) -> y, over a float32 vector of `n`. */
@@ -37,6 +38,24 @@ async function ortContestant(name: string, n: number, adds: number, o: ChainOpti
   return { name, runBlock: (reps) => timeBlock(reps, async () => { await run(); }) };
 }
 
+/**
+ * A chain of `count` masking nodes over N floats, the way a gradient rule keeps dY where a mask holds:
+ * Where(mask, v, 0) with a bool mask, or Mul(v, mask) with the mask as 0/1 floats.
+ */
+async function maskContestant(name: string, n: number, op: 'Where' | 'Mul', count: number): Promise<Contestant> {
+  const g = new GraphBuilder('mask');
+  const x = g.input('x', 'float32', [n]);
+  const positive = g.greater(x, 0);
+  const mask = op === 'Where' ? positive : g.cast(positive, 'float32');
+  let v: Value = g.op('Identity', [x]);
+  for (let i = 0; i < count; i++) v = op === 'Where' ? g.where(mask, v, 0) : g.mul(v, mask);
+  g.output(v, 'y');
+  const session = await InferenceSession.create(encodeModel(g.build()), { executionProviders: ['cpu'] });
+  const rand = uniform(5);
+  const feeds = { x: new Tensor('float32', uniformArray(n, -1, 1, rand), [n]) };
+  return { name, runBlock: (reps) => timeBlock(reps, async () => { await session.run(feeds); }) };
+}
+
 /** Copies N floats into an existing buffer, or (`fresh`) into a new one each time, as ORT's outputs arrive. */
 function copyContestant(name: string, n: number, fresh = false): Contestant {
   const a = new Float32Array(n).fill(0.5);
@@ -60,6 +79,7 @@ export async function diagnosticsSection(options: { quick: boolean }): Promise<s
     ...(await Promise.all(big.map((n) => ortContestant(`1 Add, ${powerOfTen(n)} floats`, n, 1)))),
     ...(await Promise.all(big.map((n) => ortContestant(`10 Adds, ${powerOfTen(n)} floats`, n, 10)))),
     ...(await Promise.all(big.map((n) => ortContestant(`1 Add into a preallocated output, ${powerOfTen(n)} floats`, n, 1, { fetch: true })))),
+    ...(await Promise.all((['Where', 'Mul'] as const).flatMap((op) => [1, 10].map((k) => maskContestant(`${k} ${op}, 1e6`, 1e6, op, k))))),
     ...big.map((n) => copyContestant(`Float32Array.set, ${powerOfTen(n)} floats`, n)),
     ...big.map((n) => copyContestant(`new Float32Array + set, ${powerOfTen(n)} floats`, n, true)),
   ];
@@ -92,6 +112,11 @@ export async function diagnosticsSection(options: { quick: boolean }): Promise<s
     rows.push([`memory: the same copy into a new Float32Array each time (fresh pages), per element`, fresh !== undefined ? `${fmt((fresh * 1e9) / n)} ns` : 'n/a']);
     rows.push([`memory floor of an Adam step at ${powerOfTen(n)} (28 bytes per parameter: read p, g, m, v; write p, m, v)`,
       c !== undefined ? `${fmt(((c * 1e9) / n) * 3.5)} ns per parameter` : 'n/a']);
+  }
+  for (const op of ['Where', 'Mul']) {
+    const t1 = sec(`1 ${op}, 1e6`), t10 = sec(`10 ${op}, 1e6`);
+    rows.push([`ORT CPU: masking dY over 1e6 floats with ${op === 'Where' ? 'Where(mask, dY, 0)' : 'Mul(dY, float mask)'}, each further node (10 vs 1), per element`,
+      t1 !== undefined && t10 !== undefined ? `${fmt(((t10 - t1) * 1e9) / 1e6 / 9)} ns` : 'n/a']);
   }
   if (typeof graph !== 'string') {
     const counts = new Map<string, number>();
