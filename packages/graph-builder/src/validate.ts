@@ -55,15 +55,11 @@ class Checker {
     const defined = new Set<string>();
     const seenInputs = new Set<string>();
     // As in onnx.checker, inputs and initializers may reuse an enclosing graph's names; node outputs may not.
-    const define = (name: string, what: string) => {
-      if (defined.has(name)) this.problems.push(`${where}: ${what} '${name}' is already defined`);
-      defined.add(name);
-    };
     for (const inp of g.input ?? []) {
       const name = inp.name ?? '';
       if (!name) this.problems.push(`${where}: a graph input has no name`);
       else if (seenInputs.has(name)) this.problems.push(`${where}: graph input '${name}' is listed twice`);
-      else define(name, 'graph input');
+      defined.add(name);
       seenInputs.add(name);
     }
     const seenInitializers = new Set<string>();
@@ -72,7 +68,7 @@ class Checker {
       if (!name) this.problems.push(`${where}: an initializer has no name`);
       else if (seenInitializers.has(name)) this.problems.push(`${where}: initializer '${name}' is listed twice`);
       // An initializer may also be listed as a graph input (its default value).
-      else if (!seenInputs.has(name)) define(name, 'initializer');
+      defined.add(name);
       seenInitializers.add(name);
     }
     (g.node ?? []).forEach((node, index) => {

@@ -354,6 +354,17 @@ describe('validateModel', () => {
     expect(problems[0]).toMatch(/node '.+' \(Gemm\)/);
   });
 
+  test('nameless inputs and initializers, and a node without an op type', () => {
+    const m = model([{ input: ['a'], output: ['y'], name: 'blank' }], ['y'], {
+      extra: { input: [{ type: F }], initializer: [{ dataType: DataType.FLOAT, dims: [1], floatData: [1] }] },
+    });
+    expect(problemsOf(m)).toEqual([
+      "graph 'main': a graph input has no name",
+      "graph 'main': an initializer has no name",
+      "graph 'main': node 'blank' (?): the node has no op_type",
+    ]);
+  });
+
   test('a model without a graph', () => {
     expect(findModelProblems({ irVersion: 8 })).toEqual(['model has no graph']);
   });
