@@ -1,6 +1,6 @@
 import * as protobuf from 'protobufjs';
 import { ModelProtoType } from './schema';
-import type { ModelProto } from './proto';
+import type { AttributeProto, GraphProto, ModelProto, TensorProto } from './proto';
 
 /** Thrown for bytes that are not a readable ONNX model. */
 export class ModelDecodeError extends Error {
@@ -26,6 +26,12 @@ export function decodeModel(bytes: Uint8Array, source = 'model'): ModelProto {
   const object = ModelProtoType.toObject(message, { longs: String, arrays: false, defaults: false });
   const model = longsToNumbers(ModelProtoType, object) as ModelProto;
   if (!model.graph) throw new ModelDecodeError(`${source}: not a valid ONNX model (no graph); ${bytes.length} bytes read`);
+  const external = externalTensor(model.graph);
+  if (external) {
+    const location = external.externalData?.find((e) => e.key === 'location')?.value;
+    throw new ModelDecodeError(`${source}: tensor '${external.name ?? '(unnamed)'}' keeps its data outside the model` +
+      `${location ? ` (external data in '${location}')` : ' (external data)'}; save the model with its weights inside`);
+  }
   return model;
 }
 
@@ -33,6 +39,19 @@ export function decodeModel(bytes: Uint8Array, source = 'model'): ModelProto {
 export function encodeModel(model: ModelProto): Uint8Array {
   const message = ModelProtoType.fromObject(model);
   return ModelProtoType.encode(message).finish();
+}
+
+function isExternal(t: TensorProto | undefined): t is TensorProto {
+  return !!t && (t.dataLocation === 1 || (t.externalData?.length ?? 0) > 0);
+}
+
+/** The first tensor of the graph (initializers, attribute tensors, subgraphs) whose data is external. */
+function externalTensor(graph: GraphProto): TensorProto | undefined {
+  const inAttribute = (a: AttributeProto): TensorProto | undefined =>
+    [a.t, ...(a.tensors ?? []), a.sparseTensor?.values, ...(a.sparseTensors ?? []).map((s) => s.values)].find(isExternal) ??
+    [a.g, ...(a.graphs ?? [])].map((g) => (g ? externalTensor(g) : undefined)).find((t) => t);
+  return [...(graph.initializer ?? []), ...(graph.sparseInitializer ?? []).map((s) => s.values)].find(isExternal) ??
+    (graph.node ?? []).flatMap((n) => n.attribute ?? []).map(inAttribute).find((t) => t);
 }
 
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);

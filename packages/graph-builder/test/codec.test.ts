@@ -1,4 +1,4 @@
-import { DataType, ModelDecodeError, ModelProto, decodeModel, encodeModel, tensorToArray } from '@ortrain/graph-builder';
+import { DataType, ModelDecodeError, ModelProto, TensorProto, decodeModel, encodeModel, tensorToArray } from '@ortrain/graph-builder';
 import { FIXTURE_MODELS, bytesOf, fixtureBytes, random, run } from './helpers';
 
 /** Random feeds for a model's inputs: symbolic dims become 2 (batch) and 5 (others); int64 inputs are token ids. */
@@ -83,6 +83,27 @@ describe('ModelDecodeError', () => {
 
   test('the default source is "model"', () => {
     expect(() => decodeModel(new Uint8Array([0x3a, 0x05, 0x01]))).toThrow(/^model: /);
+  });
+});
+
+describe('models with external data', () => {
+  const external: TensorProto = {
+    name: 'encoder.weight', dataType: DataType.FLOAT, dims: [4], dataLocation: 1,
+    externalData: [{ key: 'location', value: 'model.onnx.data' }, { key: 'offset', value: '0' }, { key: 'length', value: '16' }],
+  };
+
+  test('an external initializer is refused at decode, naming the source, the tensor and the file', () => {
+    const bytes = encodeModel({ graph: { name: 'g', initializer: [external] } });
+    expect(() => decodeModel(bytes, 'big.onnx')).toThrow(ModelDecodeError);
+    expect(() => decodeModel(bytes, 'big.onnx')).toThrow(
+      "big.onnx: tensor 'encoder.weight' keeps its data outside the model (external data in 'model.onnx.data'); save the model with its weights inside",
+    );
+  });
+
+  test('so is an external tensor inside a subgraph attribute', () => {
+    const branch = { name: 'then', node: [{ opType: 'Constant', output: ['c'], attribute: [{ name: 'value', type: 4, t: { ...external, name: 'deep' } }] }] };
+    const bytes = encodeModel({ graph: { name: 'g', node: [{ opType: 'If', input: ['x'], output: ['y'], attribute: [{ name: 'then_branch', type: 5, g: branch }] }] } });
+    expect(() => decodeModel(bytes, 'nested.onnx')).toThrow(/^nested\.onnx: tensor 'deep' keeps its data outside the model/);
   });
 });
 
