@@ -33,7 +33,10 @@ export interface RunOptions {
   gradientAccumulationSteps?: number;
   /** Clip the gradient to this global L2 norm before the update, as torch.nn.utils.clip_grad_norm_. */
   maxGradNorm?: number;
-  /** What a NaN or infinite loss does: 'throw' (default) or 'skip' the step, counted in `skippedSteps`. */
+  /**
+   * What a NaN or infinite loss (or, with maxGradNorm, gradient norm) does: 'throw' (default) or 'skip' the
+   * step, counted in `skippedSteps`. Either way nothing is updated.
+   */
   nonFinite?: 'throw' | 'skip';
 }
 
@@ -50,7 +53,7 @@ export interface TrainingSessionOptions extends RunOptions {
 }
 
 export interface StepResult {
-  /** The batch's loss (NaN or infinite only for a skipped step). */
+  /** The batch's loss (of a skipped step: the non-finite loss, or the loss whose gradient norm was not finite). */
   loss: number;
   /** True when this batch ended an accumulation cycle and the parameters were updated. */
   updated: boolean;
@@ -93,7 +96,7 @@ export class TrainingSession {
   readonly parameterNames: readonly string[];
   /** Training steps run (batches), skipped ones excluded. */
   step = 0;
-  /** Steps skipped for a non-finite loss (nonFinite: 'skip'). */
+  /** Steps skipped for a non-finite loss or gradient norm (nonFinite: 'skip'). */
   skippedSteps = 0;
   /** Any random state of the caller's (a seed, a generator's state): saved in checkpoints and restored. */
   rngState: unknown = undefined;
