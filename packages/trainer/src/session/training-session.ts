@@ -216,8 +216,13 @@ export class TrainingSession {
         return results;
       });
     } catch (e) {
-      if (!(e instanceof NonFiniteLoss)) throw e;
-      return this.nonFinite(e.what, e.results, e.session);
+      if (e instanceof NonFiniteLoss) return this.nonFinite(e.what, e.results, e.session);
+      if (!fused.updates.every((u) => u.upToDate())) {
+        // The graph was built for the optimizer's form before the step's pre-hooks ran.
+        throw new Error(`trainStep: a step pre-hook changed an option that changes the update's form (${e instanceof Error ? e.message : String(e)}); ` +
+          'nothing was updated. Change such options between steps; the next step builds the graph they need', { cause: e });
+      }
+      throw e;
     }
     this.step++;
     this.microStep = 0;

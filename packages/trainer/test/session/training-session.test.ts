@@ -221,6 +221,20 @@ describe('TrainingSession on the mlp fixture', () => {
   });
 });
 
+test('a pre-hook that changes the form of the update is refused; the next step uses the new form', async () => {
+  const session = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: (p) => new SGD(p, { lr: 0.1 }) });
+  const batch = mlpBatch(8, 6);
+  await session.trainStep(batch);
+  const before = await session.parameters();
+  const hook = session.optimizer.registerStepPreHook((o) => { o.paramGroups[0].momentum = 0.9; });
+  await expect(session.trainStep(batch)).rejects.toThrow(/trainStep: a step pre-hook changed an option that changes the update's form/);
+  expect(maxDiff(await session.parameters(), before)).toBe(0);
+  hook.remove();
+  expect((await session.trainStep(batch)).updated).toBe(true);
+  expect(session.optimizer.stateDict().state['0']).toHaveProperty('momentumBuffer');
+  await session.release();
+});
+
 describe('TrainingSession on the lenet fixture', () => {
   test('training reduces the loss, and trainStep equals lossAndGradients + step()', async () => {
     const opt = (p: ConstructorParameters<typeof Adam>[0]) => new Adam(p, { lr: 3e-3 });
