@@ -196,7 +196,8 @@ message FunctionProto {
 /** The parsed ONNX schema: protobufjs reflection types, looked up by their proto names. */
 // resolveAll settles each field's options (protobufjs 7.5+ reads [packed = true] only then), so typed tensor
 // fields are written packed, as the onnx library writes them.
-export const onnxRoot: protobuf.Root = protobuf.parse(ONNX_PROTO, { keepCase: false }).root.resolveAll();
+export const onnxRoot: protobuf.Root = protobuf.parse(ONNX_PROTO, { keepCase: false }).root;
+onnxRoot.resolveAll();
 
 export const ModelProtoType = onnxRoot.lookupType('onnx.ModelProto');
 export const GraphProtoType = onnxRoot.lookupType('onnx.GraphProto');

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
-import { AttributeType, DataType, decodeModel, encodeModel, findModelProblems, tensorToArray } from '@ortrain/graph-builder';
+import { AttributeProto, AttributeType, DataType, decodeModel, encodeModel, findModelProblems, tensorToArray } from '@ortrain/graph-builder';
 
 const DIR = path.join(__dirname, 'fixtures');
 
@@ -25,7 +25,7 @@ describe('every field of onnx.proto, as the onnx library writes it', () => {
 
   test('every AttributeProto kind lands in its field', () => {
     const node = model.graph!.node![0];
-    const attrs = Object.fromEntries(node.attribute!.map((a) => [a.name, a]));
+    const attrs: Record<string, AttributeProto> = Object.fromEntries(node.attribute!.map((a) => [a.name!, a]));
     expect(Object.fromEntries(Object.entries(attrs).map(([k, a]) => [k, a.type]))).toEqual(expected.attributes);
     expect(attrs.f.f).toBe(0.25);
     expect(attrs.i.i).toBe(expected.attr_i);
