@@ -227,6 +227,12 @@ export const ATTRIBUTE_SPANS: readonly AttributeSpan[] = [
   ...span('Resize', 'axes', 'ints', 18),
   ...span('Resize', 'keep_aspect_ratio_policy', 'string', 18),
   ...span('GroupNormalization', 'stash_type', 'int', 21),
+  // Scan-8 scanned along axis 0 with one 'directions' list; Scan-9 made axes and directions per input/output.
+  ...span('Scan', 'directions', 'ints', 8, 9),
+  ...span('Scan', 'scan_input_axes', 'ints', 9),
+  ...span('Scan', 'scan_input_directions', 'ints', 9),
+  ...span('Scan', 'scan_output_axes', 'ints', 9),
+  ...span('Scan', 'scan_output_directions', 'ints', 9),
 ];
 
 /** Attributes an operator cannot do without (from the opset given, when not from its first). */

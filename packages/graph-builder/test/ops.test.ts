@@ -61,6 +61,11 @@ describe('opAttributes by opset', () => {
     expect(opAttributes('Dropout', 12)).toEqual({ seed: 'int' });
   });
 
+  test('Scan: one directions list in 8, per-input and per-output axes and directions from 9', () => {
+    expect(opAttributes('Scan', 8)).toEqual({ body: 'graph', num_scan_inputs: 'int', directions: 'ints' });
+    expect(Object.keys(opAttributes('Scan', 9)!).sort()).toEqual(['body', 'num_scan_inputs', 'scan_input_axes', 'scan_input_directions', 'scan_output_axes', 'scan_output_directions']);
+  });
+
   test('operators outside the tables accept anything', () => {
     expect(opAttributes('LSTM', 17)).toBeUndefined();
     expect(attributeKindAt('LSTM', 'hidden_size', 17)).toBeUndefined();
