@@ -135,6 +135,27 @@ def checker_cases():
     add('subgraph_reads_later_value', [helper.make_node('If', ['c'], ['y'], then_branch=then, else_branch=els), helper.make_node('Neg', ['x'], ['late'])], inputs=(x, c))
     then_ok = helper.make_graph([helper.make_node('Add', ['x', 'early'], ['t_out'])], 'then', [], [helper.make_tensor_value_info('t_out', F, [2])])
     add('subgraph_reads_earlier_value', [helper.make_node('Neg', ['x'], ['early']), helper.make_node('If', ['c'], ['y'], then_branch=then_ok, else_branch=els)], inputs=(x, c))
+    mismatch = helper.make_node('Concat', ['x', 'x'], ['y'])
+    mismatch.attribute.add(name='axis', type=onnx.AttributeProto.INT, f=1.0)  # type INT, value in f
+    add('attr_type_field_mismatch', [mismatch])
+    twice = helper.make_node('Concat', ['x', 'x'], ['y'], axis=0)
+    twice.attribute.add(name='axis', type=onnx.AttributeProto.INT, i=0)
+    add('duplicate_attribute', [twice])
+    add('constant_two_values', [helper.make_node('Constant', [], ['y'], value_float=1.0, value_int=1)])
+    add('domain_without_import', [helper.make_node('FusedMatMul', ['x', 'x'], ['y'], domain='com.microsoft')])
+    add('upsample_opset_10', [helper.make_node('Upsample', ['x', 'x'], ['y'], mode='nearest')], opset=10)
+    add('upsample_opset_9', [helper.make_node('Upsample', ['x', 'x'], ['y'], mode='nearest')], opset=9)
+    lim = numpy_helper.from_array(np.array(1.0, dtype=np.float32), 'lim')
+    add('omitted_optional_input_and_initializer_input', [helper.make_node('Clip', ['x', '', 'lim'], ['y'])],
+        inputs=(x, helper.make_tensor_value_info('lim', F, [])), inits=(lim,))
+    add('reduce_sum_noop_opset_12', [helper.make_node('ReduceSum', ['x'], ['y'], noop_with_empty_axes=1)], opset=12)
+    add('dropout_ratio_attr_opset_12', [helper.make_node('Dropout', ['x'], ['y'], ratio=0.5)], opset=12)
+    add('dropout_ratio_attr_opset_11', [helper.make_node('Dropout', ['x'], ['y'], ratio=0.5)], opset=11)
+    add('topk_k_attr_opset_10', [helper.make_node('TopK', ['x'], ['y', 'i'], k=1)], opset=10)
+    add('softmax_axis_int', [helper.make_node('Softmax', ['x'], ['y'], axis=0)])
+    shadow = helper.make_graph([helper.make_node('Neg', ['x'], ['x2']), helper.make_node('Neg', ['x2'], ['early'])], 'then', [],
+                               [helper.make_tensor_value_info('early', F, [2])])
+    add('subgraph_writes_outer_name', [helper.make_node('Neg', ['x'], ['early']), helper.make_node('If', ['c'], ['y'], then_branch=shadow, else_branch=els)], inputs=(x, c))
     with open(os.path.join(OUT, 'checker.json'), 'w') as f:
         json.dump({'onnx_version': onnx.__version__, 'cases': cases}, f, indent=1)
 
