@@ -534,6 +534,27 @@ describe('shapes', () => {
     expect(() => b.reshape(w, [2, 2])).toThrow(/reshape of 'w': \[3, 4\] \(12 elements\) cannot become \[2, 2\]/);
   });
 
+  test('shape ops the optimizers use run in onnxruntime: concat, transpose, expand, constantOfShape, shape, size', async () => {
+    const b = new GraphBuilder('shapes');
+    const x = b.input('x', 'float32', [2, 3]);
+    const t = b.transpose(x);
+    expect(t.shape).toEqual([3, 2]);
+    const c = b.concat([x, b.mul(x, 10)], 0);
+    b.output(c, 'c');
+    b.output(t, 't');
+    b.output(b.expand(b.reshape(b.reduceSum(x, [1]), [2, 1]), b.ints([2, 4])), 'e');
+    b.output(b.constantOfShape(b.shape(x), 7, 'int32'), 'k');
+    b.output(b.size(x), 'n');
+    const r = await run(built(b), { x: { data: f32([1, 2, 3, 4, 5, 6]), dims: [2, 3] } });
+    expect(r.c.dims).toEqual([4, 3]);
+    expect(values(r.c)).toEqual([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60]);
+    expect(values(r.t)).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(values(r.e)).toEqual([6, 6, 6, 6, 15, 15, 15, 15]);
+    expect(r.k.type).toBe('int32');
+    expect(values(r.k)).toEqual([7, 7, 7, 7, 7, 7]);
+    expect(values(r.n)).toEqual([6]);
+  });
+
   test('every value the builder hands out is a Value of this graph', () => {
     const b = new GraphBuilder('s');
     const x = b.input('x', 'float32', [1]);
