@@ -605,10 +605,9 @@ function squeezedShape(x: Value, axes: readonly number[] | undefined): Dim[] | u
   if (!axes) return shape.some((d) => typeof d === 'string') ? undefined : shape.filter((d) => d !== 1);
   const at = new Set(axes.map((a) => (a < 0 ? a + shape.length : a)));
   for (const a of at) {
+    if (a < 0 || a >= shape.length) throw new RangeError(`squeeze of '${x.name}': axes [${axes.join(', ')}] do not fit rank ${shape.length}`);
     const d = shape[a];
-    if (a < 0 || a >= shape.length || (typeof d === 'number' && d !== 1)) {
-      throw new RangeError(`squeeze of '${x.name}': axis ${a} of shape [${shape.join(', ')}] is not of size 1`);
-    }
+    if (typeof d === 'number' && d !== 1) throw new RangeError(`squeeze of '${x.name}': axis ${a} of shape [${shape.join(', ')}] is not of size 1`);
   }
   return shape.filter((_, i) => !at.has(i));
 }

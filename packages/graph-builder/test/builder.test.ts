@@ -513,6 +513,7 @@ describe('shapes', () => {
       expect(b.squeeze(b.input(`o${opset}`, 'float32', [1, 4, 1])).shape).toEqual([4]);
       expect(b.squeeze(x).shape).toBeUndefined(); // 'batch' might be 1
       expect(() => b.squeeze(x, [1])).toThrow(new RangeError("squeeze of 'x': axis 1 of shape [batch, 3] is not of size 1"));
+      expect(() => b.squeeze(x, [-3])).toThrow(new RangeError("squeeze of 'x': axes [-3] do not fit rank 2"));
       expect(() => b.unsqueeze(x, [5])).toThrow(/unsqueeze of 'x': axes \[5\] do not fit rank 2 \+ 1/);
     }
   });
