@@ -1,4 +1,1 @@
-module.exports = {
-  ...require('../../jest.preset.js')(__dirname, 'graph-builder'),
-  testEnvironment: require.resolve('./jest-environment.js'),
-};
+module.exports = require('../../jest.preset.js')(__dirname, 'graph-builder');

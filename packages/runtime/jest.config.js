@@ -1,5 +1,1 @@
-module.exports = {
-  ...require('../../jest.preset.js')(__dirname, 'runtime'),
-  // onnxruntime-node's outputs need Node's own typed arrays (see jest-environment.js).
-  testEnvironment: require.resolve('./jest-environment.js'),
-};
+module.exports = require('../../jest.preset.js')(__dirname, 'runtime');

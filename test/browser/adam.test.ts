@@ -1,7 +1,3 @@
-/**
- * @jest-environment ../packages/runtime/jest-environment.js
- */
-// (onnxruntime-node's outputs need Node's own typed arrays: see that file.)
 import { Runtime } from '@ortrain/runtime';
 import { join } from 'path';
 import { AdamResult, SIZE, STEPS, graphAdamSteps, optimizerAdamSteps, problem } from './adam-steps';

@@ -1,7 +1,3 @@
-/**
- * @jest-environment ../packages/runtime/jest-environment.js
- */
-// (onnxruntime-node's outputs need Node's own typed arrays: see that environment.)
 // The training session on the two larger fixtures, across packages (graph-builder, runtime, optimizers,
 // trainer): a transformer encoder with int64 token inputs of dynamic length, and mobilenet_v3_small with
 // BatchNormalization in inference mode, each fine-tuned a few steps on one batch.

@@ -4,7 +4,7 @@ import { existsSync } from 'fs';
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /**
- * Whether the WebGPU tests run: with a Vulkan driver named in VK_ICD_FILENAMES (jest-environment.js names
+ * Whether the WebGPU tests run: with a Vulkan driver named in VK_ICD_FILENAMES (tools/jest-ort-environment.js names
  * SwiftShader when it is installed), and always under CI, where a missing driver must fail, not skip.
  */
 export function webgpuTestsRun(): boolean {
