@@ -138,9 +138,14 @@ export class GraphBuilder {
     if (name !== value.name) {
       const producer = this.producers.get(value.name);
       const alreadyOutput = this.outputs.some((o) => o.name === value.name);
-      if (producer && !alreadyOutput && !this.values.has(name) && !this.isConsumed(value.name)) {
+      // Renaming in place (readers included) saves the Identity, a full copy of the tensor per run. A value
+      // that a subgraph reads by name keeps its name: the subgraph's proto may already be built.
+      if (producer && !alreadyOutput && !this.values.has(name) && !this.readBySubgraphs.has(value.name)) {
         this.claim(name, 'output');
         producer.output = producer.output!.map((o) => (o === value.name ? name : o));
+        for (const n of this.nodes) {
+          if (n.input?.includes(value.name)) n.input = n.input.map((i) => (i === value.name ? name : i));
+        }
         this.producers.delete(value.name);
         this.values.delete(value.name);
         this.renamed.set(value.name, name);
@@ -154,11 +159,6 @@ export class GraphBuilder {
     if (this.outputs.some((o) => o.name === out.name)) throw new RangeError(`output: '${out.name}' is already an output`);
     this.outputs.push(valueInfo(out.name, out.dtype, shape ?? out.shape));
     return out;
-  }
-
-  /** Whether a node of this graph, or of a subgraph (built or being built), reads the value. */
-  private isConsumed(name: string): boolean {
-    return this.readBySubgraphs.has(name) || this.nodes.some((n) => n.input?.includes(name));
   }
 
   /** Records that a subgraph reads `name` from this graph or an enclosing one. */
