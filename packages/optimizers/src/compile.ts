@@ -103,7 +103,7 @@ export function buildChunkedModel<O>(rule: Rule<O>, options: O, scalarNames: rea
     g.output(out.param, names.chunk(c, names.paramOut));
     for (const n of stateNames) g.output(out.state[n], names.chunk(c, names.stateOut(n)));
   });
-  return elideOutputIdentities(g.build());
+  return g.build();
 }
 
 /** Input and output names of a standalone group model. */
@@ -134,29 +134,5 @@ export function buildGroupModel<O>(rule: Rule<O>, options: O, plan: StepPlan, st
   const out = appendGroupUpdate(g, rule, options, plan, { param, state, grad, scalars });
   g.output(out.param, names.paramOut);
   for (const n of stateNames) g.output(out.state[n], names.stateOut(n));
-  return elideOutputIdentities(g.build());
-}
-
-/**
- * Removes the Identity nodes that GraphBuilder.output adds when a value that other nodes read becomes a
- * graph output under another name: the producer writes the output name directly and its readers read it.
- * Each Identity is a full copy of its tensor on the CPU provider (the new moments of Adam, for one).
- */
-export function elideOutputIdentities(model: ModelProto): ModelProto {
-  const graph = model.graph!;
-  const nodes = graph.node ?? [];
-  const outputs = new Set((graph.output ?? []).map((o) => o.name!));
-  const external = new Set([...(graph.input ?? []).map((i) => i.name!), ...(graph.initializer ?? []).map((t) => t.name!)]);
-  const rename = new Map<string, string>();
-  const kept = nodes.filter((n) => {
-    const from = n.input?.[0];
-    const to = n.output?.[0];
-    const removable = n.opType === 'Identity' && from && to && outputs.has(to) && !outputs.has(from) && !external.has(from) && !rename.has(from);
-    if (removable) rename.set(from!, to!);
-    return !removable;
-  });
-  if (rename.size === 0) return model;
-  const r = (name: string) => rename.get(name) ?? name;
-  const node = kept.map((n) => ({ ...n, input: (n.input ?? []).map(r), output: (n.output ?? []).map(r) }));
-  return { ...model, graph: { ...graph, node } };
+  return g.build();
 }

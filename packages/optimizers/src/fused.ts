@@ -15,7 +15,7 @@ import type { Optimizer } from './optimizer';
  *     const [W, b] = update.views();                                // the group's parameters as graph values
  *     ... forward, loss, gradients dW, db ...
  *     update.apply([dW, db]);                                       // appends the update, marks outputs
- *     const model = elideOutputIdentities(g.build());                // no copies for outputs that are also read
+ *     const model = g.build();
  *     const session = await runtime.createSession(encodeModel(model), { deviceOutputs: update.outputNames });
  *     const results = await optimizer.stepFused([update], (feeds) => session.run({ ...feeds, x, y }));
  */

@@ -20,7 +20,7 @@ export { radamRule } from './rules/radam';
 export type { RAdamOptions } from './rules/radam';
 export { nadamRule } from './rules/nadam';
 export type { NAdamOptions } from './rules/nadam';
-export { appendGroupUpdate, buildGroupModel, elideOutputIdentities } from './compile';
+export { appendGroupUpdate, buildGroupModel } from './compile';
 export type { StepPlan, TensorSlot, GroupInputs } from './compile';
 export { LRScheduler, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR, CosineAnnealingLR, LambdaLR, MultiplicativeLR } from './schedulers/lr-scheduler';
 export type { LrGroups } from './schedulers/lr-scheduler';
