@@ -49,7 +49,19 @@ describe('Runtime on the CPU provider', () => {
     const model = momentumStepModel(2);
     await expect(rt.createSession(model, { graphOptimizationLevel: 'fast' as never })).rejects.toThrow(RangeError);
     await expect(rt.createSession(model, { graphOptimizationLevel: 'fast' as never })).rejects.toThrow(/graphOptimizationLevel.*"fast"/);
+    await expect(rt.createSession(model, { intraOpNumThreads: -1 })).rejects.toThrow(/intraOpNumThreads.*-1/);
+    await expect(rt.createSession(model, { intraOpNumThreads: 1.5 })).rejects.toThrow(RangeError);
     await expect(rt.createSession(model, { deviceOutputs: 'p_out' as never })).rejects.toThrow(/deviceOutputs.*"p_out"/);
+  });
+
+  test('a session on one intra-op thread gives the same results', async () => {
+    const model = momentumStepModel(2);
+    const v = (data: number[], dims: number[]) => new rt.Tensor('float32', Float32Array.from(data), dims);
+    const feeds = { p: v([0.5, -1], [2]), m: v([0.25, 2], [2]), g: v([1, -3], [2]), lr: v([0.1], []) };
+    const [a, b] = [await rt.createSession(model), await rt.createSession(model, { intraOpNumThreads: 1 })];
+    const [ra, rb] = [await a.run(feeds), await b.run(feeds)];
+    for (const name of a.outputNames) expect(await rt.read(rb[name])).toEqual(await rt.read(ra[name]));
+    await Promise.all([a.release(), b.release()]);
   });
 });
 

@@ -80,6 +80,10 @@ export class Runtime {
     if (!OPTIMIZATION_LEVELS.includes(level)) {
       throw new RangeError(`graphOptimizationLevel: expected one of ${OPTIMIZATION_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
     }
+    const threads = options.intraOpNumThreads;
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) {
+      throw new RangeError(`intraOpNumThreads: expected a whole number >= 0 (0: onnxruntime's default), got ${JSON.stringify(threads)}`);
+    }
     const deviceOutputs = options.deviceOutputs ?? false;
     if (typeof deviceOutputs !== 'boolean' && !(Array.isArray(deviceOutputs) && deviceOutputs.every((n) => typeof n === 'string'))) {
       throw new RangeError(`deviceOutputs: expected true, false or a list of output names, got ${JSON.stringify(deviceOutputs)}`);
@@ -90,6 +94,7 @@ export class Runtime {
       executionProviders: [provider],
       graphOptimizationLevel: level,
     };
+    if (threads) sessionOptions.intraOpNumThreads = threads;
     if (onDevice) {
       sessionOptions.preferredOutputLocation = deviceOutputs === true
         ? 'gpu-buffer'
@@ -97,7 +102,7 @@ export class Runtime {
     }
     const load = () => this.load(model, sessionOptions, deviceOutputs);
     const { session, release } = options.cache
-      ? await this.cache.acquire(model, JSON.stringify([level, deviceOutputs]), load)
+      ? await this.cache.acquire(model, JSON.stringify([level, deviceOutputs, threads ?? 0]), load)
       : await load().then((s) => ({ session: s, release: () => s.release() }));
     const onDeviceNames = !onDevice ? [] : deviceOutputs === true ? [...session.outputNames] : [...(deviceOutputs as string[])];
     let released = false;

@@ -27,6 +27,11 @@ export interface SessionOptions {
    * them, or their names. Ignored on providers other than WebGPU.
    */
   deviceOutputs?: boolean | string[];
+  /**
+   * Threads one operator may use on the CPU provider (default: onnxruntime's, one per core). Small graphs run
+   * faster on one thread: the hand-off to a pool costs more than it saves.
+   */
+  intraOpNumThreads?: number;
   /** onnxruntime's graph optimization level (default 'all'). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
   /**
