@@ -9,8 +9,8 @@ import type { Tensor } from 'onnxruntime-common';
 /** The optimizer's update appended to a step graph: one FusedUpdate per parameter group. */
 export interface FusedStep {
   updates: FusedUpdate<object>[];
-  /** Each parameter as a graph value (a slice of its group's flat buffer), by name. */
-  views: Map<string, Value>;
+  /** Each parameter as a graph value, by name: a slice of its group's flat buffer, made on first use. */
+  views(): Map<string, Value>;
   /** Appends every group's update given the gradients to apply, by parameter name. */
   apply(grads: Map<string, Value>): void;
   /** Names of the outputs that the next step reads (new parameters and state): kept on the device. */
@@ -50,11 +50,13 @@ export class OptimizerBridge {
   /** Starts the update in `g`: parameters become slices of the group buffers, fed by the optimizer. */
   fuse(g: GraphBuilder): FusedStep {
     const updates = this.groups.map((_, gi) => this.optimizer.fuse(g, gi, `opt${gi}.`));
-    const views = new Map<string, Value>();
-    updates.forEach((u, gi) => u.views().forEach((v, i) => views.set(this.groups[gi][i], v)));
     const step: FusedStep = {
       updates,
-      views,
+      views: () => {
+        const views = new Map<string, Value>();
+        updates.forEach((u, gi) => u.views().forEach((v, i) => views.set(this.groups[gi][i], v)));
+        return views;
+      },
       outputNames: [],
       apply: (grads) => {
         updates.forEach((u, gi) => u.apply(this.groups[gi].map((n) => grads.get(n)!)));
@@ -67,6 +69,14 @@ export class OptimizerBridge {
   /** Runs one optimizer step around `run` (hooks, feeds of the update, commit): see Optimizer.stepFused. */
   stepFused(step: FusedStep, run: (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
     return this.optimizer.stepFused(step.updates, run);
+  }
+
+  /**
+   * Inside a fused step's run on the host: each parameter as a tensor over its view of the group buffer that
+   * the step feeds (no copy).
+   */
+  paramViews(T: Runtime['Tensor']): Record<string, Tensor> {
+    return Object.fromEntries(this.params.map((p) => [p.name, new T('float32', p.data, p.shape)]));
   }
 
   /**

@@ -12,6 +12,11 @@ export const stepNames = {
 
 
 export interface StepOptions {
+  /**
+   * Update step: read the parameters as slices of the optimizer's flat group buffers (needed when those
+   * live on the device) rather than as inputs of their own, which on the host are views of the same buffers.
+   */
+  sliceParams?: boolean;
   /** Batches whose gradients are summed before an update (1: update at every step). */
   accumulation: number;
   maxGradNorm?: number;
@@ -30,10 +35,8 @@ export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: O
   const { training, params } = models;
   const opset = (training.opsetImport ?? []).find((x) => !x.domain || x.domain === 'ai.onnx')?.version ?? 17;
   const g = new GraphBuilder(o.kind === 'update' ? 'train_step' : 'accumulate_step', { opset: Number(opset) });
-  // The update step reads parameters as slices of the optimizer's flat group buffers; the accumulation step
-  // reads them as inputs of their own.
   const fused = o.kind === 'update' ? bridge!.fuse(g) : undefined;
-  const feeds: Record<string, Value> = fused ? Object.fromEntries(fused.views) : {};
+  const feeds: Record<string, Value> = fused && o.sliceParams ? Object.fromEntries(fused.views()) : {};
   const inits = new Set((training.graph!.initializer ?? []).map((t) => t.name!));
   for (const i of training.graph!.input ?? []) {
     if (inits.has(i.name!) || feeds[i.name!]) continue;

@@ -112,12 +112,15 @@ export class TrainingSession {
   private accumulators: Map<string, Tensor> | undefined;
   private readonly zeros: Map<string, Tensor> | undefined;
   private busy = false;
+  /** Parameters live on the device (WebGPU): the update graph slices them from the group buffers there. */
+  private readonly sliceParams: boolean;
 
   private constructor(private readonly parts: Parts) {
     this.optimizer = parts.optimizer;
     this.runtime = parts.runtime;
     this.parameterNames = parts.models.params.map((p) => p.name);
     this.bridge = new OptimizerBridge(parts.optimizer, parts.params, parts.runtime);
+    this.sliceParams = parts.runtime.provider === 'webgpu';
     if (parts.accumulation > 1) {
       const T = parts.runtime.Tensor;
       this.zeros = new Map(parts.models.params.map((p) => [p.name, new T('float32', new Float32Array(p.initial.length), p.dims)]));
@@ -210,7 +213,8 @@ export class TrainingSession {
     try {
       // One optimizer step: hooks, the update's feeds, this one run, the commit of parameters and state.
       out = await this.bridge.stepFused(fused, async (feeds) => {
-        const results = await run(session, { ...base, ...feeds }, 'trainStep');
+        const params = this.sliceParams ? {} : this.bridge.paramViews(this.runtime.Tensor);
+        const results = await run(session, { ...base, ...feeds, ...params }, 'trainStep');
         const bad = nonFiniteOf(results);
         if (bad) throw new NonFiniteLoss(bad, results, session);
         return results;
@@ -410,7 +414,7 @@ export class TrainingSession {
   private async updateSession(): Promise<{ session: RuntimeSession; fused: FusedStep }> {
     if (this.update && this.update.fused.updates.every((u) => u.upToDate())) return this.update;
     const { model, fused } = buildStepModel(this.models,
-      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, kind: 'update' }, this.bridge);
+      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, kind: 'update', sliceParams: this.sliceParams }, this.bridge);
     // What the next step reads stays on the device; the loss and the norm come back to the host.
     const session = await this.runtime.createSession(encodeModel(model), { deviceOutputs: fused!.outputNames });
     if (this.update) await this.update.session.release();
