@@ -1,5 +1,5 @@
 import type { Dim } from '@ortrain/graph-builder';
-import type { LabelCheck, TensorSpec } from '../session/batch';
+import type { TensorSpec } from '../session/batch';
 
 /** File names of ONNX Runtime's on-device training artifacts, which ortrain writes and reads. */
 export const ARTIFACT_FILES = {
@@ -35,4 +35,3 @@ export function specFromJson<T extends { shape?: (Dim | null)[] }>(s: T): T & { 
   return { ...s, shape: s.shape?.map((d) => (d === null ? undefined : d)) } as T & { shape?: (Dim | undefined)[] };
 }
 
-export type { LabelCheck };
