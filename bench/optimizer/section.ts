@@ -1,6 +1,7 @@
 // Issue 2 section 5: an Adam step, median ns per parameter, ortrain on ORT's CPU provider against a plain
 // TypeScript loop, TensorFlow.js wasm and torch.optim.Adam; and the fixed cost of a step over 100 tiny
 // tensors.
+import { cpus } from 'os';
 import { PythonPeer } from '../python-peer';
 import { Contestant, runRounds, Timing } from '../rounds';
 import { fmt, markdownTable, powerOfTen } from '../table';
@@ -8,7 +9,7 @@ import { loadOptimizers, ortrainAdam } from './ortrain-adam';
 import { plainAdam } from './plain-adam';
 import { makeProblem, splitSizes } from './problem';
 import { loadTfjsWasm, tfjsAdam } from './tfjs-adam';
-import { TORCH_ADAM_SCRIPT, torchAdam } from './torch-adam';
+import { TORCH_ADAM_SCRIPT, torchAdam, torchAdamName, torchThreads } from './torch-adam';
 
 export interface SectionOptions {
   quick: boolean;
@@ -17,9 +18,9 @@ export interface SectionOptions {
 const ORTRAIN = 'ortrain (ORT CPU)';
 const TS = 'TypeScript loop';
 const TFJS = 'TensorFlow.js wasm';
-const TORCH_FOREACH = 'PyTorch foreach=True';
-const TORCH_SINGLE = 'PyTorch foreach=False';
-const COLUMNS = [ORTRAIN, TS, TFJS, TORCH_FOREACH, TORCH_SINGLE];
+const THREADS = torchThreads(cpus().length);
+const TORCH = THREADS.flatMap((t) => [torchAdamName(true, t), torchAdamName(false, t)]);
+const COLUMNS = [ORTRAIN, TS, TFJS, ...TORCH];
 
 interface CaseResult {
   label: string;
@@ -37,10 +38,7 @@ export async function optimizerSection(options: SectionOptions): Promise<string>
   const absent = new Map<string, string>();
   if (typeof optimizers === 'string') absent.set(ORTRAIN, optimizers);
   if (typeof tf === 'string') absent.set(TFJS, tf);
-  if (typeof peer === 'string') {
-    absent.set(TORCH_FOREACH, peer);
-    absent.set(TORCH_SINGLE, peer);
-  }
+  if (typeof peer === 'string') for (const name of TORCH) absent.set(name, peer);
   for (const [name, why] of absent) console.log(`  ${name}: ${why}`);
 
   const cases: { label: string; sizes: number[] }[] = [];
@@ -72,7 +70,7 @@ export async function optimizerSection(options: SectionOptions): Promise<string>
           return [t];
         });
       }
-      if (typeof peer !== 'string') await attempt('PyTorch', () => torchAdam(peer, c.sizes));
+      if (typeof peer !== 'string') await attempt('PyTorch', () => torchAdam(peer, c.sizes, THREADS));
       const { timings, failed } = await runRounds(contestants, {
         rounds: options.quick ? 3 : 21,
         blockSeconds: options.quick ? 0.02 : 0.03,
@@ -89,7 +87,7 @@ export async function optimizerSection(options: SectionOptions): Promise<string>
   } finally {
     if (typeof peer !== 'string') await peer.close();
   }
-  return render(results, absent, typeof peer === 'string' ? undefined : `torch ${peer.hello.torch}, ${peer.hello.threads} threads`);
+  return render(results, absent, typeof peer === 'string' ? undefined : `torch ${peer.hello.torch}, ${peer.hello.threads} threads by default`);
 }
 
 function isFixedCost(label: string): boolean {
@@ -102,7 +100,7 @@ function fmtCell(t: Timing | undefined, total: number, label: string): string {
 }
 
 function torchBest(r: CaseResult): number | undefined {
-  const values = [TORCH_FOREACH, TORCH_SINGLE].map((n) => r.timings.get(n)?.secondsPerStep).filter((x): x is number => x !== undefined);
+  const values = TORCH.map((n) => r.timings.get(n)?.secondsPerStep).filter((x): x is number => x !== undefined);
   return values.length ? Math.min(...values) : undefined;
 }
 
@@ -134,7 +132,7 @@ function render(results: CaseResult[], absent: Map<string, string>, torchNote: s
   const notes: string[] = [];
   for (const [name, why] of absent) notes.push(`- ${name}: ${why}`);
   for (const r of results) for (const [name, why] of r.failed) notes.push(`- ${r.label}, ${name} failed: ${why}`);
-  if (torchNote) notes.push(`- PyTorch: ${torchNote}, times taken in its own process (no IPC in them).`);
+  if (torchNote) notes.push(`- PyTorch: ${torchNote}; each contestant also on 1 thread ('1 thr'). Times taken in its own process (no IPC in them).`);
   if (notes.length) out.push('', ...notes);
   return out.join('\n');
 }

@@ -3,9 +3,11 @@
 Reads one JSON request per line on stdin and answers one JSON line on stdout, so the Node side can
 interleave it with its own contestants round by round:
   {"cmd": "setup", "sizes": [n, ...], "seed": 0}  -> {"ok": true}   (one parameter per size, with a gradient)
-  {"cmd": "run", "foreach": true, "reps": r}      -> {"seconds": s}  (r back-to-back steps, timed here)
+  {"cmd": "run", "foreach": true, "reps": r, "threads": t}
+                                                  -> {"seconds": s}  (r back-to-back steps on t threads, timed here)
   {"cmd": "free"}                                 -> {"ok": true}
-The first line it prints says whether torch is importable: {"ready": true, "torch": "1.13.0", "threads": 2}.
+The first line it prints says whether torch is importable: {"ready": true, "torch": "1.13.0", "threads": 2}
+(threads: the default for runs, the machine's core count).
 Run with no arguments and no stdin requests it exits as soon as stdin closes.
 """
 import json
@@ -38,8 +40,9 @@ def setup(sizes, seed):
         optimizers[foreach] = torch.optim.Adam(params, lr=1e-3, foreach=foreach)
 
 
-def run(foreach, reps):
+def run(foreach, reps, threads):
     opt = optimizers[foreach]
+    torch.set_num_threads(threads)
     start = time.perf_counter_ns()
     for _ in range(reps):
         opt.step()
@@ -54,7 +57,8 @@ for line in sys.stdin:
             setup(request["sizes"], request.get("seed", 0))
             reply = {"ok": True}
         elif cmd == "run":
-            reply = {"seconds": run(bool(request["foreach"]), int(request["reps"]))}
+            threads = int(request.get("threads", os.cpu_count() or 1))
+            reply = {"seconds": run(bool(request["foreach"]), int(request["reps"]), threads)}
         elif cmd == "free":
             optimizers.clear()
             reply = {"ok": True}

@@ -4,7 +4,7 @@ Same architectures as fixtures/models (see its README.md and op_summary.json), A
 cross-entropy; a step is zero_grad, forward, loss, backward, optimizer step and loss.item(), on random
 batches. One JSON request per line on stdin, one JSON answer per line on stdout:
   {"cmd": "setup", "model": "mlp", "batch": 32, "batches": 8, "seed": 0}  -> {"ok": true, "parameters": n}
-  {"cmd": "run", "model": "mlp", "reps": r}                               -> {"seconds": s}
+  {"cmd": "run", "model": "mlp", "reps": r, "threads": t}                 -> {"seconds": s}
   {"cmd": "free"}                                                         -> {"ok": true}
 The first line says whether torch is importable: {"ready": true, "torch": "1.13.0", "threads": 2}.
 """
@@ -53,7 +53,8 @@ def setup(name, batch, batches, seed):
     return sum(p.numel() for p in model.parameters())
 
 
-def run(name, reps):
+def run(name, reps, threads):
+    torch.set_num_threads(threads)
     s = setups[name]
     model, data, optimizer = s["model"], s["data"], s["optimizer"]
     loss_fn = nn.CrossEntropyLoss()
@@ -80,7 +81,8 @@ for line in sys.stdin:
             n = setup(request["model"], int(request["batch"]), int(request.get("batches", 8)), int(request.get("seed", 0)))
             reply = {"ok": True, "parameters": n}
         elif cmd == "run":
-            reply = {"seconds": run(request["model"], int(request["reps"]))}
+            threads = int(request.get("threads", os.cpu_count() or 1))
+            reply = {"seconds": run(request["model"], int(request["reps"]), threads)}
         elif cmd == "free":
             setups.clear()
             reply = {"ok": True}
