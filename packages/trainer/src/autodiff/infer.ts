@@ -350,7 +350,19 @@ function infer(t: ShapeTable, node: NodeProto): Info[] {
       });
       return [same(out)];
     }
-    case 'Einsum': return [same(undefined)];
+    case 'Einsum': {
+      const eq = attrs.string('equation', '').replace(/\s+/g, '');
+      const [lhs, explicit] = eq.split('->');
+      if (eq.includes('...')) return [same(undefined)];
+      // Without '->' the output is the letters that appear once, in alphabetical order.
+      const rhs = explicit ?? [...new Set(lhs.replace(/,/g, ''))].filter((ch) => lhs.split(ch).length === 2).sort().join('');
+      const sizes = new Map<string, Dim>();
+      lhs.split(',').forEach((s, k) => [...s].forEach((ch, j) => {
+        const d = ins[k]?.shape?.[j];
+        if (d !== undefined && (!sizes.has(ch) || sizes.get(ch) === 1)) sizes.set(ch, d);
+      }));
+      return [same([...rhs].map((ch) => sizes.get(ch) ?? unknownDim()))];
+    }
     default: return (node.output ?? []).map(() => same(undefined));
   }
 }

@@ -21,6 +21,13 @@ const cases: FdCase[] = [
   { name: 'Gemm [1, N] C', op: 'Gemm', inputs: [{ param: [3, 4] }, { param: [4, 5] }, { param: [1, 5] }] },
   { name: 'Gemm without C', op: 'Gemm', attrs: { alpha: floatAttr(2) }, inputs: [{ param: [3, 4] }, { param: [4, 5] }] },
   { name: 'Gemm dynamic batch', op: 'Gemm', attrs: { transB: 1 }, inputs: [{ data: [3, 4], dims: ['N', 4] }, { param: [5, 4] }, { param: [5] }] },
+  { name: 'Einsum ij,jk->ik', op: 'Einsum', attrs: { equation: 'ij,jk->ik' }, inputs: [{ param: [3, 4] }, { param: [4, 2] }] },
+  { name: 'Einsum batched bij,bjk->bik', op: 'Einsum', attrs: { equation: 'bij,bjk->bik' }, inputs: [{ param: [2, 3, 4] }, { param: [2, 4, 2] }] },
+  { name: 'Einsum implicit output ij,jk', op: 'Einsum', attrs: { equation: 'ij,jk' }, inputs: [{ param: [3, 4] }, { param: [4, 2] }] },
+  { name: 'Einsum transposed operand ik,jk->ij', op: 'Einsum', attrs: { equation: 'ik,jk->ij' }, inputs: [{ param: [3, 4] }, { param: [2, 4] }] },
+  { name: 'Einsum letters carried by one operand ij,kl->ik', op: 'Einsum', attrs: { equation: 'ij,kl->ik' }, inputs: [{ param: [3, 4] }, { param: [2, 5] }] },
+  { name: 'Einsum one operand ij->j', op: 'Einsum', attrs: { equation: 'ij->j' }, inputs: [{ param: [3, 4] }] },
+  { name: 'Einsum three operands i,ij,j->', op: 'Einsum', attrs: { equation: 'i,ij,j->' }, inputs: [{ param: [3] }, { param: [3, 4] }, { param: [4] }] },
 ];
 
-runCases('finite differences: MatMul and Gemm', cases);
+runCases('finite differences: MatMul, Gemm and Einsum', cases);

@@ -1,6 +1,7 @@
 import type { GradRule } from '../context';
 import { activationRules } from './activation';
 import { convRules } from './conv';
+import { einsumRules } from './einsum';
 import { elementwiseRules } from './elementwise';
 import { gatherRules } from './gather';
 import { matmulRules } from './matmul';
@@ -26,4 +27,5 @@ export const GRADIENT_RULES: Readonly<Record<string, GradRule>> = {
   ...gatherRules,
   ...recurrentRules,
   ...resizeRules,
+  ...einsumRules,
 };
