@@ -36,10 +36,9 @@ export class OptimizerBridge {
       if (!seen.has(p)) throw new RangeError(`optimizer: the trainable parameter '${p.name}' is in no parameter group; give the optimizer every parameter the factory receives`);
     }
     // The optimizer reads device-resident parameters back (p.read(), sync()) through a runtime; its buffers
-    // are outputs of this session's runs, so it must be the session's. There is no public setter: an
-    // optimizer built without a runtime gets the session's here (one built with its own keeps it).
-    const internals = optimizer as unknown as { runtimePromise?: Promise<Runtime> };
-    if (!internals.runtimePromise) internals.runtimePromise = Promise.resolve(runtime);
+    // are outputs of this session's runs, so it must be the session's (setRuntime refuses once another one
+    // is in use).
+    optimizer.setRuntime(runtime);
   }
 
   /** The optimizer's algorithm name ('Adam'), which checkpoints record. */
@@ -100,9 +99,7 @@ export class OptimizerBridge {
   async setParams(values: Map<string, Float32Array>): Promise<void> {
     for (const p of this.params) p.data = Float32Array.from(values.get(p.name)!);
     // Assigned values are taken in by the optimizer's next step; take them in now so that p.read() and the
-    // eval graphs see them at once (GroupStore.absorbAssignments, which has no face on Optimizer).
-    const stores = (this.optimizer as unknown as { stores: { absorbAssignments(r: Runtime): Promise<void> }[] }).stores;
-    const runtime = await this.optimizer.runtime();
-    for (const s of stores) await s.absorbAssignments(runtime);
+    // eval graphs see them at once.
+    await this.optimizer.sync();
   }
 }
