@@ -48,4 +48,12 @@ cases.push(
   },
 );
 
-runCases('finite differences: LSTM and GRU', cases);
+cases.push(
+  { name: 'RNN forward', op: 'RNN', outputs: 2, float32: true, attrs: { hidden_size: H }, inputs: [{ param: [4, 2, 3] }, { param: [1, H, 3] }, { param: [1, H, H] }, { param: [1, 2 * H] }] },
+  {
+    name: 'RNN bidirectional, initial state, Y_h only', op: 'RNN', outputs: 2, use: [1], float32: true, attrs: { hidden_size: H, direction: 'bidirectional' },
+    inputs: [{ param: [4, 2, 3] }, { param: [2, H, 3] }, { param: [2, H, H] }, { param: [2, 2 * H] }, { none: true }, { param: [2, 2, H] }],
+  },
+);
+
+runCases('finite differences: LSTM, GRU and RNN', cases);

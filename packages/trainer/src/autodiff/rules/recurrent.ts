@@ -1,4 +1,4 @@
-// LSTM and GRU: backpropagation through time as standard ops. The gates of every step are recomputed at once
+// LSTM, GRU and RNN: backpropagation through time as standard ops. The gates of every step are recomputed at once
 // (X W^T + H_prev R^T + b, with H_prev the forward output shifted by one step), the cell states by a forward
 // Scan, and the recurrence of the gradients by a reverse Scan whose body is a handful of element-wise ops
 // and one MatMul; the weight gradients are then single Gemms over all steps.
@@ -259,7 +259,72 @@ function gruDirection(c: GradContext, H: number, lbr: boolean, s: GruDirection):
   return { dx, dw, dr: dr3, db, dh0, dc0: dh0 };
 }
 
+function rnnGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  const a = c.attrs;
+  const direction = a.string('direction', 'forward');
+  const dirs = direction === 'bidirectional' ? 2 : 1;
+  const H = a.int('hidden_size', 0);
+  if (a.has('clip')) c.fail('the clip attribute is not supported');
+  const acts = (a.has('activations') ? (c.node.attribute!.find((x) => x.name === 'activations')!.strings ?? []).map((s) => new TextDecoder().decode(s)) : []);
+  if (acts.some((s) => s !== 'Tanh')) c.fail(`activations ${acts.join(', ')} are not supported (only Tanh)`);
+  if (c.has(4)) c.fail('sequence_lens is not supported: pad the batch to one length');
+  if (a.int('layout', 0) !== 0) c.fail('layout 1 is not supported');
+  if (!c.node.output?.[0]) c.fail('the Y output is needed for the gradient');
+  if (!H) c.fail('hidden_size is needed');
+  const pick = (v: Value | undefined, d: number, axis: number) => (v ? (dirs === 1 ? g.squeeze(v, [axis]) : g.squeeze(g.slice(v, [d], [d + 1], [axis]), [axis])) : undefined);
+  const reverse = (v: Value | undefined) => (v ? g.slice(v, [-1], [-(2 ** 62)], [0], [-1]) : undefined);
+  const grads: DirectionGrads[] = [];
+  for (let d = 0; d < dirs; d++) {
+    const backwards = direction === 'reverse' || d === 1;
+    const time = (v: Value | undefined) => (backwards ? reverse(v) : v);
+    grads.push(rnnDirection(c, H, {
+      x: time(c.x(0))!, w: pick(c.x(1), d, 0)!, r: pick(c.x(2), d, 0)!, b: c.has(3) ? pick(c.x(3), d, 0) : undefined,
+      h0: c.has(5) ? pick(c.x(5), d, 0) : undefined, y: time(pick(c.y(0), d, 1))!, dy: time(pick(c.dy(0), d, 1)), dyH: pick(c.dy(1), d, 0),
+    }));
+    if (backwards) grads[d].dx = reverse(grads[d].dx)!;
+  }
+  const stack = (vs: Value[]) => (vs.length === 1 ? g.unsqueeze(vs[0], [0]) : g.concat(vs.map((v) => g.unsqueeze(v, [0])), 0));
+  return [
+    grads.length === 1 ? grads[0].dx : g.add(grads[0].dx, grads[1].dx),
+    stack(grads.map((q) => q.dw)),
+    stack(grads.map((q) => q.dr)),
+    c.has(3) ? stack(grads.map((q) => q.db)) : undefined,
+    undefined,
+    c.has(5) ? stack(grads.map((q) => q.dh0)) : undefined,
+  ];
+}
+
+/** One direction of a plain RNN, h = tanh(x W^T + h_prev R^T + b): dpre = dh (1 - h^2), dh_prev = dpre R. */
+function rnnDirection(c: GradContext, H: number, s: GruDirection): DirectionGrads {
+  const { g } = c;
+  const dtype = s.x.dtype ?? 'float32';
+  const zerosBH = () => g.op('ConstantOfShape', [g.concat([c.shapeSlice(s.x, 1, 2), g.ints([H])], 0)], { value: tensorFromArray('value', dtype, [1], [0]) }, { dtypes: [dtype] });
+  const h0 = s.h0 ?? zerosBH();
+  const hPrev = g.concat([g.unsqueeze(h0, [0]), g.slice(s.y, [0], [-1], [0])], 0);
+  const bwd = g.subgraph(g.uniqueName('rnn_grads'));
+  const dh = bwd.input(g.uniqueName('dh_in'), dtype, ['B', H]);
+  const dyT = bwd.input(g.uniqueName('dy_t'), dtype, ['B', H]);
+  const yT = bwd.input(g.uniqueName('y_t'), dtype, ['B', H]);
+  const dpre = bwd.mul(bwd.add(dh, dyT), bwd.sub(bwd.constant(1, dtype), bwd.mul(yT, yT)));
+  const dhOut = bwd.matmul(dpre, s.r);
+  bwd.output(dhOut, g.uniqueName('dh_out'));
+  bwd.output(dpre, g.uniqueName('dpre_t'));
+  const dyAll = s.dy ?? g.op('ConstantOfShape', [g.shape(s.y)], { value: tensorFromArray('value', dtype, [1], [0]) }, { dtypes: [dtype] });
+  const [dh0, dpre3] = g.node('Scan', [s.dyH ?? zerosBH(), dyAll, s.y], {
+    body: bwd.toGraph(), num_scan_inputs: 2, scan_input_directions: [1, 1], scan_output_directions: [1],
+  }, { outputs: 2, dtypes: [dtype, dtype] });
+  const flat = (v: Value, cols: number) => g.reshape(v, [-1, cols]);
+  const I = s.w.shape?.[1];
+  const dFlat = flat(dpre3, H);
+  const dw = g.op('Gemm', [dFlat, typeof I === 'number' ? flat(s.x, I) : g.reshape(s.x, g.concat([g.ints([-1]), c.shapeSlice(s.x, 2)], 0))], { transA: 1 });
+  const dr = g.op('Gemm', [dFlat, flat(hPrev, H)], { transA: 1 });
+  const dbHalf = g.reduceSum(dpre3, [0, 1], false);
+  return { dx: g.matmul(dpre3, s.w), dw, dr, db: g.concat([dbHalf, dbHalf], 0), dh0, dc0: dh0 };
+}
+
 export const recurrentRules: Record<string, GradRule> = {
+  RNN: { grad: rnnGrad, nondiff: [4] },
   LSTM: { grad: lstmGrad, nondiff: [4] },
   GRU: { grad: gruGrad, nondiff: [4] },
 };
