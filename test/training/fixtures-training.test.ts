@@ -6,23 +6,12 @@ import { readFileSync } from 'fs';
 import { Tensor } from 'onnxruntime-node';
 import { decodeModel } from '@ortrain/graph-builder';
 import { Adam } from '@ortrain/optimizers';
-import { TrainingSession } from '@ortrain/trainer';
+import { TrainingSession, createRandom } from '@ortrain/trainer';
 
 const model = (name: string) => new Uint8Array(readFileSync(path.join(__dirname, '../../fixtures/models', `${name}.onnx`)));
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('transformer: token sequences of any length train; float tokens are refused', async () => {
-  const rand = random(3);
+  const rand = createRandom(3);
   const tokens = (n: number, t: number) => new Tensor('int64', BigInt64Array.from({ length: n * t }, () => BigInt(Math.floor(rand() * 100))), [n, t]);
   const labels = new Tensor('int64', BigInt64Array.from([0n, 1n, 2n, 3n]), [4]);
   const session = await TrainingSession.create({ model: model('transformer'), loss: 'cross_entropy', optimizer: (p) => new Adam(p, { lr: 3e-3 }) });
@@ -39,7 +28,7 @@ test('transformer: token sequences of any length train; float tokens are refused
 });
 
 test('mobilenet_v3_small (BatchNormalization kept): only the classifier trains; every other initializer is exported unchanged', async () => {
-  const rand = random(5);
+  const rand = createRandom(5);
   const x = new Tensor('float32', Float32Array.from({ length: 2 * 3 * 64 * 64 }, () => rand() * 2 - 1), [2, 3, 64, 64]);
   const labels = new Tensor('int64', BigInt64Array.from([7n, 123n]), [2]);
   const session = await TrainingSession.create({

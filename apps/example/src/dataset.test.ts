@@ -1,6 +1,6 @@
 import { parseNumericCsv } from './csv';
 import { batchesOf, gatherRows, splitRows, toDataset } from './dataset';
-import { createRandom, shuffle } from './random';
+import { createRandom, shuffle } from '@ortrain/trainer';
 
 describe('toDataset', () => {
   const table = parseNumericCsv('a,label,b\n1,0,2\n3,1,4\n5,2,6\n');

@@ -1,6 +1,6 @@
 import type { NumericTable } from './csv';
 import { InputError, listNames } from './errors';
-import { createRandom, shuffle } from './random';
+import { createRandom, shuffle } from '@ortrain/trainer';
 
 /** Rows of float32 features and one numeric label per row. */
 export interface Dataset {

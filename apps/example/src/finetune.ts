@@ -11,7 +11,7 @@ import { readModel } from './model-info';
 import { optimizerFactory } from './optimizer-choice';
 import { accuracy, concat, runExportedModel } from './plain-inference';
 import { createProgress } from './progress';
-import { createRandom, shuffle } from './random';
+import { createRandom, shuffle } from '@ortrain/trainer';
 
 export interface EpochReport {
   epoch: number;

@@ -1,5 +1,6 @@
 // Runs every optimizer on the same least-squares fit, min_W ||X W - Y||^2 / n, with the gradient computed
 // here in TypeScript, and prints the loss each one reaches. A quick look at the optimizers on one problem.
+import { createRandom } from '@ortrain/trainer';
 import { Adagrad, Adam, AdamW, Adamax, NAdam, Parameter, RAdam, RMSprop, SGD } from '@ortrain/optimizers';
 import type { OptimizerFactory } from '@ortrain/trainer';
 
@@ -8,19 +9,7 @@ const FEATURES = 8;
 const OUTPUTS = 3;
 const STEPS = 200;
 
-/** A deterministic pseudo-random stream (mulberry32), so every run prints the same table. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rand = random(42);
+const rand = createRandom(42); // seeded: every run prints the same table
 const X = Float32Array.from({ length: ROWS * FEATURES }, () => rand() * 2 - 1);
 const trueW = Float32Array.from({ length: FEATURES * OUTPUTS }, () => rand() * 2 - 1);
 const Y = new Float32Array(ROWS * OUTPUTS);
@@ -60,28 +49,41 @@ const candidates: [string, OptimizerFactory][] = [
   ['NAdam', (p) => new NAdam(p, { lr: 0.05 })],
 ];
 
-async function main(): Promise<void> {
+export interface LeastSquaresRow { label: string; initial: number; at10: number; final: number }
+
+/** Fits W with each optimizer for `steps` steps; the loss before, after 10 steps and at the end. */
+export async function runLeastSquares(steps = STEPS): Promise<LeastSquaresRow[]> {
   const initial = lossAndGrad(new Float32Array(FEATURES * OUTPUTS)).loss;
-  console.log(`least squares: X [${ROWS}x${FEATURES}], W [${FEATURES}x${OUTPUTS}], ${STEPS} steps, initial loss ${initial.toExponential(3)}\n`);
-  console.log('optimizer            loss after 10    loss after 200');
+  const rows: LeastSquaresRow[] = [];
   for (const [label, make] of candidates) {
     const W = new Parameter('W', new Float32Array(FEATURES * OUTPUTS), [FEATURES, OUTPUTS]);
     const opt = make([W]);
     let at10 = NaN;
     let loss = NaN;
-    for (let step = 1; step <= STEPS; step++) {
-      const r = lossAndGrad(W.data);
-      W.grad = r.grad;
+    for (let step = 1; step <= steps; step++) {
+      W.grad = lossAndGrad(W.data).grad;
       await opt.step();
       opt.zeroGrad();
       loss = lossAndGrad(W.data).loss;
       if (step === 10) at10 = loss;
     }
-    console.log(`${label.padEnd(20)} ${at10.toExponential(3).padStart(13)} ${loss.toExponential(3).padStart(17)}`);
+    rows.push({ label, initial, at10, final: loss });
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const rows = await runLeastSquares();
+  console.log(`least squares: X [${ROWS}x${FEATURES}], W [${FEATURES}x${OUTPUTS}], ${STEPS} steps, initial loss ${rows[0].initial.toExponential(3)}\n`);
+  console.log('optimizer            loss after 10    loss after 200');
+  for (const r of rows) {
+    console.log(`${r.label.padEnd(20)} ${r.at10.toExponential(3).padStart(13)} ${r.final.toExponential(3).padStart(17)}`);
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

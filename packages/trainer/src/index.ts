@@ -1,3 +1,4 @@
 export * from './autodiff';
 export * from './losses';
 export * from './session';
+export * from './random';

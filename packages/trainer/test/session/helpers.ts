@@ -2,22 +2,14 @@
 import * as path from 'path';
 import { readFileSync } from 'fs';
 import { Tensor } from 'onnxruntime-node';
+import { createRandom } from '../../src/random';
 
 export const FIXTURES = path.join(__dirname, '../../../../fixtures/models');
 export const modelPath = (name: string) => path.join(FIXTURES, `${name}.onnx`);
 export const modelBytes = (name: string) => new Uint8Array(readFileSync(modelPath(name)));
 
-/** mulberry32: a small seeded generator, so every run sees the same batches. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every run sees the same batches. */
+export const random = createRandom;
 
 /** A classification batch of `n` rows for an input of shape [n, ...featureDims] and `classes` classes. */
 export function classBatch(n: number, featureDims: number[], classes: number, seed: number, inputName = 'input') {

@@ -1,3 +1,4 @@
+// Seeded randomness for training loops (shuffling, splits, sampling), the same on every platform.
 /** A seeded pseudo-random stream in [0, 1) (mulberry32): the same seed gives the same run everywhere. */
 export function createRandom(seed: number): () => number {
   let a = seed >>> 0;
