@@ -10,14 +10,13 @@ function model(op: string, options: { domain?: string; side?: string } = {}): Mo
   const W = g.initializer('W', 'float32', [4, 3], new Float32Array(12).fill(0.1));
   const b = g.initializer('b', 'float32', [3], new Float32Array(3));
   const V = g.initializer('V', 'float32', [3, 2], new Float32Array(6).fill(0.2));
-  const steps = g.initializer('steps', 'int64', [1], BigInt64Array.from([1n]));
+  g.initializer('steps', 'int64', [1], BigInt64Array.from([1n])); // an int initializer, never trainable
   const h = g.op('Gemm', [x, W, b], {}, { name: 'fc1' });
   const a = g.op(op, [h], {}, { name: 'the_act', domain: options.domain });
   const y = g.matmul(a, V);
   g.output(y, 'y');
   if (options.side) g.output(g.op(options.side, [x], {}, { name: 'side_node' }), 'side');
   g.output(g.reduceSum(y), 'total');
-  void steps;
   return g.build();
 }
 
@@ -52,7 +51,7 @@ test('trainable selection: names, RegExp, predicate; frozen initializers stay in
   const graph = byRegex.builder.toGraph();
   expect((graph.initializer ?? []).map((t) => t.name)).toContain('b');
   expect((graph.input ?? []).map((i) => i.name)).toEqual(expect.arrayContaining(['x', 'W', 'V']));
-  const byPredicate = buildGradientGraph(m, { lossOutput: 'total', trainable: (name, t) => (t.dims ?? []).length === 1 });
+  const byPredicate = buildGradientGraph(m, { lossOutput: 'total', trainable: (_name, t) => (t.dims ?? []).length === 1 });
   expect(byPredicate.params.map((p) => p.name)).toEqual(['b']);
   expect(byPredicate.params[0].initial).toEqual(new Float32Array(3));
   expect(byPredicate.params[0].dims).toEqual([3]);
