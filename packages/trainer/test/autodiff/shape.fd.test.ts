@@ -1,3 +1,4 @@
+import { floatAttr } from '@ortrain/graph-builder';
 import { FdCase, runCases } from './finite-difference';
 
 const i64 = (values: number[]) => ({ constant: values, dtype: 'int64' as const, shape: [values.length] });
@@ -60,6 +61,8 @@ const cases: FdCase[] = [
   { name: 'Expand with ones', op: 'Expand', inputs: [{ param: [2, 3] }, i64([1, 1])] },
   { name: 'Tile', op: 'Tile', inputs: [{ param: [2, 3] }, i64([2, 3])] },
   { name: 'Pad constant', op: 'Pad', inputs: [{ param: [2, 3] }, i64([1, 0, 2, 1])] },
+  { name: 'Pad opset 10 attributes', op: 'Pad', opset: 10, attrs: { pads: [0, 1, 1, 0], value: floatAttr(0.5) }, inputs: [{ param: [2, 3] }] },
+  { name: 'Dropout opset 10 ratio attribute', op: 'Dropout', opset: 10, attrs: { ratio: floatAttr(0.3) }, inputs: [{ param: [2, 3] }] },
   { name: 'Pad with negative pads', op: 'Pad', inputs: [{ param: [4, 3] }, i64([-1, 1, 0, -1])] },
   { name: 'CumSum', op: 'CumSum', inputs: [{ param: [3, 4] }, { constant: [1], dtype: 'int64', shape: [] }] },
   { name: 'CumSum reverse exclusive', op: 'CumSum', attrs: { reverse: 1, exclusive: 1 }, inputs: [{ param: [3, 4] }, { constant: [0], dtype: 'int64', shape: [] }] },
