@@ -1,6 +1,7 @@
 import { DType, GraphBuilder, encodeModel } from '@ortrain/graph-builder';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { Backend } from './backend';
+import { providerEntry } from './provider-choice';
 import type { ExecutionProvider, TensorValues } from './types';
 
 /**
@@ -18,7 +19,7 @@ export class DeviceReader {
     let session = this.sessions.get(key);
     if (!session) {
       session = this.backend.ort.InferenceSession.create(identityModel(tensor.type as DType, tensor.dims.length), {
-        executionProviders: [this.provider],
+        executionProviders: [providerEntry(this.provider)],
       });
       this.sessions.set(key, session);
       session.catch(() => this.sessions.delete(key));

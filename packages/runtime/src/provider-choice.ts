@@ -1,4 +1,5 @@
 import { GraphBuilder, encodeModel } from '@ortrain/graph-builder';
+import type { InferenceSession } from 'onnxruntime-common';
 import type { Backend } from './backend';
 import type { ExecutionProvider, ProviderReport } from './types';
 
@@ -14,6 +15,15 @@ export function checkProviderNames(backend: Backend, requested: readonly unknown
     }
   }
   return [...requested] as ExecutionProvider[];
+}
+
+/**
+ * The provider entry of onnxruntime's session options. WebGPU asks for the NCHW layout: with onnxruntime
+ * 1.30's default (NHWC) its convolutions drift from the CPU's results (LeNet's logits by 1e-2 on
+ * SwiftShader, against 1e-8 with NCHW), and training graphs need gradients that agree across providers.
+ */
+export function providerEntry(provider: ExecutionProvider): InferenceSession.ExecutionProviderConfig {
+  return provider === 'webgpu' ? { name: 'webgpu', preferredLayout: 'NCHW' } as InferenceSession.ExecutionProviderConfig : provider;
 }
 
 let probeModel: Uint8Array | undefined;
@@ -44,7 +54,7 @@ async function start(backend: Backend, provider: ExecutionProvider): Promise<voi
 /** Creates, runs and releases a tiny session on the provider. */
 async function probeProvider(backend: Backend, provider: ExecutionProvider): Promise<void> {
   const { InferenceSession, Tensor } = backend.ort;
-  const session = await InferenceSession.create(probe(), { executionProviders: [provider] });
+  const session = await InferenceSession.create(probe(), { executionProviders: [providerEntry(provider)] });
   try {
     const out = await session.run({ x: new Tensor('float32', new Float32Array([1, 2, 3, 4]), [4]) });
     const y = out.y.data as Float32Array;

@@ -3,7 +3,7 @@ import { Backend, isNode, platformOf } from './backend';
 import { nodeBackend } from './backend-node';
 import { webBackend } from './backend-web';
 import { DeviceReader } from './device-read';
-import { checkProviderNames, chooseProvider } from './provider-choice';
+import { checkProviderNames, chooseProvider, providerEntry } from './provider-choice';
 import { SessionCache } from './session-cache';
 import type { ExecutionProvider, OrtModule, Platform, ProviderReport, RuntimeSession, SessionOptions, TensorValues } from './types';
 
@@ -91,7 +91,7 @@ export class Runtime {
     const provider = this.report.used;
     const onDevice = provider === 'webgpu' && deviceOutputs !== false;
     const sessionOptions: InferenceSession.SessionOptions = {
-      executionProviders: [provider],
+      executionProviders: [providerEntry(provider)],
       graphOptimizationLevel: level,
     };
     if (threads) sessionOptions.intraOpNumThreads = threads;

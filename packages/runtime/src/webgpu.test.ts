@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import type { Tensor } from 'onnxruntime-common';
 import { GraphBuilder, encodeModel } from '@ortrain/graph-builder';
 import { Runtime, RuntimeSession } from '@ortrain/runtime';
@@ -133,5 +135,22 @@ function expected(steps: number, p0: Float32Array, g: Float32Array, lr: number):
     const created = rt.createSession(momentumStepModel(4), { deviceOutputs: ['m_out', 'q_out'] });
     await expect(created).rejects.toThrow(RangeError);
     await expect(created).rejects.toThrow(/deviceOutputs: .*q_out/);
+  });
+});
+
+(webgpuTestsRun() ? describe : describe.skip)('WebGPU layout', () => {
+  test('convolutions give the CPU provider\'s values (sessions ask for the NCHW layout)', async () => {
+    const bytes = new Uint8Array(readFileSync(join(__dirname, '../../../fixtures/models/lenet.onnx')));
+    const [gpu, cpu] = [await Runtime.create({ executionProviders: ['webgpu'] }), await Runtime.create({ executionProviders: ['cpu'] })];
+    const x = new cpu.Tensor('float32', Float32Array.from({ length: 2 * 784 }, (_, i) => Math.sin(i)), [2, 1, 28, 28]);
+    const logits: Float32Array[] = [];
+    for (const rt of [gpu, cpu]) {
+      const s = await rt.createSession(bytes);
+      logits.push(await rt.read<Float32Array>((await s.run({ input: x })).logits));
+      await s.release();
+    }
+    // With onnxruntime's default NHWC layout on WebGPU the logits differ by about 1e-2.
+    for (let i = 0; i < logits[1].length; i++) expect(Math.abs(logits[0][i] - logits[1][i])).toBeLessThan(1e-5);
+    await Promise.all([gpu.release(), cpu.release()]);
   });
 });
