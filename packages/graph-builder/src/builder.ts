@@ -272,7 +272,28 @@ export class GraphBuilder {
         return [{ dtype: fromOnnxDataType(typeof to === 'object' && to !== null && 'value' in to ? (to.value as number) : (to as number)), shape: first?.shape }];
       }
       case 'CastLike': return [{ dtype: inputs[1]?.dtype, shape: first?.shape }];
-      case 'Shape': return [{ dtype: 'int64', shape: [first?.rank ?? unknownDim()] }];
+      case 'Shape': return [{ dtype: 'int64', shape: [shapeLength(first?.rank, attrs.start as number | undefined, attrs.end as number | undefined)] }];
+      case 'ArgMax': case 'ArgMin': return [{ dtype: 'int64', shape: reducedShape(first?.shape, [(attrs.axis as number | undefined) ?? 0], attrs.keepdims !== 0) }];
+      case 'NonZero': return [{ dtype: 'int64', shape: [first?.rank ?? unknownDim(), unknownDim()] }];
+      case 'ConstantOfShape': {
+        const value = attrs.value as TensorProto | undefined;
+        const length = inputs[0]?.shape?.[0];
+        const shape = typeof length === 'number' ? Array.from({ length }, () => unknownDim()) : undefined;
+        return [{ dtype: value?.dataType ? fromOnnxDataType(value.dataType) : 'float32', shape }];
+      }
+      case 'Constant': {
+        const value = attrs.value as TensorProto | undefined;
+        if (value?.dataType) return [{ dtype: fromOnnxDataType(value.dataType), shape: value.dims ?? [] }];
+        if (attrs.value_float !== undefined) return [{ dtype: 'float32', shape: [] }];
+        if (attrs.value_int !== undefined) return [{ dtype: 'int64', shape: [] }];
+        if (attrs.value_floats !== undefined) return [{ dtype: 'float32', shape: [(attrs.value_floats as number[]).length] }];
+        if (attrs.value_ints !== undefined) return [{ dtype: 'int64', shape: [(attrs.value_ints as number[]).length] }];
+        return [{}];
+      }
+      // The second output of these is int64 indices.
+      case 'MaxPool': case 'TopK': return [{ dtype: first?.dtype }, { dtype: 'int64' as DType }].slice(0, count);
+      case 'Unique': return [{ dtype: first?.dtype }, { dtype: 'int64' as DType }, { dtype: 'int64' as DType }, { dtype: 'int64' as DType }].slice(0, count);
+      case 'OneHot': return [{ dtype: inputs[2]?.dtype }];
       case 'Size': return [{ dtype: 'int64', shape: [] }];
       case 'Transpose': {
         const perm = attrs.perm as number[] | undefined;
@@ -572,6 +593,13 @@ function matmulShape(a: readonly Dim[] | undefined, b: readonly Dim[] | undefine
   if (a.length === 1) out.splice(out.length - 2, 1);
   if (b.length === 1) out.splice(out.length - 1, 1);
   return out;
+}
+
+/** Length of Shape's output for an input of rank `rank` (start and end as ONNX clamps them). */
+function shapeLength(rank: number | undefined, start = 0, end?: number): Dim {
+  if (rank === undefined) return unknownDim();
+  const clamp = (i: number) => Math.min(Math.max(i < 0 ? i + rank : i, 0), rank);
+  return Math.max(clamp(end ?? rank) - clamp(start), 0);
 }
 
 function reducedShape(shape: readonly Dim[] | undefined, axes: readonly number[] | undefined, keepdims: boolean): Dim[] | undefined {

@@ -564,3 +564,32 @@ describe('shapes', () => {
     expect(b.get('x')).toBe(x);
   });
 });
+
+describe('inferred types of index-producing ops', () => {
+  test('Shape with start/end, ArgMax, NonZero, ConstantOfShape, Constant, TopK and MaxPool indices', async () => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', 'float32', [2, 3, 4]);
+    const s = b.op('Shape', [x], { start: 1, end: -1 });
+    expect(s.dtype).toBe('int64');
+    expect(s.shape).toEqual([1]);
+    const arg = b.op('ArgMax', [x], { axis: 2, keepdims: 0 });
+    expect([arg.dtype, arg.shape]).toEqual(['int64', [2, 3]]);
+    const nz = b.op('NonZero', [x]);
+    expect([nz.dtype, nz.shape?.[0]]).toEqual(['int64', 3]);
+    const filled = b.constantOfShape(s, 7, 'int32');
+    expect(filled.dtype).toBe('int32');
+    expect(filled.shape).toHaveLength(1);
+    const c = b.op('Constant', [], { value_ints: [1, 2] });
+    expect([c.dtype, c.shape]).toEqual(['int64', [2]]);
+    const [values, indices] = b.node('TopK', [x, b.ints([2])], { axis: -1 }, { outputs: 2 });
+    expect([values.dtype, indices.dtype]).toEqual(['float32', 'int64']);
+    const [, pooled] = b.node('MaxPool', [x], { kernel_shape: [2] }, { outputs: 2 });
+    expect(pooled.dtype).toBe('int64');
+    b.output(s, 's'); b.output(arg, 'arg'); b.output(filled, 'filled'); b.output(indices, 'idx');
+    const r = await run(built(b), { x: { data: f32(Array.from({ length: 24 }, (_, i) => (i * 7) % 5)), dims: [2, 3, 4] } });
+    expect(Array.from(r.s.data as BigInt64Array)).toEqual([3n]);
+    expect(r.arg.type).toBe('int64');
+    expect(Array.from(r.filled.data as Int32Array)).toEqual([7, 7, 7]);
+    expect(r.idx.type).toBe('int64');
+  });
+});
