@@ -9,6 +9,19 @@ const pool = (name: string, op: string, x: number[], attrs: FdCase['attrs']): Fd
 const cases: FdCase[] = [
   pool('2x2 tiling', 'MaxPool', [2, 3, 6, 6], { kernel_shape: [2, 2], strides: [2, 2] }),
   pool('2x2 tiling with remainder', 'MaxPool', [1, 2, 5, 7], { kernel_shape: [2, 2], strides: [2, 2] }),
+  pool('3x3 tiling', 'MaxPool', [2, 2, 9, 9], { kernel_shape: [3, 3], strides: [3, 3] }),
+  pool('3x3 tiling with remainder', 'MaxPool', [1, 2, 10, 11], { kernel_shape: [3, 3], strides: [3, 3] }),
+  pool('2x3 tiling (not square)', 'MaxPool', [2, 2, 6, 7], { kernel_shape: [2, 3], strides: [2, 3] }),
+  {
+    name: 'MaxPool 2x2 tiling, batch and channels known only at run time', float32: false,
+    inputs: [{ data: [2, 3, 6, 6], dims: ['N', 'C', 6, 6], gen: distinct(0.05) }, { param: [1], gen: () => 1.3 }],
+    build: (g, [x, s]) => [g.op('MaxPool', [g.mul(x!, s!)], { kernel_shape: [2, 2], strides: [2, 2] })],
+  },
+  {
+    name: 'MaxPool 2x2 tiling, batch known only at run time',
+    inputs: [{ data: [2, 3, 4, 6], dims: ['N', 3, 4, 6], gen: distinct(0.5) }, { param: [3, 4, 6], gen: (r) => 0.2 * r() - 0.1 }],
+    build: (g, [x, s]) => [g.op('MaxPool', [g.add(x!, s!)], { kernel_shape: [2, 2], strides: [2, 2] })],
+  },
   pool('3x3 strides 2 pads 1 (overlapping)', 'MaxPool', [2, 2, 7, 7], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
   pool('3x3 strides 1', 'MaxPool', [1, 2, 5, 5], { kernel_shape: [3, 3] }),
   pool('ceil_mode', 'MaxPool', [1, 2, 6, 6], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }),

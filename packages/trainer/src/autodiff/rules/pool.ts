@@ -24,6 +24,26 @@ function tilingMaxPool(c: GradContext): boolean {
     pads.every((p) => p === 0) && (autoPad === 'NOTSET' || autoPad === 'VALID') && a.int('ceil_mode', 0) === 0;
 }
 
+/**
+ * Square 2-D tiling windows (the common MaxPool(k, k)): SpaceToDepth moves each window offset into the
+ * channels ([N, K*C, y0, y1], offset-major), ArgMax over the offsets picks each window's first maximum (torch's
+ * choice among ties), the one-hot float mask times dY broadcasts over whole planes, and DepthToSpace puts the
+ * result back in place. Cheaper than the reshape-transpose gather and far cheaper than a Where in ORT.
+ */
+function squareTilingMaxPoolGrad(c: GradContext, x: Value, b: number, ys: number[]): Value {
+  const { g } = c;
+  const K = b * b;
+  const dtype = c.x(0).dtype ?? 'float32';
+  const channels = c.x(0).shape![1];
+  const C = typeof channels === 'number' ? channels : -1;
+  const windows = g.reshape(g.op('SpaceToDepth', [x], { blocksize: b }), [0, K, C, ...ys]);
+  const first = g.op('ArgMax', [windows], { axis: 1, keepdims: 1 }, { dtypes: ['int64'] });
+  const mask = g.cast(g.equal(first, g.constant([...Array(K).keys()], 'int64', [K, 1, 1, 1])), dtype);
+  const routed = g.mul(mask, g.unsqueeze(c.grad, [1]));
+  const planes = typeof channels === 'number' ? g.ints([0, K * channels, ...ys]) : g.concat([g.ints([0, -1]), g.ints(ys)], 0);
+  return g.op('DepthToSpace', [g.reshape(routed, planes)], { blocksize: b, mode: 'DCR' });
+}
+
 /** Tiling windows: each window's first maximum (torch's choice) by ArgMax over the window's elements. */
 function tilingMaxPoolGrad(c: GradContext): (Value | undefined)[] {
   const { g } = c;
@@ -36,6 +56,12 @@ function tilingMaxPoolGrad(c: GradContext): (Value | undefined)[] {
   const cropped = xs.some((d, i) => d !== ys[i] * k[i]);
   if (cropped) x = g.slice(x, new Array(n).fill(0), ys.map((d, i) => d * k[i]), spatial);
   const K = k.reduce((a, b) => a * b, 1);
+  if (n === 2 && k[0] === k[1]) {
+    const back = squareTilingMaxPoolGrad(c, x, k[0], ys);
+    if (!cropped) return [c.reshapeLike(back, undefined, c.x(0))];
+    const pads = [0, 0, 0, 0, 0, 0, ...xs.map((d, i) => d - ys[i] * k[i])];
+    return [c.typedOp('Pad', [back, g.ints(pads)], {}, c.x(0))];
+  }
   // [N, C, y0, k0, y1, k1] -> [N, C, y0, y1, k0, k1] -> [N, C, y0, y1, K]
   const split = [0, 0, ...ys.flatMap((d, i) => [d, k[i]])];
   const perm = [0, 1, ...ys.map((_, i) => 2 + 2 * i), ...ys.map((_, i) => 3 + 2 * i)];
