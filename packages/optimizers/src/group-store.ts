@@ -2,6 +2,7 @@ import { encodeModel } from '@ortrain/graph-builder';
 import type { Runtime, RuntimeSession } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import { StepPlan, TensorSlot, buildChunkedModel, buildGroupModel, isFlat, names } from './compile';
+import { HostSession, createHostSession, hasHostSessions } from './host-session';
 import { Parameter, ParameterOwner, describe } from './parameter';
 import type { Rule, StepScalars } from './rules/rule';
 
@@ -53,6 +54,7 @@ export class GroupStore<O> implements ParameterOwner {
   readonly size: number;
   private param: Flat;
   private views: Float32Array[] = [];
+  private readonly viewsOf = new WeakMap<Float32Array, Float32Array[]>();
   state: Record<string, Flat> = {};
   steps: number[];
   hosts: Record<string, number>[];
@@ -81,7 +83,10 @@ export class GroupStore<O> implements ParameterOwner {
   }
 
   private setViews(host: Float32Array): void {
-    this.views = this.slots.map((s) => host.subarray(s.offset, s.offset + s.size));
+    // Double-buffered steps flip between two buffers: their views are made once.
+    let views = this.viewsOf.get(host);
+    if (!views) this.viewsOf.set(host, (views = this.slots.map((s) => host.subarray(s.offset, s.offset + s.size))));
+    this.views = views;
     this.params.forEach((p, i) => {
       p.data = this.views[i];
       p.owner = this;
@@ -253,25 +258,45 @@ export class GroupStore<O> implements ParameterOwner {
     return `${structure}|${sets}|${plan.scalarSets.map((s) => `${s.variant}:${s.names.join(',')}`).join(';')}`;
   }
 
-  /** Chunk sizes when this step runs chunked (a large element-wise step with everything on the host), else undefined. */
+  /**
+   * Chunk sizes when this step runs on a HostSession (a large element-wise step on onnxruntime-node's CPU
+   * with everything on the host), else undefined.
+   */
   private chunksFor(runtime: Runtime, step: HostStep, stateNames: readonly string[]): number[] | undefined {
-    if (this.size <= CHUNKED_ABOVE || runtime.provider === 'webgpu' || !isFlat(this.rule, step.plan)) return undefined;
+    if (this.size <= COPY_MAX || !hasHostSessions(runtime) || !isFlat(this.rule, step.plan)) return undefined;
     if (this.param.device || stateNames.some((n) => this.state[n].device)) return undefined;
+    if (this.size <= CHUNKED_ABOVE) return [this.size];
     const chunks: number[] = [];
     for (let at = 0; at < this.size; at += CHUNK) chunks.push(Math.min(CHUNK, this.size - at));
     return chunks;
   }
 
-  private session(runtime: Runtime, options: O, step: HostStep, chunks?: readonly number[]): RuntimeSession | Promise<RuntimeSession> {
-    const key = chunks ? `${step.key}|chunks ${chunks.join(',')}` : step.key;
+  private hostSession(runtime: Runtime, options: O, step: HostStep, chunks: readonly number[]): HostSession | Promise<HostSession> {
+    const key = `${step.key}|chunks ${chunks.join(',')}`;
+    const ready = this.hostReady.get(key);
+    if (ready) return ready;
+    let s = this.hostSessions.get(key);
+    if (!s) {
+      const model = buildChunkedModel(this.rule, options, step.plan.scalarSets[0].names, this.stateNames(options), chunks);
+      this.counters.sessions++;
+      s = createHostSession(runtime, encodeModel(model));
+      s.then((session) => this.hostReady.set(key, session), () => this.hostSessions.delete(key));
+      this.hostSessions.set(key, s);
+    }
+    return s;
+  }
+
+  private readonly hostSessions = new Map<string, Promise<HostSession>>();
+  private readonly hostReady = new Map<string, HostSession>();
+
+  private session(runtime: Runtime, options: O, step: HostStep): RuntimeSession | Promise<RuntimeSession> {
+    const key = step.key;
     const ready = this.ready.get(key);
     if (ready) return ready;
     let s = this.sessions.get(key);
     if (!s) {
       const stateNames = this.stateNames(options);
-      const model = chunks
-        ? buildChunkedModel(this.rule, options, step.plan.scalarSets[0].names, stateNames, chunks)
-        : buildGroupModel(this.rule, options, step.plan, stateNames, isFlat(this.rule, step.plan));
+      const model = buildGroupModel(this.rule, options, step.plan, stateNames, isFlat(this.rule, step.plan));
       this.counters.sessions++;
       s = runtime.createSession(encodeModel(model), { deviceOutputs: true });
       s.then((session) => this.ready.set(key, session), () => this.sessions.delete(key));
@@ -288,7 +313,7 @@ export class GroupStore<O> implements ParameterOwner {
     const T = runtime.Tensor;
     const stateNames = this.stateNames(options);
     const chunks = this.chunksFor(runtime, step, stateNames);
-    if (chunks) return this.runChunked(runtime, options, step, stateNames, chunks, grads as Float32Array[]);
+    if (chunks) return this.runOnHost(runtime, options, step, stateNames, chunks, grads as Float32Array[]);
     const pendingSession = this.session(runtime, options, step);
     const session = pendingSession instanceof Promise ? await pendingSession : pendingSession;
     const current = this.feedTensors(stateNames, runtime);
@@ -306,40 +331,46 @@ export class GroupStore<O> implements ParameterOwner {
     return { commit: () => this.commit(out, stateNames, step) };
   }
 
-  /** A chunked step: inputs are views of the host buffers, outputs are copied into the spare buffers on commit. */
-  private async runChunked(runtime: Runtime, options: O, step: HostStep, stateNames: string[], chunks: number[], grads: Float32Array[]): Promise<PendingStep> {
-    const session = await this.session(runtime, options, step, chunks);
+  /**
+   * A step on a HostSession: inputs are views of the current buffers, outputs are written straight into the
+   * spare buffers (the ones current before the last step), and commit swaps the two, so a step allocates and
+   * copies nothing, and a step that fails leaves the current buffers untouched.
+   */
+  private async runOnHost(runtime: Runtime, options: O, step: HostStep, stateNames: string[], chunks: number[], grads: Float32Array[]): Promise<PendingStep> {
+    const pending = this.hostSession(runtime, options, step, chunks);
+    const session = pending instanceof Promise ? await pending : pending;
     const T = runtime.Tensor;
     const grad = this.gatherGrads(grads);
+    const spare = (key: string): Float32Array => {
+      let a = this.spares.get(key);
+      if (!a) this.spares.set(key, (a = new Float32Array(this.size)));
+      return a;
+    };
+    const next = { param: spare('param'), state: Object.fromEntries(stateNames.map((n) => [n, spare(n)])) };
     const feeds: Record<string, Tensor> = {};
+    const fetches: Record<string, Tensor> = {};
     for (const n in step.scalars[0].values) feeds[names.scalar(0, n)] = this.scalarTensor(runtime, names.scalar(0, n), step.scalars[0].values[n]);
     let at = 0;
     chunks.forEach((size, c) => {
-      const view = (a: Float32Array) => new T('float32', a.subarray(at, at + size), [size]);
+      const view = (a: Float32Array) => new T('float32', size === this.size ? a : a.subarray(at, at + size), [size]);
       feeds[names.chunk(c, names.param)] = view(this.param.host!);
       feeds[names.chunk(c, names.grad)] = view(grad);
-      for (const n of stateNames) feeds[names.chunk(c, names.state(n))] = view(this.state[n].host!);
+      fetches[names.chunk(c, names.paramOut)] = view(next.param);
+      for (const n of stateNames) {
+        feeds[names.chunk(c, names.state(n))] = view(this.state[n].host!);
+        fetches[names.chunk(c, names.stateOut(n))] = view(next.state[n]);
+      }
       at += size;
     });
-    const out = await session.run(feeds);
+    await session.run(feeds, fetches);
     return {
       commit: () => {
-        // Each buffer's new values go into its spare; the current one is kept (for undo) as the next spare.
-        const gather = (key: string, name: (c: number) => string): Float32Array => {
-          const target = this.spares.get(key) ?? new Float32Array(this.size);
-          let offset = 0;
-          chunks.forEach((size, c) => {
-            target.set(out[name(c)].data as Float32Array, offset);
-            offset += size;
-          });
-          return target;
-        };
-        const param = gather('param', (c) => names.chunk(c, names.paramOut));
-        const state = Object.fromEntries(stateNames.map((n) => [n, gather(n, (c) => names.chunk(c, names.stateOut(n)))]));
+        // The current buffers become the spares (the next step's outputs), and stay intact for an undo.
         const spares = new Map(this.spares);
         this.spares.set('param', this.param.host!);
         for (const n of stateNames) this.spares.set(n, this.state[n].host!);
-        const undo = this.commitOutputs(new T('float32', param, [this.size]), Object.fromEntries(stateNames.map((n) => [n, new T('float32', state[n], [this.size])])), step);
+        const tensor = (a: Float32Array) => new T('float32', a, [this.size]);
+        const undo = this.commitOutputs(tensor(next.param), Object.fromEntries(stateNames.map((n) => [n, tensor(next.state[n])])), step);
         return () => {
           undo();
           this.spares = spares;
@@ -364,7 +395,7 @@ export class GroupStore<O> implements ParameterOwner {
 
   private readonly scalars = new Map<string, Tensor>();
 
-  /** Spare host buffers of chunked steps, by 'param' or state name. */
+  /** Spare host buffers of HostSession steps (their next outputs), by 'param' or state name. */
   private spares = new Map<string, Float32Array>();
 
   /** The current parameters and state as tensors to feed (device tensors as they are). */
@@ -422,9 +453,11 @@ export class GroupStore<O> implements ParameterOwner {
   }
 
   async release(): Promise<void> {
-    const all = [...this.sessions.values()];
+    const all = [...this.sessions.values(), ...this.hostSessions.values()];
     this.sessions.clear();
     this.ready.clear();
+    this.hostSessions.clear();
+    this.hostReady.clear();
     for (const s of all) await (await s.catch(() => undefined))?.release();
   }
 }
