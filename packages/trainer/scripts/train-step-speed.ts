@@ -32,10 +32,10 @@ async function nodeCounts(model: string): Promise<string> {
   }
 }
 
-async function speed(model: string, rounds: number): Promise<number[]> {
+async function speed(model: string, rounds: number, threads?: number): Promise<number[]> {
   const session = await TrainingSession.create({
     model: join(FIXTURES, `${model}.onnx`), loss: 'cross_entropy',
-    optimizer: (params) => new Adam(params, { lr: 1e-3 }), executionProviders: ['cpu'],
+    optimizer: (params) => new Adam(params, { lr: 1e-3 }), executionProviders: ['cpu'], intraOpNumThreads: threads,
   });
   const rand = rng(7);
   const shape = [BATCH, ...SAMPLE[model]];
@@ -45,9 +45,19 @@ async function speed(model: string, rounds: number): Promise<number[]> {
     labels: new Tensor('int64', BigInt64Array.from({ length: BATCH }, () => BigInt(Math.floor(rand() * 10))), [BATCH]),
   }));
   for (let i = 0; i < 20; i++) await session.trainStep(batches[i % 8]);
+  // Time spent inside the update graph's session.run, to tell the step's JS overhead from ORT's work.
+  const update = (session as unknown as { update: { session: { run: (f: unknown) => Promise<unknown> } } }).update.session;
+  const bareRun = update.run.bind(update);
+  let inRun = 0n;
+  update.run = async (f) => {
+    const t0 = process.hrtime.bigint();
+    try { return await bareRun(f); } finally { inRun += process.hrtime.bigint() - t0; }
+  };
   const rates: number[] = [];
+  const shares: number[] = [];
   for (let r = 0; r < rounds; r++) {
     let steps = 0;
+    inRun = 0n;
     const t0 = process.hrtime.bigint();
     let t = t0;
     while (t - t0 < 200_000_000n) {
@@ -56,8 +66,10 @@ async function speed(model: string, rounds: number): Promise<number[]> {
       t = process.hrtime.bigint();
     }
     rates.push((steps * BATCH) / (Number(t - t0) / 1e9));
+    shares.push(Number(inRun) / Number(t - t0));
   }
   await session.release();
+  console.log(`${model}: session.run is ${(100 * median(shares)).toFixed(0)}% of trainStep's wall time (median)`);
   return rates;
 }
 
@@ -70,6 +82,13 @@ async function main(): Promise<void> {
   const models = args.filter((a, i) => !a.startsWith('--') && (ri < 0 || i !== ri + 1));
   for (const m of models.length ? models : ['mlp', 'lenet']) {
     console.log(`${m}: training graph ${await nodeCounts(m)}`);
+    if (args.includes('--threads')) {
+      for (const t of [0, 1, 0, 1]) {
+        const r = await speed(m, Math.max(3, Math.floor(rounds / 2)), t);
+        console.log(`${m}: intraOpNumThreads ${t}: trainStep median ${median(r).toFixed(0)} samples/s`);
+      }
+      continue;
+    }
     const rates = await speed(m, rounds);
     console.log(`${m}: trainStep median ${median(rates).toFixed(0)} samples/s (min ${Math.min(...rates).toFixed(0)}, max ${Math.max(...rates).toFixed(0)}, ${rounds} rounds)`);
   }

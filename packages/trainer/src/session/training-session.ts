@@ -38,6 +38,11 @@ export interface RunOptions {
    * step, counted in `skippedSteps`. Either way nothing is updated.
    */
   nonFinite?: 'throw' | 'skip';
+  /**
+   * Threads one operator may use on the CPU provider (default onnxruntime's: one per core; 0 means the
+   * same). Small models on a busy machine train faster on 1: handing work to a pool costs more than it saves.
+   */
+  intraOpNumThreads?: number;
 }
 
 export interface TrainingSessionOptions extends RunOptions {
@@ -80,6 +85,7 @@ interface Parts {
   accumulation: number;
   maxGradNorm?: number;
   nonFinite: 'throw' | 'skip';
+  intraOpNumThreads?: number;
 }
 
 /**
@@ -165,6 +171,7 @@ export class TrainingSession {
     return new TrainingSession({
       models, forward, runtime, ownsRuntime: !run.runtime, params, optimizer,
       accumulation: run.gradientAccumulationSteps, maxGradNorm: run.maxGradNorm, nonFinite: run.nonFinite,
+      intraOpNumThreads: run.intraOpNumThreads,
     });
   }
 
@@ -416,7 +423,7 @@ export class TrainingSession {
     const { model, fused } = buildStepModel(this.models,
       { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, kind: 'update', sliceParams: this.sliceParams }, this.bridge);
     // What the next step reads stays on the device; the loss and the norm come back to the host.
-    const session = await this.runtime.createSession(encodeModel(model), { deviceOutputs: fused!.outputNames });
+    const session = await this.runtime.createSession(encodeModel(model), { deviceOutputs: fused!.outputNames, intraOpNumThreads: this.parts.intraOpNumThreads });
     if (this.update) await this.update.session.release();
     this.update = { session, fused: fused! };
     return this.update;
@@ -429,7 +436,7 @@ export class TrainingSession {
       const proto = model();
       // Gradient accumulators stay on the device; what the caller reads comes back to the host.
       const deviceOutputs = key === 'accumulate' ? this.models.params.map((p) => stepNames.accumulated(p.name)) : [];
-      s = this.runtime.createSession(encodeModel(proto), { deviceOutputs });
+      s = this.runtime.createSession(encodeModel(proto), { deviceOutputs, intraOpNumThreads: this.parts.intraOpNumThreads });
       s.catch(() => this.sessions.delete(key));
       this.sessions.set(key, s);
     }
@@ -444,6 +451,8 @@ export function checkRunOptions(o: RunOptions): Required<Pick<RunOptions, 'gradi
   if (o.maxGradNorm !== undefined && (typeof o.maxGradNorm !== 'number' || !(o.maxGradNorm > 0) || !Number.isFinite(o.maxGradNorm))) {
     throw new RangeError(`maxGradNorm: must be a finite number > 0, got ${String(o.maxGradNorm)}`);
   }
+  const t = o.intraOpNumThreads;
+  if (t !== undefined && !(Number.isInteger(t) && t >= 0)) throw new RangeError(`intraOpNumThreads: must be a whole number >= 0, got ${String(t)}`);
   const nonFinite = o.nonFinite ?? 'throw';
   if (nonFinite !== 'throw' && nonFinite !== 'skip') throw new RangeError(`nonFinite: must be 'throw' or 'skip', got ${JSON.stringify(nonFinite)}`);
   return { ...o, gradientAccumulationSteps: k, nonFinite };

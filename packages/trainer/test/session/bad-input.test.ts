@@ -144,6 +144,8 @@ describe('bad models and options', () => {
     await expect(TrainingSession.create({ ...base, gradientAccumulationSteps: 0 })).rejects.toThrow(/gradientAccumulationSteps: must be an integer >= 1, got 0/);
     await expect(TrainingSession.create({ ...base, gradientAccumulationSteps: 1.5 })).rejects.toThrow(RangeError);
     await expect(TrainingSession.create({ ...base, maxGradNorm: -1 })).rejects.toThrow(/maxGradNorm: must be a finite number > 0, got -1/);
+    await expect(TrainingSession.create({ ...base, intraOpNumThreads: -1 })).rejects.toThrow(/intraOpNumThreads: must be a whole number >= 0, got -1/);
+    await expect(TrainingSession.create({ ...base, intraOpNumThreads: 1.5 })).rejects.toThrow(RangeError);
     await expect(TrainingSession.create({ ...base, nonFinite: 'ignore' as never })).rejects.toThrow(/nonFinite: must be 'throw' or 'skip', got "ignore"/);
     await expect(TrainingSession.create({ ...base, optimizer: 'adam' as never })).rejects.toThrow(/optimizer: expected a function/);
     await expect(TrainingSession.create({ ...base, loss: 'hinge' as never })).rejects.toThrow(/loss: unknown kind 'hinge'/);

@@ -91,6 +91,18 @@ describe('TrainingSession on the mlp fixture', () => {
     await apart.release();
   });
 
+  test('intraOpNumThreads: 1 trains the same as the default thread pool', async () => {
+    const one = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: adam(), intraOpNumThreads: 1 });
+    const pool = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: adam() });
+    for (let step = 0; step < 3; step++) {
+      const batch = mlpBatch(16, 20 + step);
+      expect((await one.trainStep(batch)).loss).toBeCloseTo((await pool.trainStep(batch)).loss, 5);
+    }
+    expect(maxDiff(await one.parameters(), await pool.parameters())).toBeLessThan(1e-5);
+    await one.release();
+    await pool.release();
+  });
+
   test('evalStep gives the outputs and loss of the exported model run by plain onnxruntime', async () => {
     const session = await TrainingSession.create({ model: modelPath('mlp'), loss: 'cross_entropy', optimizer: adam() });
     for (let i = 0; i < 3; i++) await session.trainStep(mlpBatch(16, i));

@@ -25,23 +25,27 @@ function tilingMaxPool(c: GradContext): boolean {
 }
 
 /**
- * Square 2-D tiling windows (the common MaxPool(k, k)): SpaceToDepth moves each window offset into the
- * channels ([N, K*C, y0, y1], offset-major), ArgMax over the offsets picks each window's first maximum (torch's
- * choice among ties), the one-hot float mask times dY broadcasts over whole planes, and DepthToSpace puts the
- * result back in place. Cheaper than the reshape-transpose gather and far cheaper than a Where in ORT.
+ * Square 2-D tiling windows (the common MaxPool(k, k)), plane by plane ([N*C, 1, H, W]): SpaceToDepth moves
+ * each window offset into the channels ([N*C, K, y0, y1]), ArgMax over them picks each window's first maximum
+ * (torch's choice among ties), the one-hot float mask times dY is cheaper than a Where in ORT, and a
+ * ConvTranspose with one-hot kernels puts each value back in place (measured faster than DepthToSpace or a
+ * transpose: scripts/window-layout-forms.ts). `x` is cropped to whole windows.
  */
 function squareTilingMaxPoolGrad(c: GradContext, x: Value, b: number, ys: number[]): Value {
   const { g } = c;
   const K = b * b;
   const dtype = c.x(0).dtype ?? 'float32';
-  const channels = c.x(0).shape![1];
-  const C = typeof channels === 'number' ? channels : -1;
-  const windows = g.reshape(g.op('SpaceToDepth', [x], { blocksize: b }), [0, K, C, ...ys]);
+  const sizes = ys.map((d) => d * b);
+  const windows = g.op('SpaceToDepth', [g.reshape(x, [-1, 1, ...sizes])], { blocksize: b });
   const first = g.op('ArgMax', [windows], { axis: 1, keepdims: 1 }, { dtypes: ['int64'] });
-  const mask = g.cast(g.equal(first, g.constant([...Array(K).keys()], 'int64', [K, 1, 1, 1])), dtype);
-  const routed = g.mul(mask, g.unsqueeze(c.grad, [1]));
-  const planes = typeof channels === 'number' ? g.ints([0, K * channels, ...ys]) : g.concat([g.ints([0, -1]), g.ints(ys)], 0);
-  return g.op('DepthToSpace', [g.reshape(routed, planes)], { blocksize: b, mode: 'DCR' });
+  const mask = g.cast(g.equal(first, g.constant([...Array(K).keys()], 'int64', [K, 1, 1])), dtype);
+  const routed = g.mul(mask, g.reshape(c.grad, [-1, 1, ...ys]));
+  const oneHot = new Float32Array(K * K);
+  for (let j = 0; j < K; j++) oneHot[j * K + j] = 1;
+  const back = g.op('ConvTranspose', [routed, g.constant(oneHot, dtype, [K, 1, b, b])], { kernel_shape: [b, b], strides: [b, b] });
+  const [batch, channels] = c.x(0).shape!;
+  const target = typeof channels === 'number' ? g.ints([-1, channels, ...sizes]) : g.concat([c.shapeSlice(c.x(0), 0, 2), g.ints(sizes)], 0);
+  return c.typedOp('Reshape', [back, target], {}, { dtype, shape: [batch, channels, ...sizes] });
 }
 
 /** Tiling windows: each window's first maximum (torch's choice) by ArgMax over the window's elements. */
@@ -58,7 +62,7 @@ function tilingMaxPoolGrad(c: GradContext): (Value | undefined)[] {
   const K = k.reduce((a, b) => a * b, 1);
   if (n === 2 && k[0] === k[1]) {
     const back = squareTilingMaxPoolGrad(c, x, k[0], ys);
-    if (!cropped) return [c.reshapeLike(back, undefined, c.x(0))];
+    if (!cropped) return [back];
     const pads = [0, 0, 0, 0, 0, 0, ...xs.map((d, i) => d - ys[i] * k[i])];
     return [c.typedOp('Pad', [back, g.ints(pads)], {}, c.x(0))];
   }
