@@ -12,6 +12,7 @@ import { loadModel } from './model-source';
 import { FusedStep, OptimizerBridge } from './optimizer-bridge';
 import { SessionState, checkpointContent, readSessionState } from './session-state';
 import { buildStepModel, stepNames } from './step-graph';
+import { defaultIntraOpThreads } from './threads';
 import { SessionModels, Trainable, gradName, modelsFromForward } from './training-graphs';
 
 /** Any optimizer of @ortrain/optimizers, whatever its options type. */
@@ -39,8 +40,8 @@ export interface RunOptions {
    */
   nonFinite?: 'throw' | 'skip';
   /**
-   * Threads one operator may use on the CPU provider (default onnxruntime's: one per core; 0 means the
-   * same). Small models on a busy machine train faster on 1: handing work to a pool costs more than it saves.
+   * Threads one operator may use on the CPU provider; 0 is onnxruntime's default (one per core). Default: 1 on
+   * machines of at most 2 logical cores, where a pool competes with everything else (see threads.ts), else 0.
    */
   intraOpNumThreads?: number;
 }
@@ -171,7 +172,7 @@ export class TrainingSession {
     return new TrainingSession({
       models, forward, runtime, ownsRuntime: !run.runtime, params, optimizer,
       accumulation: run.gradientAccumulationSteps, maxGradNorm: run.maxGradNorm, nonFinite: run.nonFinite,
-      intraOpNumThreads: run.intraOpNumThreads,
+      intraOpNumThreads: run.intraOpNumThreads ?? defaultIntraOpThreads(),
     });
   }
 
