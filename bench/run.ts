@@ -13,6 +13,9 @@ import { trainingSection } from './training/section';
 const SECTIONS = ['optimizer', 'training', 'diagnostics', 'allocator'] as const;
 type Section = (typeof SECTIONS)[number];
 
+/** A bad command line: printed as its message alone, with the usage. */
+class UsageError extends RangeError {}
+
 interface Args {
   only: Section[];
   quick: boolean;
@@ -29,19 +32,19 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--no-write') args.write = false;
     else if (a === '--markdown-out') {
       args.markdownOut = argv[++i];
-      if (!args.markdownOut) throw new RangeError('--markdown-out: expected a file path');
+      if (!args.markdownOut) throw new UsageError('--markdown-out: expected a file path');
     }
     else if (a === '--only' || a.startsWith('--only=')) {
       const value = a === '--only' ? argv[++i] : a.slice('--only='.length);
       const names = (value ?? '').split(',');
       const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
-      if (!value || bad.length) throw new RangeError(`--only: expected ${SECTIONS.join(', ')} (comma-separated), got ${JSON.stringify(value ?? '')}`);
+      if (!value || bad.length) throw new UsageError(`--only: expected ${SECTIONS.join(', ')} (comma-separated), got ${JSON.stringify(value ?? '')}`);
       args.only = names as Section[];
     } else if (a === '--help' || a === '-h') {
       console.log(`usage: npm run bench -- [--only ${SECTIONS.join('|')}[,...]] [--quick] [--no-write]`);
       process.exit(0);
     } else {
-      throw new RangeError(`unknown argument ${JSON.stringify(a)}; try --help`);
+      throw new UsageError(`unknown argument ${JSON.stringify(a)}; try --help`);
     }
   }
   return args;
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (e) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    console.error(e instanceof UsageError ? `bench: ${e.message}` : e instanceof Error ? e.stack ?? e.message : e);
     process.exit(1);
   },
 );
