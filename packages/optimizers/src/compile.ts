@@ -88,18 +88,17 @@ function flatten(g: GraphBuilder, grads: readonly Value[], plan: StepPlan): Valu
 /**
  * The model of one step of a large group updated element-wise in chunks: each chunk of the flat buffers is
  * its own input and output (chunk<c>.param, chunk<c>.grad, chunk<c>.state.*, and .out for outputs) with its
- * own chain of nodes, all sharing the scalars s0.*. onnxruntime hands every output back in fresh memory:
- * small buffers come from the reused heap, where one buffer of tens of MB is new pages every step, and a
- * chunk's chain works on data that is still in cache.
+ * own chain of nodes, all sharing the scalars s0.* of one scalar set. onnxruntime runs each chain's nodes
+ * together, so their intermediates are chunk-sized and stay in cache; one chunk is the whole group.
  */
-export function buildChunkedModel<O>(rule: Rule<O>, options: O, scalarNames: readonly string[], stateNames: readonly string[], chunks: readonly number[]): ModelProto {
+export function buildChunkedModel<O>(rule: Rule<O>, options: O, scalarSet: StepPlan['scalarSets'][number], stateNames: readonly string[], chunks: readonly number[]): ModelProto {
   const g = new GraphBuilder(`${rule.algorithm}_step`);
-  const scalars = Object.fromEntries(scalarNames.map((n) => [n, g.input(names.scalar(0, n), 'float32', [])]));
+  const scalars = Object.fromEntries(scalarSet.names.map((n) => [n, g.input(names.scalar(0, n), 'float32', [])]));
   chunks.forEach((size, c) => {
     const param = g.input(names.chunk(c, names.param), 'float32', [size]);
     const state = Object.fromEntries(stateNames.map((n) => [n, g.input(names.chunk(c, names.state(n)), 'float32', [size])]));
     const grad = g.input(names.chunk(c, names.grad), 'float32', [size]);
-    const out = g.scope(`c${c}`, () => rule.update(g, { param, grad, state, scalars, variant: '' }, options));
+    const out = g.scope(`c${c}`, () => rule.update(g, { param, grad, state, scalars, variant: scalarSet.variant }, options));
     g.output(out.param, names.chunk(c, names.paramOut));
     for (const n of stateNames) g.output(out.state[n], names.chunk(c, names.stateOut(n)));
   });

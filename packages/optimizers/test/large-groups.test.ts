@@ -1,10 +1,10 @@
 // Groups larger than 65536 elements on onnxruntime-node's CPU provider run on a HostSession: outputs written
 // into double buffers (chunked ones: compile.test.ts). Checked against torch's formulas computed here in float64.
-import { Runtime } from '@ortrain/runtime';
-import { Adam, Parameter, SGD } from '../src';
+import { Runtime as RuntimeClass } from '@ortrain/runtime';
+import { Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, Parameter, RAdam, RMSprop, SGD } from '../src';
 
-let runtime: Runtime;
-beforeAll(async () => { runtime = await Runtime.create({ executionProviders: ['cpu'] }); });
+let runtime: RuntimeClass;
+beforeAll(async () => { runtime = await RuntimeClass.create({ executionProviders: ['cpu'] }); });
 
 /** Deterministic values in [-1, 1) for gradient t of element i. */
 const gradValue = (t: number, i: number) => (((i * 7919 + t * 104729) % 2003) / 1001.5 - 1);
@@ -130,6 +130,86 @@ describe('large groups on the CPU', () => {
     expect(maxDiff(p.data, new Float32Array(p.size).fill(1.25))).toBe(0);
     await opt.step(); // buf = 0.75 + 1 = 1.75, p = 1.25 - 0.875
     expect(maxDiff(p.data, new Float32Array(p.size).fill(0.375))).toBe(0);
+    await opt.release();
+  });
+
+  // Every rule on the HostSession path (one group of 70000) against the same values as two groups of 35000,
+  // which run on runtime sessions: same graphs, so the same numbers, including the variants some rules
+  // switch between (RAdam's rectification after step 5).
+  const makers: [string, (ps: Parameter[][]) => Optimizer<object>][] = [
+    ['SGD nesterov', (g) => new SGD(g.map((params) => ({ params })), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01, runtime }) as Optimizer<object>],
+    ['Adam amsgrad', (g) => new Adam(g.map((params) => ({ params })), { lr: 0.01, amsgrad: true, weightDecay: 0.01, runtime }) as Optimizer<object>],
+    ['AdamW', (g) => new AdamW(g.map((params) => ({ params })), { lr: 0.01, runtime }) as Optimizer<object>],
+    ['Adamax', (g) => new Adamax(g.map((params) => ({ params })), { lr: 0.01, runtime }) as Optimizer<object>],
+    ['Adagrad', (g) => new Adagrad(g.map((params) => ({ params })), { lr: 0.05, lrDecay: 0.01, initialAccumulatorValue: 0.1, runtime }) as Optimizer<object>],
+    ['RMSprop centered', (g) => new RMSprop(g.map((params) => ({ params })), { lr: 0.01, momentum: 0.5, centered: true, runtime }) as Optimizer<object>],
+    ['RAdam', (g) => new RAdam(g.map((params) => ({ params })), { lr: 0.01, runtime }) as Optimizer<object>],
+    ['NAdam', (g) => new NAdam(g.map((params) => ({ params })), { lr: 0.01, maximize: true, runtime }) as Optimizer<object>],
+  ];
+  test.each(makers)('%s: a group of 70000 gives the numbers of two groups of 35000 over 8 steps', async (_, make) => {
+    const [big] = makeParams([70000]);
+    const halves = [0, 1].map((k) => new Parameter(`h${k}`, big.data.slice(k * 35000, (k + 1) * 35000), [35000]));
+    const large = make([[big]]);
+    const small = make([[halves[0]], [halves[1]]]);
+    for (let t = 1; t <= 8; t++) {
+      setGrads([big], t);
+      halves.forEach((h, k) => { h.grad = big.grad!.slice(k * 35000, (k + 1) * 35000); });
+      await large.step();
+      await small.step();
+    }
+    const both = new Float32Array(70000);
+    both.set(halves[0].data, 0);
+    both.set(halves[1].data, 35000);
+    expect(maxDiff(big.data, both)).toBeLessThanOrEqual(1e-7);
+    expect(maxDiff(big.data, makeParams([70000])[0].data)).toBeGreaterThan(1e-4);
+    await large.release();
+    await small.release();
+  });
+
+  test('a run that fails in onnxruntime after writing part of its outputs leaves the group unchanged', async () => {
+    let fail = false;
+    type Session = { run(feeds: unknown, fetches: Record<string, { data: unknown }>): Promise<unknown>; release(): Promise<void> };
+    const ort = runtime.ort as unknown as { InferenceSession: { create(m: Uint8Array, o: unknown): Promise<Session> } };
+    const failingOrt = {
+      ...runtime.ort,
+      InferenceSession: {
+        create: async (model: Uint8Array, options: unknown): Promise<Session> => {
+          const s = await ort.InferenceSession.create(model, options);
+          return {
+            run: async (feeds, fetches) => {
+              if (!fail) return s.run(feeds, fetches);
+              for (const name in fetches) (fetches[name].data as Float32Array).fill(NaN);
+              throw new Error('out of memory');
+            },
+            release: () => s.release(),
+          };
+        },
+      },
+    };
+    const failing = Object.create(runtime) as RuntimeClass;
+    Object.defineProperty(failing, 'ort', { get: () => failingOrt });
+    const ps = makeParams([50000, 30000]);
+    const ref = new AdamReference(flat(ps));
+    const opt = new Adam(ps, { lr: 1e-2, runtime: failing });
+    for (let t = 1; t <= 2; t++) {
+      setGrads(ps, t);
+      await opt.step();
+      ref.step();
+    }
+    const before = flat(ps);
+    const stateBefore = JSON.stringify(opt.stateDict());
+    fail = true;
+    setGrads(ps, 3);
+    await expect(opt.step()).rejects.toThrow('out of memory');
+    expect(maxDiff(flat(ps), before)).toBe(0);
+    expect(JSON.stringify(opt.stateDict())).toBe(stateBefore);
+    fail = false;
+    for (let t = 3; t <= 4; t++) {
+      setGrads(ps, t);
+      await opt.step();
+      ref.step();
+    }
+    expect(maxDiff(flat(ps), ref.p)).toBeLessThan(1e-5);
     await opt.release();
   });
 });
