@@ -26,7 +26,7 @@ function torchVersion(): string {
   try {
     return execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    return "not installed";
+    return 'not installed';
   }
 }
 
