@@ -1,7 +1,7 @@
 // Groups larger than 65536 elements on onnxruntime-node's CPU provider run on a HostSession: outputs written
 // into double buffers (chunked ones: compile.test.ts). Checked against torch's formulas computed here in float64.
 import { Runtime as RuntimeClass } from '@ortrain/runtime';
-import { Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, Parameter, RAdam, RMSprop, SGD } from '../src';
+import { Adagrad, Adam, Adamax, AdamW, NAdam, Parameter, RAdam, RMSprop, SGD } from '../src';
 
 let runtime: RuntimeClass;
 beforeAll(async () => { runtime = await RuntimeClass.create({ executionProviders: ['cpu'] }); });
@@ -136,15 +136,16 @@ describe('large groups on the CPU', () => {
   // Every rule on the HostSession path (one group of 70000) against the same values as two groups of 35000,
   // which run on runtime sessions: same graphs, so the same numbers, including the variants some rules
   // switch between (RAdam's rectification after step 5).
-  const makers: [string, (ps: Parameter[][]) => Optimizer<object>][] = [
-    ['SGD nesterov', (g) => new SGD(g.map((params) => ({ params })), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01, runtime }) as Optimizer<object>],
-    ['Adam amsgrad', (g) => new Adam(g.map((params) => ({ params })), { lr: 0.01, amsgrad: true, weightDecay: 0.01, runtime }) as Optimizer<object>],
-    ['AdamW', (g) => new AdamW(g.map((params) => ({ params })), { lr: 0.01, runtime }) as Optimizer<object>],
-    ['Adamax', (g) => new Adamax(g.map((params) => ({ params })), { lr: 0.01, runtime }) as Optimizer<object>],
-    ['Adagrad', (g) => new Adagrad(g.map((params) => ({ params })), { lr: 0.05, lrDecay: 0.01, initialAccumulatorValue: 0.1, runtime }) as Optimizer<object>],
-    ['RMSprop centered', (g) => new RMSprop(g.map((params) => ({ params })), { lr: 0.01, momentum: 0.5, centered: true, runtime }) as Optimizer<object>],
-    ['RAdam', (g) => new RAdam(g.map((params) => ({ params })), { lr: 0.01, runtime }) as Optimizer<object>],
-    ['NAdam', (g) => new NAdam(g.map((params) => ({ params })), { lr: 0.01, maximize: true, runtime }) as Optimizer<object>],
+  type Stepper = { step(): Promise<unknown>; release(): Promise<void> };
+  const makers: [string, (ps: Parameter[][]) => Stepper][] = [
+    ['SGD nesterov', (g) => new SGD(g.map((params) => ({ params })), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01, runtime })],
+    ['Adam amsgrad', (g) => new Adam(g.map((params) => ({ params })), { lr: 0.01, amsgrad: true, weightDecay: 0.01, runtime })],
+    ['AdamW', (g) => new AdamW(g.map((params) => ({ params })), { lr: 0.01, runtime })],
+    ['Adamax', (g) => new Adamax(g.map((params) => ({ params })), { lr: 0.01, runtime })],
+    ['Adagrad', (g) => new Adagrad(g.map((params) => ({ params })), { lr: 0.05, lrDecay: 0.01, initialAccumulatorValue: 0.1, runtime })],
+    ['RMSprop centered', (g) => new RMSprop(g.map((params) => ({ params })), { lr: 0.01, momentum: 0.5, centered: true, runtime })],
+    ['RAdam', (g) => new RAdam(g.map((params) => ({ params })), { lr: 0.01, runtime })],
+    ['NAdam', (g) => new NAdam(g.map((params) => ({ params })), { lr: 0.01, maximize: true, runtime })],
   ];
   test.each(makers)('%s: a group of 70000 gives the numbers of two groups of 35000 over 8 steps', async (_, make) => {
     const [big] = makeParams([70000]);
