@@ -1,6 +1,6 @@
 // Per-node kernel times of a fixture's training graph (loss and gradients, batch 32) under ONNX Runtime's
 // profiler on the CPU provider: which nodes of the backward pass cost the most.
-// Usage: npx tsx scripts/profile-training-graph.ts [lenet|mlp] [steps]
+// Usage: npx tsx scripts/profile-training-graph.ts [lenet|mlp] [steps] [intraOpNumThreads, default 1]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
         ? new Tensor('int64', BigInt64Array.from({ length: size }, () => BigInt(Math.floor(rand() * 10))), dims)
         : new Tensor('float32', Float32Array.from({ length: size }, () => rand() - 0.5), dims);
     }
-    const session = await InferenceSession.create(bytes, { executionProviders: ['cpu'], enableProfiling: true, profileFilePrefix: join(dir, 'p') });
+    const session = await InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: Number(process.argv[4] ?? 1), enableProfiling: true, profileFilePrefix: join(dir, 'p') });
     for (let i = 0; i < steps; i++) await session.run(feeds);
     session.endProfiling();
     await session.release();

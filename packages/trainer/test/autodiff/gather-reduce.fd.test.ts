@@ -16,6 +16,7 @@ const cases: FdCase[] = [
   },
   { name: 'GatherElements axis 1 repeated', op: 'GatherElements', attrs: { axis: 1 }, inputs: [{ param: [2, 4] }, i64([0, 0, 3, 1, 1, 2], [2, 3])] },
   { name: 'GatherElements axis 0 negative', op: 'GatherElements', inputs: [{ param: [3, 2] }, i64([-1, 0, 2, -3], [2, 2])] },
+  { name: 'GatherElements axis 1, negative indices fed at run time', op: 'GatherElements', attrs: { axis: 1 }, inputs: [{ param: [2, 4] }, { intData: [-1, 0, -4, 3, -1, 2], shape: [2, 3] }] },
   { name: 'ReduceSum axes input keepdims', op: 'ReduceSum', inputs: [{ param: [2, 3, 4] }, i64([1])] },
   { name: 'ReduceSum axes input no keepdims', op: 'ReduceSum', attrs: { keepdims: 0 }, inputs: [{ param: [2, 3, 4] }, i64([0, -1])] },
   { name: 'ReduceSum all (no axes)', op: 'ReduceSum', attrs: { keepdims: 0 }, inputs: [{ param: [2, 3] }] },

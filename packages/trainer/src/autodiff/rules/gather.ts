@@ -46,12 +46,12 @@ function gatherGrad(c: GradContext): (Value | undefined)[] {
   return [c.typedOp('Transpose', [scattered], { perm: back }, data)];
 }
 
+/** ScatterElements takes negative indices as GatherElements does (ONNX: within [-s, s - 1]): no wrapping. */
 function gatherElementsGrad(c: GradContext): (Value | undefined)[] {
   const data = c.x(0);
   const r = c.rank(data);
   const axis = c.axis(c.attrs.int('axis', 0), r);
-  const idx = wrapped(c, c.x(1), extent(c, data, axis));
-  return [c.typedOp('ScatterElements', [c.zerosLike(data), idx, c.grad], { axis, reduction: 'add' }, data)];
+  return [c.typedOp('ScatterElements', [c.zerosLike(data), c.x(1), c.grad], { axis, reduction: 'add' }, data)];
 }
 
 
