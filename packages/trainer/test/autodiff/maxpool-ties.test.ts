@@ -60,5 +60,6 @@ describe('MaxPool gradient with ties goes to the first maximum', () => {
   test('3x3 tiling with remainder', () => check([2, 2, 10, 11], { kernel: [3, 3], strides: [3, 3] }, [0, 1]));
   test('2x3 tiling (not square)', () => check([1, 3, 6, 9], { kernel: [2, 3], strides: [2, 3] }, [0, 1, 2]));
   test('3x3 strides 2 pads 1 (overlapping)', () => check([1, 2, 7, 7], { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, [0, 1]));
+  test('3x3 strides 1 (overlapping, every element in up to 9 windows)', () => check([1, 2, 6, 6], { kernel: [3, 3], strides: [1, 1] }, [0, 1]));
   test('all-zero windows (Relu output)', () => check([1, 2, 4, 4], { kernel: [2, 2], strides: [2, 2] }, [0]));
 });
