@@ -25,6 +25,12 @@ const COPY_MAX = 1 << 16;
  * of 2^18 7.0 ns per parameter, one chain 11.0; at 1e6 chunks and one chain ran alike.
  */
 export const CHUNKED_ABOVE = 1 << 22;
+/**
+ * HostSession groups up to this many elements run on one thread. Above it, onnxruntime's pool (threads that
+ * block between nodes, see host-session.ts) can share the memory traffic between cores; below it, waking
+ * them for each node costs more (Adam at 1e5 on 2 cores: 11-15 ns per parameter with the pool, 5-8 without).
+ */
+const ONE_THREAD_MAX = 1 << 20;
 export const CHUNK = 1 << 18;
 
 /** One step of one group, run but not yet committed. */
@@ -283,7 +289,7 @@ export class GroupStore<O> implements ParameterOwner {
     if (!s) {
       const model = buildChunkedModel(this.rule, options, step.plan.scalarSets[0], this.stateNames(options), chunks);
       this.counters.sessions++;
-      s = createHostSession(runtime, encodeModel(model));
+      s = createHostSession(runtime, encodeModel(model), this.size <= ONE_THREAD_MAX ? 1 : 0);
       s.then((session) => this.hostReady.set(key, session), () => this.hostSessions.delete(key));
       this.hostSessions.set(key, s);
     }
