@@ -53,43 +53,54 @@ export function checkBatch(batch: Batch, inputs: TensorSpec[], labels: LabelChec
   for (const spec of inputs) {
     const t = batch.inputs[spec.name];
     if (t === undefined) throw new RangeError(`${what}: input '${spec.name}' is missing (the model's inputs are ${expected.map((n) => `'${n}'`).join(', ')})`);
-    checkTensor(t, spec, `${what}: input '${spec.name}'`, sizes);
+    checkTensor(t, spec, what, `input '${spec.name}'`, sizes);
   }
   if (!labels) return;
   if (batch.labels === undefined) throw new RangeError(`${what}: labels are missing (the loss needs ${labels.dtype} labels)`);
-  checkTensor(batch.labels, labels, `${what}: labels`, sizes);
+  checkTensor(batch.labels, labels, what, 'labels', sizes);
   if (labels.classes !== undefined && batch.labels.location === 'cpu') checkClasses(batch.labels, labels, what);
 }
 
-function checkTensor(t: Tensor, spec: TensorSpec, where: string, sizes: Map<string, { size: number; from: string }>): void {
+// Runs before every step: messages are only built when a check fails.
+function checkTensor(t: Tensor, spec: TensorSpec, what: string, name: string, sizes: Map<string, { size: number; from: string }>): void {
+  const where = () => `${what}: ${name}`;
   if (!t || typeof t !== 'object' || typeof t.type !== 'string' || !Array.isArray(t.dims)) {
-    throw new TypeError(`${where}: expected an onnxruntime Tensor, got ${describe(t)}`);
+    throw new TypeError(`${where()}: expected an onnxruntime Tensor, got ${describe(t)}`);
   }
-  if (t.type !== spec.dtype) throw new TypeError(`${where}: element type is ${t.type}, the model wants ${spec.dtype}`);
+  if (t.type !== spec.dtype) throw new TypeError(`${where()}: element type is ${t.type}, the model wants ${spec.dtype}`);
   if (!spec.shape) return;
   const want = spec.shape;
-  const shown = `[${want.map((d) => d ?? '?').join(', ')}]`;
+  const shown = () => `[${want.map((d) => d ?? '?').join(', ')}]`;
   if (t.dims.length !== want.length) {
-    throw new RangeError(`${where}: shape [${t.dims.join(', ')}] has rank ${t.dims.length}, the model wants rank ${want.length} ${shown}`);
+    throw new RangeError(`${where()}: shape [${t.dims.join(', ')}] has rank ${t.dims.length}, the model wants rank ${want.length} ${shown()}`);
   }
-  want.forEach((d, axis) => {
+  for (let axis = 0; axis < want.length; axis++) {
+    const d = want[axis];
     const got = t.dims[axis];
     if (typeof d === 'number' && got !== d) {
-      throw new RangeError(`${where}: shape [${t.dims.join(', ')}] has ${got} at axis ${axis}, the model wants ${d} ${shown}`);
+      throw new RangeError(`${where()}: shape [${t.dims.join(', ')}] has ${got} at axis ${axis}, the model wants ${d} ${shown()}`);
     }
     if (typeof d === 'string') {
       const bound = sizes.get(d);
       if (bound && bound.size !== got) {
-        throw new RangeError(`${where}: shape [${t.dims.join(', ')}] has ${d} = ${got} at axis ${axis}, but ${bound.from} has ${d} = ${bound.size}`);
+        throw new RangeError(`${where()}: shape [${t.dims.join(', ')}] has ${d} = ${got} at axis ${axis}, but ${bound.from} has ${d} = ${bound.size}`);
       }
-      if (!bound) sizes.set(d, { size: got, from: where.replace(/^[^:]*: /, '') });
+      if (!bound) sizes.set(d, { size: got, from: name });
     }
-  });
+  }
 }
 
 function checkClasses(t: Tensor, spec: LabelCheck, what: string): void {
   const data = t.data as ArrayLike<number | bigint>;
   const classes = spec.classes!;
+  // int64 labels: compare as BigInt, converting only a bad one for the message.
+  if (data instanceof BigInt64Array) {
+    const n = BigInt(classes);
+    const ignore = spec.ignoreIndex === undefined ? undefined : BigInt(spec.ignoreIndex);
+    let i = 0;
+    for (; i < data.length; i++) if ((data[i] < 0n || data[i] >= n) && data[i] !== ignore) break;
+    if (i === data.length) return;
+  }
   for (let i = 0; i < data.length; i++) {
     const v = Number(data[i]);
     if (v === spec.ignoreIndex) continue;
