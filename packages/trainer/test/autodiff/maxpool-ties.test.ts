@@ -58,6 +58,8 @@ async function check(dims: number[], p: Pool, values: number[]): Promise<void> {
 describe('MaxPool gradient with ties goes to the first maximum', () => {
   test('2x2 tiling (square, kernel = strides)', () => check([2, 3, 8, 8], { kernel: [2, 2], strides: [2, 2] }, [0, 1, 2]));
   test('3x3 tiling with remainder', () => check([2, 2, 10, 11], { kernel: [3, 3], strides: [3, 3] }, [0, 1]));
+  test('2x2 tiling, large output planes (plane by plane)', () => check([2, 3, 16, 18], { kernel: [2, 2], strides: [2, 2] }, [0, 1, 2]));
+  test('3x3 tiling with remainder, large output planes', () => check([1, 2, 25, 26], { kernel: [3, 3], strides: [3, 3] }, [0, 1]));
   test('2x3 tiling (not square)', () => check([1, 3, 6, 9], { kernel: [2, 3], strides: [2, 3] }, [0, 1, 2]));
   test('3x3 strides 2 pads 1 (overlapping)', () => check([1, 2, 7, 7], { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, [0, 1]));
   test('3x3 strides 1 (overlapping, every element in up to 9 windows)', () => check([1, 2, 6, 6], { kernel: [3, 3], strides: [1, 1] }, [0, 1]));

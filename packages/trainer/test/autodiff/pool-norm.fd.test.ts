@@ -9,6 +9,13 @@ const pool = (name: string, op: string, x: number[], attrs: FdCase['attrs']): Fd
 const cases: FdCase[] = [
   pool('2x2 tiling', 'MaxPool', [2, 3, 6, 6], { kernel_shape: [2, 2], strides: [2, 2] }),
   pool('2x2 tiling with remainder', 'MaxPool', [1, 2, 5, 7], { kernel_shape: [2, 2], strides: [2, 2] }),
+  pool('2x2 tiling, output planes of 64 and more (plane by plane)', 'MaxPool', [2, 2, 16, 18], { kernel_shape: [2, 2], strides: [2, 2] }),
+  pool('2x2 tiling with remainder, large planes', 'MaxPool', [1, 2, 17, 17], { kernel_shape: [2, 2], strides: [2, 2] }),
+  {
+    name: 'MaxPool 2x2 tiling, large planes, batch and channels known only at run time',
+    inputs: [{ data: [2, 2, 16, 16], dims: ['N', 'C', 16, 16], gen: distinct(0.05) }, { param: [1], gen: () => 1.3 }],
+    build: (g, [x, s]) => [g.op('MaxPool', [g.mul(x!, s!)], { kernel_shape: [2, 2], strides: [2, 2] })],
+  },
   pool('3x3 tiling', 'MaxPool', [2, 2, 9, 9], { kernel_shape: [3, 3], strides: [3, 3] }),
   pool('3x3 tiling with remainder', 'MaxPool', [1, 2, 10, 11], { kernel_shape: [3, 3], strides: [3, 3] }),
   pool('2x3 tiling (not square)', 'MaxPool', [2, 2, 6, 7], { kernel_shape: [2, 3], strides: [2, 3] }),

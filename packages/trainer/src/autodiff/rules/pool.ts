@@ -25,28 +25,42 @@ function tilingMaxPool(c: GradContext): boolean {
 }
 
 /**
- * Square 2-D tiling windows (the common MaxPool(k, k)), plane by plane ([N*C, 1, H, W]): SpaceToDepth moves
- * each window offset into the channels ([N*C, K, y0, y1]), ArgMax over them picks each window's first maximum
- * (torch's choice among ties), the one-hot float mask times dY is cheaper than a Where in ORT, and a
- * ConvTranspose with one-hot kernels puts each value back in place (measured faster than DepthToSpace or a
- * transpose: scripts/window-layout-forms.ts). `x` is cropped to whole windows.
+ * Square 2-D tiling windows (the common MaxPool(k, k)): SpaceToDepth moves each window offset into the
+ * channels, ArgMax over the offsets picks each window's first maximum (torch's choice among ties), a float
+ * one-hot mask times dY routes the gradient (a Where costs more in ORT), and the result goes back in place.
+ * Two layouts, by measurement (scripts/window-layout-forms.ts, profile-training-graph.ts): with large
+ * output planes, plane by plane ([N*C, K, y0, y1]) and a one-hot ConvTranspose back, faster than
+ * DepthToSpace there; with small planes (lenet's 4x4 second pool) the ConvTranspose's per-plane cost and
+ * the short broadcast spans dominate, so the whole tensor ([N, K*C, y0, y1], offset-major) and DepthToSpace.
+ * `x` is cropped to whole windows.
  */
 function squareTilingMaxPoolGrad(c: GradContext, x: Value, b: number, ys: number[]): Value {
   const { g } = c;
   const K = b * b;
   const dtype = c.x(0).dtype ?? 'float32';
   const sizes = ys.map((d) => d * b);
+  const [batch, channels] = c.x(0).shape!;
+  const offsets = (rank: number) => g.constant([...Array(K).keys()], 'int64', [K, ...new Array(rank - 2).fill(1)]);
+  if (ys[0] * ys[1] < PLANE_MIN) {
+    const C = typeof channels === 'number' ? channels : -1;
+    const windows = g.reshape(g.op('SpaceToDepth', [x], { blocksize: b }), [0, K, C, ...ys]);
+    const first = g.op('ArgMax', [windows], { axis: 1, keepdims: 1 }, { dtypes: ['int64'] });
+    const routed = g.mul(g.cast(g.equal(first, offsets(5)), dtype), g.unsqueeze(c.grad, [1]));
+    const depth = typeof channels === 'number' ? g.ints([0, K * channels, ...ys]) : g.ints([0, -1, ...ys]);
+    return c.typedOp('DepthToSpace', [g.reshape(routed, depth)], { blocksize: b, mode: 'DCR' }, { dtype, shape: [batch, channels, ...sizes] });
+  }
   const windows = g.op('SpaceToDepth', [g.reshape(x, [-1, 1, ...sizes])], { blocksize: b });
   const first = g.op('ArgMax', [windows], { axis: 1, keepdims: 1 }, { dtypes: ['int64'] });
-  const mask = g.cast(g.equal(first, g.constant([...Array(K).keys()], 'int64', [K, 1, 1])), dtype);
-  const routed = g.mul(mask, g.reshape(c.grad, [-1, 1, ...ys]));
+  const routed = g.mul(g.cast(g.equal(first, offsets(4)), dtype), g.reshape(c.grad, [-1, 1, ...ys]));
   const oneHot = new Float32Array(K * K);
   for (let j = 0; j < K; j++) oneHot[j * K + j] = 1;
   const back = g.op('ConvTranspose', [routed, g.constant(oneHot, dtype, [K, 1, b, b])], { kernel_shape: [b, b], strides: [b, b] });
-  const [batch, channels] = c.x(0).shape!;
   const target = typeof channels === 'number' ? g.ints([-1, channels, ...sizes]) : g.concat([c.shapeSlice(c.x(0), 0, 2), g.ints(sizes)], 0);
   return c.typedOp('Reshape', [back, target], {}, { dtype, shape: [batch, channels, ...sizes] });
 }
+
+/** Output planes of at least this many elements go plane by plane (see squareTilingMaxPoolGrad). */
+const PLANE_MIN = 64;
 
 /** Tiling windows: each window's first maximum (torch's choice) by ArgMax over the window's elements. */
 function tilingMaxPoolGrad(c: GradContext): (Value | undefined)[] {
