@@ -12,26 +12,21 @@ import type { Rule, StepScalars } from './rules/rule';
  */
 interface Flat { host?: Float32Array; device?: Tensor }
 
-/**
- * Groups up to this many elements copy a step's new parameters into their buffer (p.data stays the same
- * array). Larger ones updated element-wise on onnxruntime-node's CPU run on a HostSession that writes into
- * spare buffers, which then become current (double buffering).
- */
+/** Groups up to this many elements copy a step's new parameters into their buffer (p.data stays the same array). */
 const COPY_MAX = 1 << 16;
 /**
- * HostSession groups of more than CHUNKED_ABOVE elements run in chunks of CHUNK elements (1 MB each), each
- * its own chain of nodes over views of the buffers (see buildChunkedModel), so a chain's intermediates
- * stay in cache. Measured on Adam at 1e7 parameters, outputs written into spare buffers, one thread: chunks
- * of 2^18 7.0 ns per parameter, one chain 11.0; at 1e6 chunks and one chain ran alike.
+ * Element-wise groups of more than CHUNKED_ABOVE elements on onnxruntime-node's CPU run on a HostSession
+ * in chunks of CHUNK elements (1 MB each): each chunk is its own chain of nodes over views of the buffers
+ * (see buildChunkedModel), so a chain's intermediates stay in cache, and the outputs are written straight
+ * into spare buffers, which then become current (double buffering: nothing allocated or copied per step).
+ * Measured on Adam at 1e7 parameters (2 busy cores, median of alternating runs): 8.5 ns per parameter,
+ * against 15-16.5 when chunk outputs were left to onnxruntime and copied into the spares. At 1e5 and 1e6,
+ * taking over onnxruntime's fresh outputs measured as fast or faster, so smaller groups keep doing that.
  */
 export const CHUNKED_ABOVE = 1 << 22;
-/**
- * HostSession groups up to this many elements run on one thread. Above it, onnxruntime's pool (threads that
- * block between nodes, see host-session.ts) can share the memory traffic between cores; below it, waking
- * them for each node costs more (Adam at 1e5 on 2 cores: 11-15 ns per parameter with the pool, 5-8 without).
- */
-const ONE_THREAD_MAX = 1 << 20;
 export const CHUNK = 1 << 18;
+/** The size above which HostSession steps are used (CHUNKED_ABOVE); tests lower it to cover the path cheaply. */
+export const hostSteps = { above: CHUNKED_ABOVE };
 
 /** One step of one group, run but not yet committed. */
 export interface PendingStep {
@@ -273,7 +268,7 @@ export class GroupStore<O> implements ParameterOwner {
    * with everything on the host), else undefined.
    */
   private chunksFor(runtime: Runtime, step: HostStep, stateNames: readonly string[]): number[] | undefined {
-    if (this.size <= COPY_MAX || !hasHostSessions(runtime) || !isFlat(this.rule, step.plan)) return undefined;
+    if (this.size <= Math.max(COPY_MAX, hostSteps.above) || !hasHostSessions(runtime) || !isFlat(this.rule, step.plan)) return undefined;
     if (this.param.device || stateNames.some((n) => this.state[n].device)) return undefined;
     if (this.size <= CHUNKED_ABOVE) return [this.size];
     const chunks: number[] = [];
@@ -289,7 +284,7 @@ export class GroupStore<O> implements ParameterOwner {
     if (!s) {
       const model = buildChunkedModel(this.rule, options, step.plan.scalarSets[0], this.stateNames(options), chunks);
       this.counters.sessions++;
-      s = createHostSession(runtime, encodeModel(model), this.size <= ONE_THREAD_MAX ? 1 : 0);
+      s = createHostSession(runtime, encodeModel(model));
       s.then((session) => this.hostReady.set(key, session), () => this.hostSessions.delete(key));
       this.hostSessions.set(key, s);
     }
