@@ -30,6 +30,14 @@ const cases: FdCase[] = [
   { ...conv('ConvTranspose strides 2, output_padding 1, pads', [1, 2, 4, 3], [2, 3, 3, 3]), op: 'ConvTranspose', attrs: { strides: [2, 2], output_padding: [1, 1], pads: [1, 0, 1, 1] }, inputs: [{ param: [1, 2, 4, 3] }, { param: [2, 3, 3, 3] }, { param: [3] }] },
   { ...conv('ConvTranspose dilations 2, groups 2', [1, 4, 4, 4], [4, 1, 2, 2]), op: 'ConvTranspose', attrs: { dilations: [2, 2], group: 2 }, inputs: [{ param: [1, 4, 4, 4] }, { param: [4, 1, 2, 2] }] },
   { ...conv('ConvTranspose 1-D strides 3', [2, 2, 5], [2, 3, 4]), op: 'ConvTranspose', attrs: { strides: [3], pads: [1, 2] }, inputs: [{ param: [2, 2, 5] }, { param: [2, 3, 4] }, { param: [3] }] },
+  conv('2-D one input channel (weight gradient by reshapes, no transposes)', [3, 1, 7, 7], [4, 1, 3, 3]),
+  conv('2-D one output channel', [2, 3, 5, 5], [1, 3, 3, 3], { pads: [1, 1, 1, 1] }),
+  {
+    name: '2-D one input channel, batch known only at run time',
+    float32: true,
+    inputs: [{ data: [3, 1, 6, 6], dims: ['N', 1, 6, 6] }, { param: [1, 1, 1] }, { param: [2, 1, 3, 3] }, { param: [2] }],
+    build: (g, [x, shift, w, b]) => [g.op('Conv', [g.add(x!, shift!), w!, b!], { strides: [2, 2] })],
+  },
   {
     name: '2-D with spatial sizes known only at run time',
     float32: true,

@@ -63,8 +63,8 @@ function weightGrad(c: GradContext, input: Value, inSizes: readonly Dim[], outGr
     sizes && isStatic(sizes) ? [...lead, ...sizes] : g.concat([g.ints(lead), c.shapeSlice(of, 2)], 0);
   let data: Value, kernel: Value;
   if (group === 1) {
-    data = g.transpose(input, perm01); //     [C, N, S]
-    kernel = g.transpose(outGrad, perm01); // [M, N, O]
+    data = swap01(c, input); //     [C, N, S]
+    kernel = swap01(c, outGrad); // [M, N, O]
   } else {
     // input [N, G*Cg, S] -> [Cg, G*N, S];  outGrad [N, G*Mg, O] -> [G*Mg, N, O]
     const x5 = g.reshape(input, withSpatial([0, group, Cg], input, inSizes));
@@ -82,7 +82,21 @@ function weightGrad(c: GradContext, input: Value, inSizes: readonly Dim[], outGr
     });
   }
   if (needSlice) r = g.slice(r, new Array(n).fill(0), w.kernel, spatialAxes);
-  return c.typedOp('Transpose', [r], { perm: perm01 }, like);
+  // [M, Cg, k] from [Cg, M, k]: with one input channel per group (Cg = 1) a free Reshape, not a copy.
+  return Cg === 1 ? c.typedOp('Reshape', [r, g.ints([M, 1, ...w.kernel])], {}, like) : c.typedOp('Transpose', [r], { perm: perm01 }, like);
+}
+
+/** v with its first two axes swapped: a Reshape (no copy) when one of them has size 1, else a Transpose. */
+function swap01(c: GradContext, v: Value): Value {
+  const s = v.shape;
+  if (s && s.length >= 2 && (s[0] === 1 || s[1] === 1)) {
+    const target = [s[1], s[0], ...s.slice(2)];
+    // At most one size unknown until run time: it becomes Reshape's -1.
+    if (target.filter((d) => typeof d !== 'number').length <= 1) {
+      return c.typedOp('Reshape', [v, c.g.ints(target.map((d) => (typeof d === 'number' ? d : -1)))], {}, { dtype: v.dtype, shape: target });
+    }
+  }
+  return c.g.transpose(v, [1, 0, ...Array.from({ length: c.rank(v) - 2 }, (_, i) => i + 2)]);
 }
 
 function staticChannels(c: GradContext, wt: Value): [number, number] {
