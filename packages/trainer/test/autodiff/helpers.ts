@@ -2,6 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import { encodeModel } from '@ortrain/graph-builder';
 import type { ModelProto } from '@ortrain/graph-builder';
+import { createRandom } from '../../src/random';
 
 export type Feeds = Record<string, ort.Tensor>;
 
@@ -25,16 +26,7 @@ export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-12);
 }
 
-/** A seeded generator (mulberry32), so that every run tests the same numbers. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so that every run tests the same numbers. */
+export const rng = createRandom;
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
