@@ -1,21 +1,14 @@
 import { Runtime, RuntimeSession } from '@ortrain/runtime';
-import { Adagrad, Adam, Adamax, AdamW, NAdam, Parameter, RAdam, RMSprop, SGD } from '../src';
+import { Adam, Parameter, SGD } from '../src';
+import { byAlgorithm } from './golden';
 
 let runtime: Runtime;
 beforeAll(async () => { runtime = await Runtime.create({ executionProviders: ['cpu'] }); });
 
 const W = () => new Parameter('W', new Float32Array([1, 2, 3, 4]), [2, 2]);
 type Ctor = (p: Parameter[], o: Record<string, unknown>) => unknown;
-const ctors: Record<string, Ctor> = {
-  SGD: (p, o) => new SGD(p, { lr: 0.1, ...o }),
-  Adam: (p, o) => new Adam(p, o),
-  AdamW: (p, o) => new AdamW(p, o),
-  Adamax: (p, o) => new Adamax(p, o),
-  Adagrad: (p, o) => new Adagrad(p, o),
-  RMSprop: (p, o) => new RMSprop(p, o),
-  RAdam: (p, o) => new RAdam(p, o),
-  NAdam: (p, o) => new NAdam(p, o),
-};
+// SGD has no default lr (torch 1.13): give it one so that only the option under test is wrong.
+const ctors: Record<string, Ctor> = { ...byAlgorithm, SGD: (p, o) => new SGD(p, { lr: 0.1, ...o }) };
 
 describe('every invalid option throws a RangeError naming it and its value', () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Runtime } from '@ortrain/runtime';
 import { OptimizerStateDict, Parameter } from '../src';
+import * as algorithms from '../src/algorithms';
 
 /** What the replays need of an optimizer, whatever its options type. */
 export interface AnyOptimizer {
@@ -46,6 +47,10 @@ export interface Replay {
   W: Parameter;
   b: Parameter;
 }
+
+/** Every optimizer class by its algorithm's name, the name golden entries and error messages use. */
+export const byAlgorithm: Record<string, (params: Parameter[], options: Record<string, unknown>) => AnyOptimizer> =
+  Object.fromEntries(Object.entries(algorithms).map(([name, C]) => [name, (p: Parameter[], o: Record<string, unknown>) => new (C as unknown as new (p: Parameter[], o: Record<string, unknown>) => AnyOptimizer)(p, o)]));
 
 /** Runs the entry's steps with `make` and compares every step with the trajectory. */
 export async function replay(entry: GoldenEntry, make: (params: Parameter[], options: Record<string, unknown>) => AnyOptimizer, runtime?: Runtime): Promise<Replay> {

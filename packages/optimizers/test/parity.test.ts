@@ -1,20 +1,9 @@
 import { Runtime } from '@ortrain/runtime';
-import { Adagrad, Adam, Adamax, AdamW, NAdam, Parameter, RAdam, RMSprop, SGD } from '../src';
-import { camel, goldenEntries, replay } from './golden';
+import { Adam, Parameter } from '../src';
+import { byAlgorithm, camel, goldenEntries, replay } from './golden';
 import type { AnyOptimizer } from './golden';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Make = (params: Parameter[], options: any) => AnyOptimizer;
-const classes: Record<string, Make> = {
-  SGD: (p, o) => new SGD(p, o),
-  Adam: (p, o) => new Adam(p, o),
-  AdamW: (p, o) => new AdamW(p, o),
-  Adamax: (p, o) => new Adamax(p, o),
-  Adagrad: (p, o) => new Adagrad(p, o),
-  RMSprop: (p, o) => new RMSprop(p, o),
-  RAdam: (p, o) => new RAdam(p, o),
-  NAdam: (p, o) => new NAdam(p, o),
-};
+const classes = byAlgorithm;
 
 let runtime: Runtime;
 beforeAll(async () => { runtime = await Runtime.create({ executionProviders: ['cpu'] }); });
