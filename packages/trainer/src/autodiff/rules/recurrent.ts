@@ -21,42 +21,41 @@ interface Direction {
 
 interface DirectionGrads { dx: Value; dw: Value; dr: Value; db: Value; dh0: Value; dc0: Value }
 
-function lstmGrad(c: GradContext): (Value | undefined)[] {
+/**
+ * What LSTM, GRU and RNN share: the attribute checks, each direction's slice of the inputs (time reversed for
+ * a backward direction) and the stacking of the directions' gradients. `one` differentiates one direction;
+ * `activations` is the only activation pattern supported, repeated per direction.
+ */
+function recurrentGrad(c: GradContext, activations: string[], one: (H: number, s: Direction) => DirectionGrads): (Value | undefined)[] {
   const { g } = c;
   const a = c.attrs;
   const direction = a.string('direction', 'forward');
   const dirs = direction === 'bidirectional' ? 2 : 1;
   const H = a.int('hidden_size', 0);
   if (a.has('clip')) c.fail('the clip attribute is not supported');
-  if (a.int('input_forget', 0) !== 0) c.fail('input_forget is not supported');
   const acts = (a.has('activations') ? (c.node.attribute!.find((x) => x.name === 'activations')!.strings ?? []).map((s) => new TextDecoder().decode(s)) : []);
-  if (acts.some((s, i) => s !== ['Sigmoid', 'Tanh', 'Tanh'][i % 3])) c.fail(`activations ${acts.join(', ')} are not supported (only Sigmoid, Tanh, Tanh)`);
+  if (acts.some((s, i) => s !== activations[i % activations.length])) c.fail(`activations ${acts.join(', ')} are not supported (only ${activations.join(', ')})`);
   if (c.has(4)) c.fail('sequence_lens is not supported: pad the batch to one length');
-  if (c.has(7)) c.fail('peephole weights (P) are not supported');
-  if (!c.node.output?.[0]) c.fail('the Y output is needed for the gradient');
-  if (!H) c.fail('hidden_size is needed');
   // onnxruntime runs layout 0 only (X [T, B, I], Y [T, dirs, B, H]).
   if (a.int('layout', 0) !== 0) c.fail('layout 1 is not supported');
-  const x = c.x(0);
-  const y = c.y(0);
-  const dy = c.dy(0);
+  if (!c.node.output?.[0]) c.fail('the Y output is needed for the gradient');
+  if (!H) c.fail('hidden_size is needed');
   const pick = (v: Value | undefined, d: number, axis: number) => (v ? (dirs === 1 ? g.squeeze(v, [axis]) : g.squeeze(g.slice(v, [d], [d + 1], [axis]), [axis])) : undefined);
   const reverse = (v: Value | undefined) => (v ? g.slice(v, [-1], [-(2 ** 62)], [0], [-1]) : undefined);
   const grads: DirectionGrads[] = [];
   for (let d = 0; d < dirs; d++) {
     const backwards = direction === 'reverse' || d === 1;
     const time = (v: Value | undefined) => (backwards ? reverse(v) : v);
-    grads.push(direction1(c, H, {
-      x: time(x)!, w: pick(c.x(1), d, 0)!, r: pick(c.x(2), d, 0)!, b: c.has(3) ? pick(c.x(3), d, 0) : undefined,
+    grads.push(one(H, {
+      x: time(c.x(0))!, w: pick(c.x(1), d, 0)!, r: pick(c.x(2), d, 0)!, b: c.has(3) ? pick(c.x(3), d, 0) : undefined,
       h0: c.has(5) ? pick(c.x(5), d, 0) : undefined, c0: c.has(6) ? pick(c.x(6), d, 0) : undefined,
-      y: time(pick(y, d, 1))!, dy: time(pick(dy, d, 1)), dyH: pick(c.dy(1), d, 0), dyC: pick(c.dy(2), d, 0),
+      y: time(pick(c.y(0), d, 1))!, dy: time(pick(c.dy(0), d, 1)), dyH: pick(c.dy(1), d, 0), dyC: pick(c.dy(2), d, 0),
     }));
     if (backwards) grads[d].dx = reverse(grads[d].dx)!;
   }
   const stack = (vs: Value[]) => (vs.length === 1 ? g.unsqueeze(vs[0], [0]) : g.concat(vs.map((v) => g.unsqueeze(v, [0])), 0));
-  const dx = grads.length === 1 ? grads[0].dx : g.add(grads[0].dx, grads[1].dx);
   return [
-    dx,
+    grads.length === 1 ? grads[0].dx : g.add(grads[0].dx, grads[1].dx),
     stack(grads.map((q) => q.dw)),
     stack(grads.map((q) => q.dr)),
     c.has(3) ? stack(grads.map((q) => q.db)) : undefined,
@@ -64,6 +63,12 @@ function lstmGrad(c: GradContext): (Value | undefined)[] {
     c.has(5) ? stack(grads.map((q) => q.dh0)) : undefined,
     c.has(6) ? stack(grads.map((q) => q.dc0)) : undefined,
   ];
+}
+
+function lstmGrad(c: GradContext): (Value | undefined)[] {
+  if (c.attrs.int('input_forget', 0) !== 0) c.fail('input_forget is not supported');
+  if (c.has(7)) c.fail('peephole weights (P) are not supported');
+  return recurrentGrad(c, ['Sigmoid', 'Tanh', 'Tanh'], (H, s) => direction1(c, H, s));
 }
 
 /** One direction of a forward-running LSTM, everything in its own time order. */
@@ -137,50 +142,9 @@ function direction1(c: GradContext, H: number, s: Direction): DirectionGrads {
 
 interface GruDirection { x: Value; w: Value; r: Value; b?: Value; h0?: Value; y: Value; dy?: Value; dyH?: Value }
 
-/**
- * What GRU and RNN share: the attribute checks, each direction's slice of the inputs (time reversed for a
- * backward direction) and the stacking of the directions' gradients. `one` differentiates one direction;
- * `activations` is the only activation pattern supported, repeated per direction.
- */
-function gatedRecurrentGrad(c: GradContext, activations: string[], one: (H: number, s: GruDirection) => DirectionGrads): (Value | undefined)[] {
-  const { g } = c;
-  const a = c.attrs;
-  const direction = a.string('direction', 'forward');
-  const dirs = direction === 'bidirectional' ? 2 : 1;
-  const H = a.int('hidden_size', 0);
-  if (a.has('clip')) c.fail('the clip attribute is not supported');
-  const acts = (a.has('activations') ? (c.node.attribute!.find((x) => x.name === 'activations')!.strings ?? []).map((s) => new TextDecoder().decode(s)) : []);
-  if (acts.some((s, i) => s !== activations[i % activations.length])) c.fail(`activations ${acts.join(', ')} are not supported (only ${activations.join(', ')})`);
-  if (c.has(4)) c.fail('sequence_lens is not supported: pad the batch to one length');
-  if (a.int('layout', 0) !== 0) c.fail('layout 1 is not supported');
-  if (!c.node.output?.[0]) c.fail('the Y output is needed for the gradient');
-  if (!H) c.fail('hidden_size is needed');
-  const pick = (v: Value | undefined, d: number, axis: number) => (v ? (dirs === 1 ? g.squeeze(v, [axis]) : g.squeeze(g.slice(v, [d], [d + 1], [axis]), [axis])) : undefined);
-  const reverse = (v: Value | undefined) => (v ? g.slice(v, [-1], [-(2 ** 62)], [0], [-1]) : undefined);
-  const grads: DirectionGrads[] = [];
-  for (let d = 0; d < dirs; d++) {
-    const backwards = direction === 'reverse' || d === 1;
-    const time = (v: Value | undefined) => (backwards ? reverse(v) : v);
-    grads.push(one(H, {
-      x: time(c.x(0))!, w: pick(c.x(1), d, 0)!, r: pick(c.x(2), d, 0)!, b: c.has(3) ? pick(c.x(3), d, 0) : undefined,
-      h0: c.has(5) ? pick(c.x(5), d, 0) : undefined, y: time(pick(c.y(0), d, 1))!, dy: time(pick(c.dy(0), d, 1)), dyH: pick(c.dy(1), d, 0),
-    }));
-    if (backwards) grads[d].dx = reverse(grads[d].dx)!;
-  }
-  const stack = (vs: Value[]) => (vs.length === 1 ? g.unsqueeze(vs[0], [0]) : g.concat(vs.map((v) => g.unsqueeze(v, [0])), 0));
-  return [
-    grads.length === 1 ? grads[0].dx : g.add(grads[0].dx, grads[1].dx),
-    stack(grads.map((q) => q.dw)),
-    stack(grads.map((q) => q.dr)),
-    c.has(3) ? stack(grads.map((q) => q.db)) : undefined,
-    undefined,
-    c.has(5) ? stack(grads.map((q) => q.dh0)) : undefined,
-  ];
-}
-
 function gruGrad(c: GradContext): (Value | undefined)[] {
   const linearBeforeReset = c.attrs.int('linear_before_reset', 0) === 1;
-  return gatedRecurrentGrad(c, ['Sigmoid', 'Tanh'], (H, s) => gruDirection(c, H, linearBeforeReset, s));
+  return recurrentGrad(c, ['Sigmoid', 'Tanh'], (H, s) => gruDirection(c, H, linearBeforeReset, s));
 }
 
 /**
@@ -269,7 +233,7 @@ function gruDirection(c: GradContext, H: number, lbr: boolean, s: GruDirection):
 }
 
 function rnnGrad(c: GradContext): (Value | undefined)[] {
-  return gatedRecurrentGrad(c, ['Tanh'], (H, s) => rnnDirection(c, H, s));
+  return recurrentGrad(c, ['Tanh'], (H, s) => rnnDirection(c, H, s));
 }
 
 /** One direction of a plain RNN, h = tanh(x W^T + h_prev R^T + b): dpre = dh (1 - h^2), dh_prev = dpre R. */
