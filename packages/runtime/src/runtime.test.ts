@@ -54,6 +54,21 @@ describe('Runtime on the CPU provider', () => {
     await expect(rt.createSession(model, { deviceOutputs: 'p_out' as never })).rejects.toThrow(/deviceOutputs.*"p_out"/);
   });
 
+  test('run with fetches writes the outputs into the given tensors', async () => {
+    const s = await rt.createSession(momentumStepModel(2), { allowSpinning: false });
+    const v = (data: number[], dims: number[]) => new rt.Tensor('float32', Float32Array.from(data), dims);
+    const pOut = new Float32Array(2);
+    const mOut = new Float32Array(2);
+    const out = await s.run({ p: v([1, 2], [2]), m: v([0.5, 0], [2]), g: v([1, -1], [2]), lr: v([0.5], []) },
+      { p_out: new rt.Tensor('float32', pOut, [2]), m_out: new rt.Tensor('float32', mOut, [2]) });
+    // m' = 0.9 m + g; p' = p - lr m'
+    expect(Array.from(mOut)).toEqual([Math.fround(1.45), -1]);
+    expect(Array.from(pOut)).toEqual([Math.fround(1 - Math.fround(0.5 * Math.fround(1.45))), 2.5]);
+    expect(Array.from(await rt.read<Float32Array>(out.p_out))).toEqual(Array.from(pOut));
+    await s.release();
+    await expect(rt.createSession(momentumStepModel(2), { allowSpinning: 'no' as never })).rejects.toThrow(/allowSpinning.*"no"/);
+  });
+
   test('a session on one intra-op thread gives the same results', async () => {
     const model = momentumStepModel(2);
     const v = (data: number[], dims: number[]) => new rt.Tensor('float32', Float32Array.from(data), dims);

@@ -95,6 +95,9 @@ export class Runtime {
       graphOptimizationLevel: level,
     };
     if (threads) sessionOptions.intraOpNumThreads = threads;
+    const spinning = options.allowSpinning ?? true;
+    if (typeof spinning !== 'boolean') throw new RangeError(`allowSpinning: expected true or false, got ${JSON.stringify(spinning)}`);
+    if (!spinning) sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' } } };
     if (onDevice) {
       sessionOptions.preferredOutputLocation = deviceOutputs === true
         ? 'gpu-buffer'
@@ -102,7 +105,7 @@ export class Runtime {
     }
     const load = () => this.load(model, sessionOptions, deviceOutputs);
     const { session, release } = options.cache
-      ? await this.cache.acquire(model, JSON.stringify([level, deviceOutputs, threads ?? 0]), load)
+      ? await this.cache.acquire(model, JSON.stringify([level, deviceOutputs, threads ?? 0, spinning]), load)
       : await load().then((s) => ({ session: s, release: () => s.release() }));
     const onDeviceNames = !onDevice ? [] : deviceOutputs === true ? [...session.outputNames] : [...(deviceOutputs as string[])];
     let released = false;
@@ -111,9 +114,18 @@ export class Runtime {
       outputNames: session.outputNames,
       provider,
       deviceOutputs: onDeviceNames,
-      run: async (feeds) => {
+      run: async (feeds, fetches) => {
         if (released) throw new Error('run: this session has been released');
-        return (await session.run(feeds)) as Record<string, Tensor>;
+        if (!fetches) return (await session.run(feeds)) as Record<string, Tensor>;
+        const out = (await session.run(feeds, fetches)) as Record<string, Tensor>;
+        // onnxruntime-node writes into the fetched tensors' memory; should a backend hand back other memory
+        // instead, the values are copied in, so callers can rely on `fetches` either way.
+        for (const name in fetches) {
+          const want = fetches[name].data as Float32Array;
+          const got = out[name].data as Float32Array;
+          if (got.buffer !== want.buffer || got.byteOffset !== want.byteOffset) want.set(got);
+        }
+        return out;
       },
       release: async () => {
         if (released) return;

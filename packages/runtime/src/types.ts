@@ -32,6 +32,12 @@ export interface SessionOptions {
    * faster on one thread: the hand-off to a pool costs more than it saves.
    */
   intraOpNumThreads?: number;
+  /**
+   * Whether the CPU provider's pool threads spin while they wait for work (default true, onnxruntime's).
+   * Spinning threads take cores from everything else on a busy machine; blocking ones keep the pool's
+   * speed-up where cores are free.
+   */
+  allowSpinning?: boolean;
   /** onnxruntime's graph optimization level (default 'all'). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
   /**
@@ -52,6 +58,10 @@ export interface RuntimeSession {
   readonly provider: ExecutionProvider;
   /** Names of the outputs that stay on the device ('gpu-buffer'); empty on CPU providers. */
   readonly deviceOutputs: readonly string[];
-  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /**
+   * Runs the model. With `fetches` (CPU tensors named like outputs), those outputs are written into the
+   * given tensors' memory instead of fresh buffers: reused memory is cheaper than new pages every run.
+   */
+  run(feeds: Record<string, Tensor>, fetches?: Record<string, Tensor>): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
 }
