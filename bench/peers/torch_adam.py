@@ -6,23 +6,14 @@ interleave it with its own contestants round by round:
   {"cmd": "run", "foreach": true, "reps": r, "threads": t}
                                                   -> {"seconds": s}  (r back-to-back steps on t threads, timed here)
   {"cmd": "free"}                                 -> {"ok": true}
-The first line it prints says whether torch is importable: {"ready": true, "torch": "1.13.0", "threads": 2}
-(threads: the default for runs, the machine's core count).
+The first line says whether torch is importable (bench/peers/peer.py).
 Run with no arguments and no stdin requests it exits as soon as stdin closes.
 """
-import json
-import os
-import sys
 import time
 
-try:
-    import torch
-except ImportError as e:  # the Node side prints 'not installed'
-    print(json.dumps({"ready": False, "error": f"torch not importable: {e}"}), flush=True)
-    sys.exit(0)
+import peer
 
-torch.set_num_threads(os.cpu_count() or 1)
-print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+torch = peer.start()
 
 optimizers = {}
 
@@ -49,21 +40,18 @@ def run(foreach, reps, threads):
     return (time.perf_counter_ns() - start) / 1e9
 
 
-for line in sys.stdin:
-    request = json.loads(line)
-    try:
-        cmd = request["cmd"]
-        if cmd == "setup":
-            setup(request["sizes"], request.get("seed", 0))
-            reply = {"ok": True}
-        elif cmd == "run":
-            threads = int(request.get("threads", os.cpu_count() or 1))
-            reply = {"seconds": run(bool(request["foreach"]), int(request["reps"]), threads)}
-        elif cmd == "free":
-            optimizers.clear()
-            reply = {"ok": True}
-        else:
-            reply = {"error": f"unknown cmd {cmd!r}"}
-    except Exception as e:  # answer, so the Node side can report it and go on
-        reply = {"error": f"{type(e).__name__}: {e}"}
-    print(json.dumps(reply), flush=True)
+def setup_request(request):
+    setup(request["sizes"], request.get("seed", 0))
+    return {"ok": True}
+
+
+def free(_request):
+    optimizers.clear()
+    return {"ok": True}
+
+
+peer.serve({
+    "setup": setup_request,
+    "run": lambda r: {"seconds": run(bool(r["foreach"]), int(r["reps"]), peer.threads(r))},
+    "free": free,
+})

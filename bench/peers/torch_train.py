@@ -6,22 +6,14 @@ batches. One JSON request per line on stdin, one JSON answer per line on stdout:
   {"cmd": "setup", "model": "mlp", "batch": 32, "batches": 8, "seed": 0}  -> {"ok": true, "parameters": n}
   {"cmd": "run", "model": "mlp", "reps": r, "threads": t}                 -> {"seconds": s}
   {"cmd": "free"}                                                         -> {"ok": true}
-The first line says whether torch is importable: {"ready": true, "torch": "1.13.0", "threads": 2}.
+The first line says whether torch is importable (bench/peers/peer.py).
 """
-import json
-import os
-import sys
 import time
 
-try:
-    import torch
-    from torch import nn
-except ImportError as e:  # the Node side prints 'not installed'
-    print(json.dumps({"ready": False, "error": f"torch not importable: {e}"}), flush=True)
-    sys.exit(0)
+import peer
 
-torch.set_num_threads(os.cpu_count() or 1)
-print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+torch = peer.start()
+nn = torch.nn
 
 
 def mlp():
@@ -73,21 +65,13 @@ def run(name, reps, threads):
     return seconds
 
 
-for line in sys.stdin:
-    request = json.loads(line)
-    try:
-        cmd = request["cmd"]
-        if cmd == "setup":
-            n = setup(request["model"], int(request["batch"]), int(request.get("batches", 8)), int(request.get("seed", 0)))
-            reply = {"ok": True, "parameters": n}
-        elif cmd == "run":
-            threads = int(request.get("threads", os.cpu_count() or 1))
-            reply = {"seconds": run(request["model"], int(request["reps"]), threads)}
-        elif cmd == "free":
-            setups.clear()
-            reply = {"ok": True}
-        else:
-            reply = {"error": f"unknown cmd {cmd!r}"}
-    except Exception as e:  # answer, so the Node side can report it and go on
-        reply = {"error": f"{type(e).__name__}: {e}"}
-    print(json.dumps(reply), flush=True)
+def free(_request):
+    setups.clear()
+    return {"ok": True}
+
+
+peer.serve({
+    "setup": lambda r: {"ok": True, "parameters": setup(r["model"], int(r["batch"]), int(r.get("batches", 8)), int(r.get("seed", 0)))},
+    "run": lambda r: {"seconds": run(r["model"], int(r["reps"]), peer.threads(r))},
+    "free": free,
+})
