@@ -270,7 +270,7 @@ export class Optimizer<O extends object> {
     this.paramGroups.forEach((g, gi) => {
       const s = this.stores[gi];
       const names = s.stateNames(optionsOf(g) as O);
-      g.params.forEach((p, i) => {
+      g.params.forEach((_p, i) => {
         const at = index++;
         if (s.steps[i] === 0) return;
         const entry: SavedParamState = { step: s.steps[i] };

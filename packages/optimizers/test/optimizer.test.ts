@@ -1,6 +1,6 @@
 import { Runtime } from '@ortrain/runtime';
 import { Adagrad, Adam, Adamax, AdamW, NAdam, Parameter, RAdam, RMSprop, SGD } from '../src';
-import { goldenEntries, goldenGrad, replay } from './golden';
+import { goldenEntries, goldenGrad } from './golden';
 
 let runtime: Runtime;
 beforeAll(async () => { runtime = await Runtime.create({ executionProviders: ['cpu'] }); });

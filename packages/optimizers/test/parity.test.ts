@@ -1,7 +1,6 @@
 import { Runtime } from '@ortrain/runtime';
-import { Adam, Parameter } from '../src';
+import { Adam } from '../src';
 import { byAlgorithm, camel, goldenEntries, replay } from './golden';
-import type { AnyOptimizer } from './golden';
 
 const classes = byAlgorithm;
 

@@ -1,4 +1,4 @@
-import { DType, Dim, ModelProto, TensorProto, fromOnnxDataType } from '@ortrain/graph-builder';
+import { Dim, ModelProto, TensorProto, fromOnnxDataType } from '@ortrain/graph-builder';
 import { buildGradientGraph } from '../autodiff';
 import { LossSpec, resolveLoss } from '../losses';
 import type { ResolvedLoss } from '../losses';
