@@ -1,11 +1,12 @@
 import { GraphBuilder, Value } from '@ortrain/graph-builder';
-import { Optimizer, Parameter, checkGrad } from '@ortrain/optimizers';
+import { FusedUpdate, Optimizer, Parameter, checkGrad } from '@ortrain/optimizers';
+import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import type { OptimizerConfig } from './config';
 import { configOf } from './config';
 import { GraphSessions, values } from './graph-sessions';
 import { samPerturbation } from './sam-graph';
-import { AnyOptimizer, Closure, Optimizable, Wrapper, checkBase, describe } from './wrapper';
+import { AnyOptimizer, Closure, Optimizable, RunFused, Wrapper, checkBase, describe, stepFusedOf } from './wrapper';
 
 export interface SAMOptions {
   /** Radius of the ascent step (default 0.05, quadra's). */
@@ -152,6 +153,17 @@ export class SAM extends Wrapper {
     checkAdaptive(this.adaptive);
     const rho = g.input(`${prefix}rho`, 'float32', []);
     return samPerturbation(g, ws, gs, rho, this.adaptive).perturbed;
+  }
+
+  /** The scalar feeds of the graph part fusePerturbation appended (rho, so that editing it never rebuilds). */
+  fusedFeeds(runtime: Runtime, prefix = 'sam.'): Record<string, Tensor> {
+    checkRho(this.rho);
+    return { [`${prefix}rho`]: new runtime.Tensor('float32', Float32Array.of(this.rho), []) };
+  }
+
+  protected async fusedInner(updates: readonly FusedUpdate<object>[], run: RunFused, parts: ReadonlyMap<Wrapper, unknown>): Promise<Record<string, Tensor>> {
+    const own = this.fusedFeeds(await this.runtime());
+    return stepFusedOf(this.base, updates, (feeds) => run({ ...feeds, ...own }), parts);
   }
 
   protected ownState() {

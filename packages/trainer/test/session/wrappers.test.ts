@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Adam, Parameter, SGD } from '@ortrain/optimizers';
+import { Lookahead, SAM, Scout } from '@ortrain/wrappers';
+import { TrainingSession, generateArtifacts } from '../../src/session';
+import { buildStepModel } from '../../src/session/step-graph';
+import { OptimizerBridge } from '../../src/session/optimizer-bridge';
+import { maxDiff, mlpBatch, modelBytes } from './helpers';
+import { Runtime } from '@ortrain/runtime';
+
+type Factory = (ps: Parameter[]) => SAM | Lookahead | Scout;
+
+/**
+ * A session that only computes gradients (lossAndGradients reads the parameters' current values through
+ * their owner), and the same wrapper standalone over its parameters: the reference for the fused step.
+ */
+async function reference(make: Factory) {
+  let params: Parameter[] = [];
+  const grads = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: (ps) => { params = ps; return new SGD(ps, { lr: 0 }); } });
+  const wrapper = make(params);
+  const norms: number[] = [];
+  const setGrads = async (batch: ReturnType<typeof mlpBatch>) => {
+    const { loss, gradients } = await grads.lossAndGradients(batch);
+    let sq = 0;
+    for (const p of params) {
+      p.grad = Float32Array.from(gradients.get(p.name)!);
+      for (const v of p.grad) sq += v * v;
+    }
+    norms.push(Math.sqrt(sq));
+    return loss;
+  };
+  const step = async (batch: ReturnType<typeof mlpBatch>) => {
+    await setGrads(batch);
+    await wrapper.step(wrapper.chain.some((w) => w instanceof SAM) ? () => setGrads(batch) : undefined);
+  };
+  return { grads, wrapper, step, norms };
+}
+
+const sam = (adaptive: boolean): Factory => (ps) => new SAM(ps, Adam, { rho: 0.05, adaptive, lr: 1e-2 });
+const cases: [string, Factory][] = [
+  ['SAM(Adam)', sam(false)],
+  ['ASAM(Adam)', sam(true)],
+  ['Lookahead(Adam)', (ps) => new Lookahead(new Adam(ps, { lr: 1e-2 }), { syncRate: 0.5, syncPeriod: 3 })],
+  ['Scout(Adam)', (ps) => new Scout(new Adam(ps, { lr: 1e-2 }), { syncRate: 0.2, syncPeriod: 3 })],
+  ['Lookahead(SAM(Adam))', (ps) => new Lookahead(new SAM(ps, Adam, { rho: 0.05, adaptive: false, lr: 1e-2 }), { syncPeriod: 2 })],
+];
+
+describe('wrappers inside TrainingSession: one run per step, as the wrapper standalone', () => {
+  test.each(cases)('%s: 7 fused steps match the standalone wrapper driven by lossAndGradients', async (_, make) => {
+    const fused = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: make, maxGradNorm: 1e9 });
+    const ref = await reference(make);
+    for (let s = 0; s < 7; s++) {
+      const batch = mlpBatch(16, 30 + s);
+      const r = await fused.trainStep(batch);
+      await ref.step(batch);
+      // maxGradNorm measures the gradient that is applied: under SAM, the one at the perturbed point.
+      expect(Math.abs(r.gradNorm! - ref.norms[ref.norms.length - 1])).toBeLessThan(1e-4 * ref.norms[ref.norms.length - 1]);
+      expect(maxDiff(await fused.parameters(), await ref.grads.parameters())).toBeLessThan(2e-5);
+    }
+    await fused.release();
+    await ref.grads.release();
+    await ref.wrapper.release();
+  });
+
+  test('SAM: both passes read one copy of the frozen weights', async () => {
+    const runtime = await Runtime.create();
+    const graphBytes = async (optimizer: (ps: Parameter[]) => SAM | Adam) => {
+      const session = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', trainable: ['net.2.bias'], optimizer });
+      const bridge = new OptimizerBridge(session.optimizer, session.optimizer.paramGroups.flatMap((g) => g.params), runtime);
+      const { model } = buildStepModel(session.models, { accumulation: 1, kind: 'update' }, bridge);
+      await session.release();
+      const bytes = (model.graph!.initializer ?? []).reduce((a, t) => a + (t.rawData?.length ?? (t.floatData?.length ?? 0) * 4), 0);
+      const nodes = model.graph!.node!.length;
+      return { bytes, nodes };
+    };
+    const plain = await graphBytes((ps) => new Adam(ps));
+    const twoPass = await graphBytes((ps) => new SAM(ps, Adam));
+    // The frozen net.0 weight alone is 32 KiB: a second copy would double it.
+    expect(plain.bytes).toBeGreaterThan(32 * 1024);
+    expect(twoPass.bytes).toBeLessThan(plain.bytes + 256);
+    expect(twoPass.nodes).toBeGreaterThan(plain.nodes);
+    await runtime.release();
+  });
+
+  test('SAM with gradient accumulation: two equal batches give the update of one (each batch perturbed by its own gradient)', async () => {
+    const make = sam(false);
+    const once = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: make });
+    const twice = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: make, gradientAccumulationSteps: 2 });
+    for (let s = 0; s < 3; s++) {
+      const batch = mlpBatch(16, 50 + s);
+      await once.trainStep(batch);
+      expect((await twice.trainStep(batch)).updated).toBe(false);
+      expect((await twice.trainStep(batch)).updated).toBe(true);
+    }
+    expect(maxDiff(await once.parameters(), await twice.parameters())).toBeLessThan(1e-5);
+    await once.release();
+    await twice.release();
+  });
+
+  test('Scout(SAM(Adam)): a checkpoint resumes bit-identically (slow weights, statistics, counters)', async () => {
+    const make: Factory = (ps) => new Scout(new SAM(ps, Adam, { lr: 1e-2 }), { syncRate: 0.3, syncPeriod: 3 });
+    const a = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: make });
+    for (let s = 0; s < 4; s++) await a.trainStep(mlpBatch(8, 70 + s));
+    const saved = await a.checkpointBytes();
+    for (let s = 4; s < 9; s++) await a.trainStep(mlpBatch(8, 70 + s));
+    const b = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: make });
+    await b.loadCheckpoint(saved);
+    expect((b.optimizer as Scout).fastSteps).toBe(4);
+    for (let s = 4; s < 9; s++) await b.trainStep(mlpBatch(8, 70 + s));
+    expect(await b.parameters()).toEqual(await a.parameters());
+    await a.optimizer.sync();
+    await b.optimizer.sync();
+    expect(b.optimizer.stateDict()).toEqual(a.optimizer.stateDict());
+    // A plain Adam session refuses the checkpoint, naming both.
+    const c = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: (ps) => new Adam(ps) });
+    await expect(c.loadCheckpoint(saved)).rejects.toThrow(/Scout\(SAM\(Adam\)\) optimizer, the session's is Adam/);
+    for (const s of [a, b, c]) await s.release();
+  });
+
+  test('generateArtifacts and fromArtifacts carry the wrapper: the artifacts train as TrainingSession.create does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ortrain-wrappers-'));
+    try {
+      const make: Factory = (ps) => new Lookahead(new SAM(ps, Adam, { rho: 0.1, adaptive: false, lr: 1e-2 }), { syncRate: 0.6, syncPeriod: 2 });
+      await generateArtifacts(modelBytes('mlp'), { loss: 'cross_entropy', optimizer: make }, dir);
+      const fromDir = await TrainingSession.fromArtifacts(dir);
+      expect(fromDir.optimizer).toBeInstanceOf(Lookahead);
+      expect((fromDir.optimizer as Lookahead).getConfig()).toEqual(make([new Parameter('x', new Float32Array(1), [1])]).getConfig());
+      const created = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', optimizer: make });
+      for (let s = 0; s < 5; s++) {
+        const batch = mlpBatch(16, 90 + s);
+        expect((await fromDir.trainStep(batch)).loss).toBeCloseTo((await created.trainStep(batch)).loss, 5);
+      }
+      expect(maxDiff(await fromDir.parameters(), await created.parameters())).toBeLessThan(1e-5);
+      await fromDir.release();
+      await created.release();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
