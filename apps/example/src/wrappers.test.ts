@@ -16,7 +16,6 @@ async function heldOut(extra: string[]): Promise<number> {
   const report = await finetune(c.options, () => {});
   // The export gives what the session gave.
   expect(report.exportedAccuracy).toBeCloseTo(report.valAccuracy, 6);
-  if (process.env.ORTRAIN_PRINT) console.log(extra.join(" ") || "adam", report.valAccuracy);
   return report.valAccuracy;
 }
 
