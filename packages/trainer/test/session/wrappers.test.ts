@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'fs';
+import { Tensor } from 'onnxruntime-node';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Adam, Parameter, SGD } from '@ortrain/optimizers';
@@ -137,5 +138,23 @@ describe('wrappers inside TrainingSession: one run per step, as the wrapper stan
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  test("nonFinite 'skip' under Lookahead(SAM(Adam)): a NaN batch changes neither the parameters nor the wrapper's state", async () => {
+    const session = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', nonFinite: 'skip',
+      optimizer: (ps) => new Lookahead(new SAM(ps, Adam, { lr: 1e-2 }), { syncPeriod: 2 }) });
+    await session.trainStep(mlpBatch(8, 1));
+    const params = await session.parameters();
+    const state = JSON.stringify(session.optimizer.stateDict());
+    const good = mlpBatch(8, 2);
+    const bad = { inputs: { input: new Tensor('float32', new Float32Array(8 * 64).fill(NaN), [8, 64]) }, labels: good.labels };
+    expect(await session.trainStep(bad)).toMatchObject({ updated: false, skipped: true });
+    expect(maxDiff(await session.parameters(), params)).toBe(0);
+    expect(JSON.stringify(session.optimizer.stateDict())).toBe(state);
+    expect((session.optimizer as Lookahead).fastSteps).toBe(1);
+    // The next good step is the sync step, as it would have been.
+    await session.trainStep(good);
+    expect((session.optimizer as Lookahead).fastSteps).toBe(2);
+    expect((session.optimizer as Lookahead).lastSyncRate).toBe(0.5);
+    await session.release();
   });
 });
