@@ -6,7 +6,7 @@ import type { OptimizerConfig } from './config';
 import { configOf } from './config';
 import { GraphSessions, values } from './graph-sessions';
 import { samPerturbation } from './sam-graph';
-import { AnyOptimizer, Closure, Optimizable, RunFused, Wrapper, checkBase, describe, stepFusedOf } from './wrapper';
+import { Closure, Optimizable, RunFused, Wrapper, checkBase, describe, stepFusedOf } from './wrapper';
 
 export interface SAMOptions {
   /** Radius of the ascent step (default 0.05, quadra's). */
@@ -235,4 +235,3 @@ function restoreModel(sizes: number[]) {
   return g.build();
 }
 
-export type { AnyOptimizer };

@@ -21,11 +21,12 @@ export const STAT_NAMES = ['mean', 'm2', 'max', 'min'] as const;
  * `invK` is 1/k for the k-th update since the last sync; `fresh` (bool scalar) is true at k = 1, where the
  * previous statistics are ignored, so a sync never has to write reset values.
  */
-export function addUpdate(g: GraphBuilder, u: Value, s: UpdateStats, invK: Value, keep: Value, fresh: Value): UpdateStats {
-  const mean0 = g.mul(s.mean, keep);
+export function addUpdate(g: GraphBuilder, u: Value, s: UpdateStats, invK: Value, fresh: Value): UpdateStats {
+  // Where rather than a multiplication by 0 or 1: stale values never leak in, whatever they hold.
+  const mean0 = g.where(fresh, 0, s.mean);
   const delta = g.sub(u, mean0);
   const mean = g.add(mean0, g.mul(delta, invK));
-  const m2 = g.add(g.mul(s.m2, keep), g.mul(delta, g.sub(u, mean)));
+  const m2 = g.add(g.where(fresh, 0, s.m2), g.mul(delta, g.sub(u, mean)));
   return { mean, m2, max: g.max(g.where(fresh, u, s.max), u), min: g.min(g.where(fresh, u, s.min), u) };
 }
 

@@ -141,7 +141,6 @@ export abstract class SlowWeights extends Wrapper {
     const feeds: Record<string, Tensor> = { [`${prefix}syncRate`]: scalar(this.syncRate) };
     if (this.scout) {
       feeds[`${prefix}invK`] = scalar(1 / k);
-      feeds[`${prefix}keep`] = scalar(k === 1 ? 0 : 1);
       feeds[`${prefix}fresh`] = new T('bool', Uint8Array.of(k === 1 ? 1 : 0), []);
       feeds[`${prefix}invNm1`] = scalar(k > 1 ? 1 / (k - 1) : 0);
     }
@@ -175,11 +174,11 @@ export abstract class SlowWeights extends Wrapper {
     const slows = groups.map((_, gi) => g.input(`${prefix}slow${gi}`, 'float32', [sum(this.sizes[gi])]));
     let rate: Value = syncRate;
     if (this.scout) {
-      const [invK, keep, invNm1] = ['invK', 'keep', 'invNm1'].map((n) => g.input(`${prefix}${n}`, 'float32', []));
+      const [invK, invNm1] = ['invK', 'invNm1'].map((n) => g.input(`${prefix}${n}`, 'float32', []));
       const fresh = g.input(`${prefix}fresh`, 'bool', []);
       const stats = groups.map((grp, gi) => {
         const s = Object.fromEntries(STAT_NAMES.map((n) => [n, g.input(`${prefix}${n}${gi}`, 'float32', [sum(this.sizes[gi])])])) as unknown as UpdateStats;
-        return addUpdate(g, g.sub(grp.fast, grp.prev!), s, invK, keep, fresh);
+        return addUpdate(g, g.sub(grp.fast, grp.prev!), s, invK, fresh);
       });
       if (!sync) {
         stats.forEach((s, gi) => { for (const n of STAT_NAMES) g.output(s[n], `${prefix}${n}${gi}.out`); });
