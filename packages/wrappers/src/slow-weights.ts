@@ -233,6 +233,12 @@ export abstract class SlowWeights extends Wrapper {
     if (!part) throw new Error(`${this.name}.stepFused: the graph has no part of this wrapper (see fuse)`);
     this.check();
     if (part.sync !== this.syncDue) throw new Error(`${this.name}.stepFused: the graph was built for a ${part.sync ? '' : 'non-'}sync step, the next step ${this.syncDue ? 'syncs' : 'does not sync'}`);
+    if (!part.sync && !this.scout) {
+      // Lookahead between syncs: the graph holds nothing of it.
+      const out = await stepFusedOf(this.base, updates, run, parts);
+      this.fastSteps++;
+      return out;
+    }
     const runtime = await this.runtime();
     const own = { ...this.scalarFeeds(runtime, part.prefix), ...(await this.stateFeeds(runtime, part.prefix, false)) };
     const out = await stepFusedOf(this.base, updates, async (feeds) => {
