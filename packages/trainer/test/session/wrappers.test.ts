@@ -157,4 +157,21 @@ describe('wrappers inside TrainingSession: one run per step, as the wrapper stan
     expect((session.optimizer as Lookahead).lastSyncRate).toBe(0.5);
     await session.release();
   });
+  test("the wrapper's hooks run around each update; its paramGroups' lr is the base's (no rebuild)", async () => {
+    const session = await TrainingSession.create({ model: modelBytes('mlp'), loss: 'cross_entropy', gradientAccumulationSteps: 2,
+      optimizer: (ps) => new Lookahead(new SAM(ps, Adam, { lr: 1e-2 }), { syncPeriod: 2 }) });
+    const la = session.optimizer as Lookahead;
+    const calls: string[] = [];
+    la.registerStepPreHook(() => { calls.push('pre'); });
+    la.registerStepPostHook((o) => { calls.push(`post ${o.fastSteps}`); });
+    for (let s = 0; s < 4; s++) await session.trainStep(mlpBatch(8, 110 + s));
+    expect(calls).toEqual(['pre', 'post 1', 'pre', 'post 2']);
+    la.paramGroups[0].lr = 0;
+    const before = await session.parameters();
+    await session.trainStep(mlpBatch(8, 120));
+    await session.trainStep(mlpBatch(8, 121));
+    // lr 0: the fast step leaves the weights, and the sync is not due (fastSteps 3).
+    expect(maxDiff(await session.parameters(), before)).toBe(0);
+    await session.release();
+  });
 });
