@@ -9,8 +9,9 @@ import { machineLines } from './machine';
 import { optimizerSection } from './optimizer/section';
 import { emptySection, updateSections } from './report-file';
 import { trainingSection } from './training/section';
+import { wrappersSection } from './training/wrappers-section';
 
-const SECTIONS = ['optimizer', 'training', 'diagnostics', 'allocator'] as const;
+const SECTIONS = ['optimizer', 'training', 'wrappers', 'diagnostics', 'allocator'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed as its message alone, with the usage. */
@@ -68,6 +69,10 @@ ${emptySection('optimizer')}
 
 ${emptySection('training')}
 
+## Training step with wrappers (issue 8)
+
+${emptySection('wrappers')}
+
 ## Where the time goes
 
 ${emptySection('diagnostics')}
@@ -88,6 +93,7 @@ async function main(): Promise<void> {
   const run: Record<Section, () => Promise<string>> = {
     optimizer: () => optimizerSection({ quick: args.quick }),
     training: () => trainingSection({ quick: args.quick }),
+    wrappers: () => wrappersSection({ quick: args.quick }),
     diagnostics: () => diagnosticsSection({ quick: args.quick }),
     allocator: () => allocatorSection({ quick: args.quick }),
   };

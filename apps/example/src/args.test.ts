@@ -71,6 +71,25 @@ describe('parseCommand', () => {
     expect(() => parseCommand(['train', 'm.onnx'])).toThrow("unknown command 'train' (commands: finetune");
   });
 
+  test('--sam, --asam, --lookahead and --scout', () => {
+    expect(finetuneOptions([...base, '--sam', '0.05', '--asam', '--lookahead', '0.5,6'])).toMatchObject({ sam: { rho: 0.05, adaptive: true }, slow: { kind: 'lookahead', syncRate: 0.5, syncPeriod: 6 } });
+    expect(finetuneOptions([...base, '--sam', '0.1'])).toMatchObject({ sam: { rho: 0.1, adaptive: false } });
+    expect(finetuneOptions([...base, '--scout', '0.2,3'])).toMatchObject({ slow: { kind: 'scout', syncRate: 0.2, syncPeriod: 3 } });
+    expect(finetuneOptions(base).sam).toBeUndefined();
+    const bad: [string[], string][] = [
+      [['--sam', '-1'], "--sam: expected a number >= 0 (the radius rho), got '-1'"],
+      [['--asam'], '--asam: needs --sam <rho>'],
+      [['--lookahead', '0.5'], "--lookahead: expected <rate,period>"],
+      [['--lookahead', '1.5,6'], "--lookahead: expected <rate,period>"],
+      [['--scout', '0.5,0'], "--scout: expected <rate,period>"],
+      [['--lookahead', '0.5,6', '--scout', '0.5,6'], '--lookahead and --scout: give one of them'],
+    ];
+    for (const [extra, message] of bad) {
+      expect(() => finetuneOptions([...base, ...extra])).toThrow(InputError);
+      expect(() => finetuneOptions([...base, ...extra])).toThrow(message);
+    }
+  });
+
   test('a later option overrides an earlier one (the digits job passes defaults first)', () => {
     expect(finetuneOptions([...base, '--epochs', '3', '--epochs', '9']).epochs).toBe(9);
   });

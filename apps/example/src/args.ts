@@ -25,6 +25,10 @@ export interface FinetuneOptions {
   executionProvider: CliExecutionProvider;
   featureScale: number;
   progress: boolean;
+  /** --sam <rho> [--asam]: SAM (ASAM) around the optimizer. */
+  sam?: { rho: number; adaptive: boolean };
+  /** --lookahead or --scout <rate,period>: slow weights around it (and around SAM). */
+  slow?: { kind: 'lookahead' | 'scout'; syncRate: number; syncPeriod: number };
 }
 
 export type Command = { kind: 'help'; text: string } | { kind: 'finetune'; options: FinetuneOptions };
@@ -47,6 +51,10 @@ Options:
   --loss <name>                 ${LOSSES.join(' | ')} (default: cross_entropy)
   --optimizer <name>            optimizer from @ortrain/optimizers, e.g. adam, adamw, sgd (default: adam)
   --lr <number>                 learning rate (default: 1e-3)
+  --sam <rho>                   sharpness-aware minimisation around the optimizer, radius rho (e.g. 0.05)
+  --asam                        with --sam: its adaptive form (ASAM)
+  --lookahead <rate,period>     Lookahead around the optimizer: sync rate in [0, 1], period in steps (e.g. 0.5,6)
+  --scout <rate,period>         Scout (holocron's Lookahead with an adaptive rate), same arguments
   --epochs <n>                  passes over the training rows (default: 5)
   --batch-size <n>              rows per training step (default: 32)
   --val-split <fraction>        share of rows held out for validation, in [0, 1) (default: 0.2)
@@ -65,7 +73,7 @@ Example:
 
 const STRING_OPTIONS = [
   'data', 'label-column', 'trainable', 'loss', 'optimizer', 'lr', 'epochs', 'batch-size', 'val-split', 'seed',
-  'feature-scale', 'input-name', 'execution-provider', 'out',
+  'feature-scale', 'input-name', 'execution-provider', 'out', 'sam', 'lookahead', 'scout',
 ] as const;
 
 function number(option: string, raw: string | undefined, fallback: number, check: (v: number) => boolean, expected: string): number {
@@ -96,6 +104,7 @@ export function parseCommand(argv: string[]): Command {
     ...STRING_OPTIONS.map((o) => [o, { type: 'string' as const }]),
     ['help', { type: 'boolean' as const, short: 'h' }],
     ['no-progress', { type: 'boolean' as const }],
+    ['asam', { type: 'boolean' as const }],
   ]);
   let parsed;
   try {
@@ -159,6 +168,28 @@ export function parseCommand(argv: string[]): Command {
       executionProvider: provider as CliExecutionProvider,
       out: str('out') ?? join(dirname(model), `${basename(model, extname(model))}.tuned.onnx`),
       progress: !values['no-progress'],
+      ...wrapperOptions(str, !!values.asam),
     },
   };
+}
+
+/** --sam, --asam, --lookahead and --scout, checked. */
+function wrapperOptions(str: (name: string) => string | undefined, asam: boolean): Pick<FinetuneOptions, 'sam' | 'slow'> {
+  const out: Pick<FinetuneOptions, 'sam' | 'slow'> = {};
+  const rho = str('sam');
+  if (rho !== undefined) out.sam = { rho: number('sam', rho, 0.05, (v) => v >= 0, 'a number >= 0 (the radius rho)'), adaptive: asam };
+  else if (asam) throw new InputError('--asam: needs --sam <rho> (ASAM is the adaptive form of SAM)');
+  if (str('lookahead') !== undefined && str('scout') !== undefined) throw new InputError('--lookahead and --scout: give one of them (both keep slow weights)');
+  for (const kind of ['lookahead', 'scout'] as const) {
+    const raw = str(kind);
+    if (raw === undefined) continue;
+    const parts = raw.split(',');
+    const rate = parts.length === 2 ? Number(parts[0]) : NaN;
+    const period = parts.length === 2 ? Number(parts[1]) : NaN;
+    if (parts.length !== 2 || parts.some((x) => x.trim() === '') || !(rate >= 0 && rate <= 1) || !Number.isInteger(period) || period < 1) {
+      throw new InputError(`--${kind}: expected <rate,period>, a sync rate in [0, 1] and a whole number of steps >= 1 (e.g. 0.5,6), got '${raw}'`);
+    }
+    out.slow = { kind, syncRate: rate, syncPeriod: period };
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import { GraphBuilder, ModelProto, TensorProto, Value, encodeModel, isFloatType,
 import * as optimizers from '@ortrain/optimizers';
 import { Optimizer, Parameter } from '@ortrain/optimizers';
 import { Runtime } from '@ortrain/runtime';
+import { Wrapper } from '@ortrain/wrappers';
 import type { LossSpec } from '../losses';
 import { encodeCheckpoint } from '../checkpoint/format';
 import { writeFileAtomic } from '../checkpoint/file';
@@ -53,7 +54,7 @@ export async function generateArtifacts(model: string | Uint8Array, options: Art
   const models = modelsFromForward(proto, trainableOf(proto, options), options.loss, options.output);
   const params = models.params.map((p) => new Parameter(p.name, Float32Array.from(p.initial), p.dims));
   const optimizer = optimizerFactory(options.optimizer ?? 'AdamW')(params);
-  if (!(optimizer instanceof Optimizer)) throw new TypeError('optimizer: the factory must return an optimizer of @ortrain/optimizers');
+  if (!(optimizer instanceof Optimizer) && !(optimizer instanceof Wrapper)) throw new TypeError('optimizer: the factory must return an optimizer of @ortrain/optimizers or a wrapper of @ortrain/wrappers');
   const runtime = await Runtime.create();
   const bridge = new OptimizerBridge(optimizer, params, runtime);
   const files = {
@@ -63,7 +64,7 @@ export async function generateArtifacts(model: string | Uint8Array, options: Art
     checkpoint: encodeCheckpoint({
       ...checkpointContent({
         params: new Map(models.params.map((p) => [p.name, p.initial])),
-        optimizer: { algorithm: bridge.algorithm, stateDict: optimizer.stateDict() },
+        optimizer: { algorithm: bridge.algorithm, config: bridge.config, stateDict: optimizer.stateDict() },
         counters: { step: 0, skippedSteps: 0, microStep: 0 },
         accumulators: new Map(),
       }),
@@ -125,7 +126,8 @@ export function optimizerClass(name: unknown): new (params: Parameter[] | { para
  */
 function optimizerModel(bridge: OptimizerBridge, models: SessionModels): ModelProto {
   const g = new GraphBuilder('optimizer_step');
-  const fused = bridge.fuse(g);
+  // The base optimizer's update: a wrapper's part needs the training model (SAM) or runs inside the step.
+  const fused = bridge.fuse(g, { baseOnly: true });
   const grads = new Map<string, Value>(models.params.map((p) => [p.name, g.input(gradName(p.name), 'float32', p.dims)]));
   fused.apply(grads);
   const model = g.build({ docString: `ortrain optimizer model (${bridge.algorithm}): one update of every parameter group` });

@@ -1,5 +1,6 @@
 import { ModelProto, TensorProto, tensorFromArray } from '@ortrain/graph-builder';
 import { Parameter } from '@ortrain/optimizers';
+import { isWrapperConfig, optimizerFromConfig } from '@ortrain/wrappers';
 import { resolveLoss } from '../losses';
 import type { LossSpec } from '../losses';
 import { CheckpointError, decodeCheckpoint } from '../checkpoint/format';
@@ -56,16 +57,26 @@ export async function readArtifacts(dir: string): Promise<ReadArtifacts> {
     lossName: config.lossName,
     loss: resolveLoss(config.loss as unknown as LossSpec),
   };
-  const Cls = optimizerClass(algorithm);
-  const groups = (state.optimizer.stateDict as { paramGroups?: Record<string, unknown>[] }).paramGroups;
+  // Under wrappers, the innermost optimizer is rebuilt from its own config and state dict's groups, and the
+  // wrappers around it from their configs.
+  const wrapped = state.optimizer.config;
+  let inner = state.optimizer.stateDict as { paramGroups?: Record<string, unknown>[]; base?: unknown };
+  let innerConfig = wrapped;
+  while (innerConfig && isWrapperConfig(innerConfig)) {
+    innerConfig = innerConfig.base;
+    inner = inner?.base as typeof inner;
+  }
+  const Cls = optimizerClass(innerConfig ? innerConfig.name : algorithm);
+  const groups = inner?.paramGroups;
   if (!Array.isArray(groups)) throw new CheckpointError(`${source}: the optimizer state has no parameter groups`);
-  const factory: OptimizerFactory = (ps: Parameter[]) => new Cls(groups.map(({ params: ids, ...options }) => ({
+  const base = (ps: Parameter[]) => new Cls(groups.map(({ params: ids, ...options }) => ({
     ...options,
     params: (ids as number[]).map((i) => {
       if (!ps[i]) throw new CheckpointError(`${source}: an optimizer group names parameter ${i}, there are ${ps.length}`);
       return ps[i];
     }),
-  })));
+  })), innerConfig?.options);
+  const factory: OptimizerFactory = wrapped && isWrapperConfig(wrapped) ? (ps) => optimizerFromConfig(ps, wrapped, base) as ReturnType<OptimizerFactory> : base;
   return { models, forward: forwardOf(evalModel, models), state, factory };
 }
 

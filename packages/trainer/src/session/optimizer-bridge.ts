@@ -1,31 +1,48 @@
 import type { GraphBuilder, Value } from '@ortrain/graph-builder';
 import { FusedUpdate, Optimizer, Parameter } from '@ortrain/optimizers';
+import type { Runtime } from '@ortrain/runtime';
+import { OptimizerConfig, SAM, SlowWeights, Wrapper } from '@ortrain/wrappers';
+import type { Tensor } from 'onnxruntime-common';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyOptimizer = Optimizer<any>;
-import type { Runtime } from '@ortrain/runtime';
-import type { Tensor } from 'onnxruntime-common';
+/** What a session trains with: an optimizer, or wrappers over one (SAM, Lookahead, Scout). */
+export type SessionOptimizer = AnyOptimizer | Wrapper;
 
-/** The optimizer's update appended to a step graph: one FusedUpdate per parameter group. */
+/** The optimizer's update appended to a step graph: one FusedUpdate per parameter group, and the wrappers' parts. */
 export interface FusedStep {
   updates: FusedUpdate<object>[];
   /** Each parameter as a graph value, by name: a slice of its group's flat buffer, made on first use. */
   views(): Map<string, Value>;
-  /** Appends every group's update given the gradients to apply, by parameter name. */
+  /** Appends every group's update given the gradients to apply, by parameter name (and the slow weights' part). */
   apply(grads: Map<string, Value>): void;
   /** Names of the outputs that the next step reads (new parameters and state): kept on the device. */
   outputNames: string[];
+  /** What each wrapper appended (Lookahead's and Scout's state), for their stepFused. */
+  parts: Map<Wrapper, unknown>;
 }
 
 /**
  * What the session needs of the optimizer, through its public fused-training face (`fuse`, `stepFused`):
  * the update inside the session's own graph, and the parameters' current values for the other graphs.
+ * With wrappers, the update is the innermost optimizer's; SAM adds the ascent between two gradient passes
+ * (the step graph asks `sam`), Lookahead and Scout their part after the update (`fuse(g, sync)`).
  */
 export class OptimizerBridge {
   /** Per group, its parameters' names in group order. */
   private readonly groups: string[][];
+  /** The optimizer whose rule makes the update (the innermost one under wrappers). */
+  readonly base: AnyOptimizer;
+  /** The SAM of the chain of wrappers, if any: its step graph holds two gradient passes. */
+  readonly sam: SAM | undefined;
+  /** The Lookahead or Scout of the chain, if any. */
+  readonly slow: SlowWeights | undefined;
 
-  constructor(readonly optimizer: AnyOptimizer, private readonly params: Parameter[], runtime: Runtime) {
+  constructor(readonly optimizer: SessionOptimizer, private readonly params: Parameter[], runtime: Runtime) {
+    const chain = optimizer instanceof Wrapper ? optimizer.chain : [];
+    this.base = optimizer instanceof Wrapper ? optimizer.optimizer : optimizer;
+    this.sam = chain.find((w): w is SAM => w instanceof SAM);
+    this.slow = chain.find((w): w is SlowWeights => w instanceof SlowWeights);
     const seen = new Set<Parameter>();
     this.groups = optimizer.paramGroups.map((g: { params: Parameter[] }) => g.params.map((p) => {
       if (!params.includes(p)) throw new RangeError(`optimizer: parameter '${p.name}' is not one of the session's trainable parameters`);
@@ -41,14 +58,23 @@ export class OptimizerBridge {
     optimizer.setRuntime(runtime);
   }
 
-  /** The optimizer's algorithm name ('Adam'), which checkpoints record. */
+  /** The optimizer's name as checkpoints record it: the algorithm ('Adam'), under wrappers 'Lookahead(SAM(Adam))'. */
   get algorithm(): string {
-    return this.optimizer.rule.algorithm;
+    const names = this.optimizer instanceof Wrapper ? this.optimizer.chain.map((w) => w.name) : [];
+    return names.reduceRight((inner, w) => `${w}(${inner})`, this.base.rule.algorithm);
   }
 
-  /** Starts the update in `g`: parameters become slices of the group buffers, fed by the optimizer. */
-  fuse(g: GraphBuilder): FusedStep {
-    const updates = this.groups.map((_, gi) => this.optimizer.fuse(g, gi, `opt${gi}.`));
+  /** A wrapper's configuration (`getConfig()`), which checkpoints carry beside the algorithm; undefined for a plain optimizer. */
+  get config(): OptimizerConfig | undefined {
+    return this.optimizer instanceof Wrapper ? this.optimizer.getConfig() : undefined;
+  }
+
+  /**
+   * Starts the update in `g`: parameters become slices of the group buffers, fed by the optimizer. With slow
+   * weights, `sync` builds the graph of a step that ends with a sync; `baseOnly` leaves the wrappers' part out.
+   */
+  fuse(g: GraphBuilder, o: { sync?: boolean; baseOnly?: boolean } = {}): FusedStep {
+    const updates = this.groups.map((_, gi) => this.base.fuse(g, gi, `opt${gi}.`));
     const step: FusedStep = {
       updates,
       views: () => {
@@ -57,17 +83,34 @@ export class OptimizerBridge {
         return views;
       },
       outputNames: [],
+      parts: new Map(),
       apply: (grads) => {
         updates.forEach((u, gi) => u.apply(this.groups[gi].map((n) => grads.get(n)!)));
         step.outputNames = updates.flatMap((u) => u.outputNames);
+        if (this.slow && !o.baseOnly) {
+          const part = g.scope('slow_weights', () => this.slow!.fuse(g, updates, o.sync ?? false));
+          step.parts.set(this.slow, part);
+          step.outputNames.push(...part.stateOutputs, ...part.fastOutputs);
+        }
       },
     };
     return step;
   }
 
+  /** True when the next update ends with a sync of slow weights (its graph differs). */
+  get syncDue(): boolean {
+    return this.slow?.syncDue ?? false;
+  }
+
   /** Runs one optimizer step around `run` (hooks, feeds of the update, commit): see Optimizer.stepFused. */
   stepFused(step: FusedStep, run: (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    if (this.optimizer instanceof Wrapper) return this.optimizer.stepFused(step.updates, run, step.parts);
     return this.optimizer.stepFused(step.updates, run);
+  }
+
+  /** Feeds of graphs run outside stepFused that hold SAM's ascent (the accumulation step). */
+  extraFeeds(runtime: Runtime): Record<string, Tensor> {
+    return this.sam ? this.sam.fusedFeeds(runtime) : {};
   }
 
   /**
@@ -100,6 +143,6 @@ export class OptimizerBridge {
     for (const p of this.params) p.data = Float32Array.from(values.get(p.name)!);
     // Assigned values are taken in by the optimizer's next step; take them in now so that p.read() and the
     // eval graphs see them at once.
-    await this.optimizer.sync();
+    await this.base.sync();
   }
 }

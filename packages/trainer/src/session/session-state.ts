@@ -1,10 +1,12 @@
+import type { OptimizerConfig } from '@ortrain/wrappers';
 import { CheckpointError } from '../checkpoint/format';
 import type { TrainableParam } from './training-graphs';
 
 /** Everything a checkpoint restores: see `checkpointContent` for how it is laid out in the file. */
 export interface SessionState {
   params: Map<string, Float32Array>;
-  optimizer: { algorithm: string; stateDict: unknown };
+  /** The algorithm ('Adam', under wrappers 'Lookahead(SAM(Adam))'), a wrapper's config, the state dict. */
+  optimizer: { algorithm: string; config?: OptimizerConfig; stateDict: unknown };
   counters: { step: number; skippedSteps: number; microStep: number };
   /** Gradient sums of a cycle in progress (empty when microStep is 0). */
   accumulators: Map<string, Float32Array>;
@@ -16,7 +18,7 @@ export const SESSION_CHECKPOINT_KIND = 'ortrain.training-session';
 
 /**
  * The checkpoint content of a session (encodeCheckpoint writes it): `kind`; `params` and `accumulators` as
- * { name: Float32Array }; `optimizer` as { algorithm, stateDict } (the optimizer's own stateDict, torch's
+ * { name: Float32Array }; `optimizer` as { algorithm, config (a wrapper's), stateDict } (the optimizer's own stateDict, torch's
  * layout, its long number arrays stored as float32 tensors); `counters` { step, skippedSteps, microStep };
  * `rngState` and `sampler` as the caller gave them.
  */
@@ -24,7 +26,7 @@ export function checkpointContent(s: SessionState): Record<string, unknown> {
   return {
     kind: SESSION_CHECKPOINT_KIND,
     params: Object.fromEntries(s.params),
-    optimizer: { algorithm: s.optimizer.algorithm, stateDict: packArrays(s.optimizer.stateDict) },
+    optimizer: { algorithm: s.optimizer.algorithm, ...(s.optimizer.config ? { config: s.optimizer.config } : {}), stateDict: packArrays(s.optimizer.stateDict) },
     counters: s.counters,
     accumulators: Object.fromEntries(s.accumulators),
     rngState: s.rngState,
@@ -53,7 +55,7 @@ export function readSessionState(content: unknown, source: string, params: reado
     if (v.length !== p.initial.length) throw fail(`parameter '${p.name}' has ${v.length} values, the model's has ${p.initial.length} (shape [${p.dims.join(', ')}])`);
     values.set(p.name, v);
   }
-  const opt = c.optimizer as { algorithm?: unknown; stateDict?: unknown } | undefined;
+  const opt = c.optimizer as { algorithm?: unknown; config?: OptimizerConfig; stateDict?: unknown } | undefined;
   if (!opt || typeof opt !== 'object' || typeof opt.algorithm !== 'string') throw fail('has no optimizer state');
   if (opt.algorithm !== algorithm) throw fail(`holds the state of a ${opt.algorithm} optimizer, the session's is ${algorithm}`);
   const counters = c.counters as Record<string, unknown> | undefined;
@@ -64,7 +66,7 @@ export function readSessionState(content: unknown, source: string, params: reado
   };
   const state: SessionState = {
     params: values,
-    optimizer: { algorithm: opt.algorithm, stateDict: unpackArrays(opt.stateDict) },
+    optimizer: { algorithm: opt.algorithm, ...(opt.config ? { config: opt.config } : {}), stateDict: unpackArrays(opt.stateDict) },
     counters: { step: count('step'), skippedSteps: count('skippedSteps'), microStep: count('microStep') },
     accumulators: new Map(),
     rngState: c.rngState,

@@ -1,10 +1,12 @@
-import { GraphBuilder, ModelProto, Value, fromOnnxDataType } from '@ortrain/graph-builder';
+import { GraphBuilder, GraphProto, ModelProto, Value, fromOnnxDataType } from '@ortrain/graph-builder';
 import type { FusedStep, OptimizerBridge } from './optimizer-bridge';
 import { SessionModels, gradName } from './training-graphs';
 
 /** Names of the step graphs' own inputs and outputs. */
 export const stepNames = {
   loss: 'loss',
+  /** SAM: the loss at the perturbed point (the second pass). */
+  perturbedLoss: 'loss_perturbed',
   gradNorm: 'grad_norm',
   accumulator: (p: string) => `${p}.grad_accumulator`,
   accumulated: (p: string) => `${p}.grad_accumulator.next`,
@@ -22,6 +24,8 @@ export interface StepOptions {
   maxGradNorm?: number;
   /** 'accumulate': add this batch's gradient to the accumulators; 'update': apply the update. */
   kind: 'accumulate' | 'update';
+  /** With slow weights (Lookahead, Scout): the graph of an update that ends with a sync. */
+  sync?: boolean;
 }
 
 /**
@@ -30,22 +34,35 @@ export interface StepOptions {
  * accumulator is acc + g, and at the k-th batch the sum is applied as the mean; clipping is torch's
  * clip_grad_norm_ of that mean, norm = sqrt(sum of squares) / k and scale = min(1, maxNorm / (norm + 1e-6)).
  * The 1/k and the clip scale fold into one scalar, so each gradient takes one Mul (none without either).
+ *
+ * Under SAM the training model is inlined twice: at w (gradient g1, the loss reported), then at w + e(w)
+ * with e from g1; both passes read the same parameter values and the same frozen initializers. The second
+ * pass's gradient g2 is what the rest of the step sees: it is accumulated, clipped and applied at w.
  */
 export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: OptimizerBridge): { model: ModelProto; fused?: FusedStep } {
-  const { training, params } = models;
-  const opset = (training.opsetImport ?? []).find((x) => !x.domain || x.domain === 'ai.onnx')?.version ?? 17;
+  const { params } = models;
+  let training = models.training.graph!;
+  const opset = (models.training.opsetImport ?? []).find((x) => !x.domain || x.domain === 'ai.onnx')?.version ?? 17;
   const g = new GraphBuilder(o.kind === 'update' ? 'train_step' : 'accumulate_step', { opset: Number(opset) });
-  const fused = o.kind === 'update' ? bridge!.fuse(g) : undefined;
+  const fused = o.kind === 'update' ? bridge!.fuse(g, { sync: o.sync }) : undefined;
   const feeds: Record<string, Value> = fused && o.sliceParams ? Object.fromEntries(fused.views()) : {};
-  const inits = new Set((training.graph!.initializer ?? []).map((t) => t.name!));
-  for (const i of training.graph!.input ?? []) {
+  const inits = new Set((training.initializer ?? []).map((t) => t.name!));
+  for (const i of training.input ?? []) {
     if (inits.has(i.name!) || feeds[i.name!]) continue;
     const t = i.type!.tensorType!;
     const shape = (t.shape?.dim ?? []).map((d) => (d.dimValue !== undefined ? Number(d.dimValue) : d.dimParam || `d_${i.name}`));
     feeds[i.name!] = g.input(i.name!, fromOnnxDataType(t.elemType!), shape);
   }
-  const out = g.inline(training.graph!, feeds, 'train');
+  const sam = bridge?.sam;
+  if (sam) training = shareInitializers(g, training, feeds);
+  let out = g.inline(training, feeds, 'train');
   g.output(out[models.lossName], stepNames.loss);
+  if (sam) {
+    const ws = params.map((p) => feeds[p.name]);
+    const perturbed = g.scope('sam', () => sam.fusePerturbation(g, ws, params.map((p) => out[gradName(p.name)])));
+    out = g.inline(training, { ...feeds, ...Object.fromEntries(params.map((p, i) => [p.name, perturbed[i]])) }, 'perturbed');
+    g.output(out[models.lossName], stepNames.perturbedLoss);
+  }
   const k = o.accumulation;
   const sums = new Map<string, Value>();
   g.scope('step', () => {
@@ -77,4 +94,18 @@ export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: O
   });
   g.scope('optimizer', () => fused!.apply(applied));
   return { model: g.build({ docString: 'ortrain training step: forward, loss, backward and update' }), fused };
+}
+
+/**
+ * Moves a graph's initializers (frozen weights, constants) into `g` once and returns the graph with them as
+ * inputs, fed from `feeds`: inlining it twice then reads one copy of each.
+ */
+function shareInitializers(g: GraphBuilder, graph: GraphProto, feeds: Record<string, Value>): GraphProto {
+  const initializer = graph.initializer ?? [];
+  for (const t of initializer) feeds[t.name!] = g.addInitializer({ ...t, name: g.uniqueName(t.name!) });
+  return {
+    ...graph,
+    initializer: [],
+    input: [...(graph.input ?? []).filter((i) => !initializer.some((t) => t.name === i.name)), ...initializer.map((t) => ({ name: t.name }))],
+  };
 }

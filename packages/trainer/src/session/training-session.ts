@@ -1,5 +1,6 @@
 import { ModelProto, encodeModel } from '@ortrain/graph-builder';
 import { Optimizer, Parameter } from '@ortrain/optimizers';
+import { Wrapper } from '@ortrain/wrappers';
 import { ExecutionProvider, OrtModule, Runtime, RuntimeSession } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import type { LossSpec } from '../losses';
@@ -9,7 +10,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint/format';
 import { Batch, checkBatch } from './batch';
 import { withInitializers } from './export';
 import { loadModel } from './model-source';
-import { FusedStep, OptimizerBridge } from './optimizer-bridge';
+import { FusedStep, OptimizerBridge, SessionOptimizer } from './optimizer-bridge';
 import { SessionState, checkpointContent, readSessionState } from './session-state';
 import { buildStepModel, stepNames } from './step-graph';
 import { defaultIntraOpThreads } from './threads';
@@ -19,8 +20,11 @@ import { SessionModels, Trainable, gradName, modelsFromForward } from './trainin
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyOptimizer = Optimizer<any>;
 
-/** Builds the optimizer over the session's trainable parameters (torch's `lambda params: Adam(params, ...)`). */
-export type OptimizerFactory = (params: Parameter[]) => AnyOptimizer;
+/**
+ * Builds the optimizer over the session's trainable parameters (torch's `lambda params: Adam(params, ...)`):
+ * an optimizer of @ortrain/optimizers, or wrappers of @ortrain/wrappers over one (`new SAM(ps, Adam, {...})`).
+ */
+export type OptimizerFactory = (params: Parameter[]) => SessionOptimizer;
 
 /** How the session runs: shared by `create` and `fromArtifacts`. */
 export interface RunOptions {
@@ -82,7 +86,7 @@ interface Parts {
   runtime: Runtime;
   ownsRuntime: boolean;
   params: Parameter[];
-  optimizer: AnyOptimizer;
+  optimizer: SessionOptimizer;
   accumulation: number;
   maxGradNorm?: number;
   nonFinite: 'throw' | 'skip';
@@ -96,8 +100,8 @@ interface Parts {
  * call schedulers, read `stateDict()`, register hooks; a training step is one optimizer step.
  */
 export class TrainingSession {
-  /** The optimizer the factory built; its parameters are the session's trainable initializers. */
-  readonly optimizer: AnyOptimizer;
+  /** The optimizer the factory built (or the outermost wrapper); its parameters are the session's trainable initializers. */
+  readonly optimizer: SessionOptimizer;
   readonly runtime: Runtime;
   /** Trainable parameter names, in the model's order. */
   readonly parameterNames: readonly string[];
@@ -112,8 +116,11 @@ export class TrainingSession {
 
   private readonly bridge: OptimizerBridge;
   private readonly sessions = new Map<string, Promise<RuntimeSession>>();
-  /** The update step's session and the optimizer's part of its graph (rebuilt when the update's form changes). */
-  private update: { session: RuntimeSession; fused: FusedStep } | undefined;
+  /**
+   * The update step's session and the optimizer's part of its graph (rebuilt when the update's form changes),
+   * by whether the step ends with a sync of slow weights (Lookahead, Scout: a graph of its own).
+   */
+  private readonly updates = new Map<boolean, { session: RuntimeSession; fused: FusedStep }>();
   /** Batches accumulated in the current cycle. */
   private microStep = 0;
   private accumulators: Map<string, Tensor> | undefined;
@@ -167,7 +174,9 @@ export class TrainingSession {
     initial: Map<string, Float32Array> | undefined): Promise<TrainingSession> {
     const params = models.params.map((p) => new Parameter(p.name, Float32Array.from(initial?.get(p.name) ?? p.initial), p.dims));
     const optimizer = factory(params);
-    if (!(optimizer instanceof Optimizer)) throw new TypeError(`optimizer: the factory must return an optimizer of @ortrain/optimizers, got ${describe(optimizer)}`);
+    if (!(optimizer instanceof Optimizer) && !(optimizer instanceof Wrapper)) {
+      throw new TypeError(`optimizer: the factory must return an optimizer of @ortrain/optimizers or a wrapper of @ortrain/wrappers, got ${describe(optimizer)}`);
+    }
     const runtime = run.runtime ?? (await Runtime.create({ executionProviders: run.executionProviders, ort: run.ort }));
     return new TrainingSession({
       models, forward, runtime, ownsRuntime: !run.runtime, params, optimizer,
@@ -201,8 +210,8 @@ export class TrainingSession {
 
   private async accumulateStep(batch: Batch): Promise<StepResult> {
     const session = await this.session('accumulate', () => buildStepModel(this.models,
-      { accumulation: this.parts.accumulation, kind: 'accumulate' }).model);
-    const feeds = { ...(await this.baseFeeds(batch, true)), ...this.accumulatorFeeds() };
+      { accumulation: this.parts.accumulation, kind: 'accumulate' }, this.bridge).model);
+    const feeds = { ...(await this.baseFeeds(batch, true)), ...this.accumulatorFeeds(), ...this.bridge.extraFeeds(this.runtime) };
     const out = await run(session, feeds, 'trainStep');
     const loss = lossValue(out);
     const bad = nonFiniteOf(out);
@@ -306,7 +315,7 @@ export class TrainingSession {
     }
     const state: SessionState = {
       params: await this.bridge.hostParams(),
-      optimizer: { algorithm: this.bridge.algorithm, stateDict: this.optimizer.stateDict() },
+      optimizer: { algorithm: this.bridge.algorithm, config: this.bridge.config, stateDict: this.optimizer.stateDict() },
       counters: { step: this.step, skippedSteps: this.skippedSteps, microStep: this.microStep },
       accumulators,
       rngState: this.rngState,
@@ -339,7 +348,7 @@ export class TrainingSession {
     // The caller's sampler first: if it refuses its state, nothing of the session has changed yet.
     if (this.sampler && state.sampler !== undefined) this.sampler.loadStateDict(state.sampler);
     // The optimizer checks its whole state dict before changing anything.
-    this.optimizer.loadStateDict(state.optimizer.stateDict as Parameters<AnyOptimizer['loadStateDict']>[0]);
+    (this.optimizer.loadStateDict as (dict: unknown) => void)(state.optimizer.stateDict);
     await this.bridge.setParams(state.params);
     this.step = state.counters.step;
     this.skippedSteps = state.counters.skippedSteps;
@@ -356,8 +365,8 @@ export class TrainingSession {
   async release(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    if (this.update) await this.update.session.release();
-    this.update = undefined;
+    for (const u of this.updates.values()) await u.session.release();
+    this.updates.clear();
     for (const s of all) await (await s.catch(() => undefined))?.release();
     await this.optimizer.release();
     this.disposeAccumulators();
@@ -418,16 +427,23 @@ export class TrainingSession {
     throw new RangeError(`trainStep: the ${what.name} is ${what.value} at step ${this.step + 1}; nothing was updated (set nonFinite: 'skip' to skip such steps)`);
   }
 
-  /** The update step's session, rebuilt when the optimizer's update needs a graph of another form. */
+  /**
+   * The update step's session, rebuilt when the optimizer's update needs a graph of another form. With
+   * Lookahead or Scout, a step that ends with a sync runs a graph of its own (the sync appended), so every
+   * step stays one run and the other steps carry none of the sync's nodes.
+   */
   private async updateSession(): Promise<{ session: RuntimeSession; fused: FusedStep }> {
-    if (this.update && this.update.fused.updates.every((u) => u.upToDate())) return this.update;
+    const sync = this.bridge.syncDue;
+    const current = this.updates.get(sync);
+    if (current && current.fused.updates.every((u) => u.upToDate())) return current;
     const { model, fused } = buildStepModel(this.models,
-      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, kind: 'update', sliceParams: this.sliceParams }, this.bridge);
+      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, kind: 'update', sliceParams: this.sliceParams, sync }, this.bridge);
     // What the next step reads stays on the device; the loss and the norm come back to the host.
     const session = await this.runtime.createSession(encodeModel(model), { deviceOutputs: fused!.outputNames, intraOpNumThreads: this.parts.intraOpNumThreads });
-    if (this.update) await this.update.session.release();
-    this.update = { session, fused: fused! };
-    return this.update;
+    if (current) await current.session.release();
+    const update = { session, fused: fused! };
+    this.updates.set(sync, update);
+    return update;
   }
 
   /** A session of a model, made once per key; on WebGPU parameters come sliced from the group buffers. */
@@ -467,6 +483,10 @@ function lossValue(out: Record<string, Tensor>, name = stepNames.loss): number {
 function nonFiniteOf(out: Record<string, Tensor>): { name: string; value: number } | undefined {
   const loss = lossValue(out);
   if (!Number.isFinite(loss)) return { name: 'loss', value: loss };
+  if (out[stepNames.perturbedLoss]) {
+    const perturbed = lossValue(out, stepNames.perturbedLoss);
+    if (!Number.isFinite(perturbed)) return { name: 'loss at the perturbed point (SAM)', value: perturbed };
+  }
   const norm = out[stepNames.gradNorm];
   const value = norm ? Number((norm.data as Float32Array)[0]) : 0;
   return Number.isFinite(value) ? undefined : { name: 'gradient norm', value };
