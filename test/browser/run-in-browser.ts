@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'fs';
 import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
 import { dirname, extname, join, resolve } from 'path';
-import { chromium } from 'playwright-core';
+import { Browser, chromium } from 'playwright-core';
 import { ORT_WASM_PATH } from './paths';
 
 export { ORT_WASM_PATH };
@@ -45,6 +45,12 @@ const BASE_FLAGS = ['--headless', '--no-sandbox', '--disable-background-networki
 const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan',
   '--use-angle=swiftshader'];
 const NO_GPU_FLAGS = ['--disable-gpu'];
+
+/** Starts Debian's Chromium headless, with WebGPU on SwiftShader when asked. */
+export async function launchChromium(webgpu: boolean): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : NO_GPU_FLAGS)] });
+}
 
 /** Resolves '@ortrain/<pkg>' to the package's source face, as jest and tsconfig do. */
 const workspacePackages: Plugin = {
@@ -119,11 +125,7 @@ export async function runInBrowser<T = unknown>(entryFile: string, options: Brow
   if (!existsSync(CHROMIUM)) throw new Error(`runInBrowser: Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
   const { code } = await bundleForBrowser(entryFile);
   const { server, origin } = await serve(code);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : NO_GPU_FLAGS)],
-  });
+  const browser = await launchChromium(webgpu);
   const errors: string[] = [];
   try {
     const page = await browser.newPage();
