@@ -1,6 +1,7 @@
 // The page: reads the form and the files, starts a training worker per run, draws the loss per step and the
 // evaluation per epoch, and saves what the worker exports (model, checkpoint) as files.
 import { LOSSES, type LossName } from '../src/data-fit';
+import { DEMO_CONFIG, DEMO_DATA, DEMO_MODEL } from './demo';
 import { LossChart } from './loss-chart';
 import { OPTIMIZERS, optimizerChoice } from './optimizer-table';
 import type { FromWorker, Inputs, Predictions, ToWorker, TrainConfig } from './protocol';
@@ -85,6 +86,23 @@ function headerOf(text: string): string[] {
   return text.split(/\r?\n/, 1)[0].split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
 }
 
+/** Sets the form to a configuration (the backend stays as the user chose). */
+function fillForm(c: Omit<TrainConfig, 'backend'>): void {
+  if (data) setLabelColumns(headerOf(data.text), c.labelColumn);
+  form.featureScale.value = String(c.featureScale);
+  form.valSplit.value = String(c.valSplit);
+  form.trainable.value = c.trainable;
+  form.loss.value = c.loss;
+  form.optimizer.value = c.optimizer;
+  showOptimizerOptions();
+  for (const input of form.optimizerOptions.querySelectorAll('input')) {
+    if (input.name in c.optimizerOptions) input.value = String(c.optimizerOptions[input.name]);
+  }
+  form.epochs.value = String(c.epochs);
+  form.batchSize.value = String(c.batchSize);
+  form.seed.value = String(c.seed);
+}
+
 function readConfig(): TrainConfig {
   const num = (input: HTMLInputElement) => (input.value.trim() === '' ? NaN : Number(input.value));
   const optimizerOptions: Record<string, number> = {};
@@ -126,8 +144,6 @@ function setState(state: State, text?: string): void {
 }
 
 function showError(message: string): void {
-  worker?.terminate();
-  worker = undefined;
   for (const a of ['data-loss', 'data-accuracy', 'data-backend']) result.removeAttribute(a);
   result.dataset.state = 'error';
   result.dataset.error = message;
@@ -208,15 +224,26 @@ function onMessage(m: FromWorker): void {
   }
 }
 
-/** A fresh worker for a run: whatever the last one was doing (or stuck in) goes with it. */
+/**
+ * Sends a run's first command. An idle worker is reused (loading onnxruntime's wasm again costs seconds);
+ * one that is still busy is ended with whatever it was doing (or stuck in), and a new one started.
+ */
 function startWorker(first: ToWorker, transfer: Transferable[] = []): void {
-  worker?.terminate();
-  worker = new Worker(new URL('./worker.js', location.href), { type: 'module' });
-  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
-  worker.onerror = (e) => {
-    e.preventDefault();
-    showError(`the training worker failed: ${e.message || 'it could not load (see the console)'}`);
-  };
+  if (worker && (seen.state === 'preparing' || seen.state === 'running')) {
+    worker.terminate();
+    worker = undefined;
+  }
+  if (!worker) {
+    const created = new Worker(new URL('./worker.js', location.href), { type: 'module' });
+    created.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+    created.onerror = (e) => {
+      e.preventDefault();
+      created.terminate();
+      if (worker === created) worker = undefined;
+      showError(`the training worker failed: ${e.message || 'it could not load (see the console)'}`);
+    };
+    worker = created;
+  }
   seen.steps = [];
   seen.losses = [];
   seen.epochs = [];
@@ -262,7 +289,7 @@ form.checkpointFile.addEventListener('change', async () => {
 
 buttons.demo.addEventListener('click', async () => {
   try {
-    const [m, d] = await Promise.all(['demo/digits-mlp.onnx', 'demo/digits.csv'].map(async (path) => {
+    const [m, d] = await Promise.all([DEMO_MODEL, DEMO_DATA].map(async (path) => {
       const response = await fetch(path);
       if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
       return response;
@@ -273,19 +300,7 @@ buttons.demo.addEventListener('click', async () => {
     showError(`the digits demo could not load: ${(err as Error).message}`);
     return;
   }
-  // Pixels 0..16 scaled to 0..1, Adam at lr 0.01, 6 epochs of batch 32: a short run (270 steps) that holds
-  // out 20% of the rows and gets about 97% of them right.
-  setLabelColumns(headerOf(data.text), 'label');
-  Object.assign(form.featureScale, { value: '0.0625' });
-  form.valSplit.value = '0.2';
-  form.trainable.value = '';
-  form.loss.value = 'cross_entropy';
-  form.optimizer.value = 'Adam';
-  showOptimizerOptions();
-  (form.optimizerOptions.querySelector('input[name=lr]') as HTMLInputElement).value = '0.01';
-  form.epochs.value = '6';
-  form.batchSize.value = '32';
-  form.seed.value = '0';
+  fillForm(DEMO_CONFIG);
   train();
 });
 

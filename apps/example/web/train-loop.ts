@@ -30,7 +30,7 @@ export interface LoopEvents {
   step(step: number, loss: number): void;
   epoch(report: EpochReport, outputs: Float32Array): void;
   /** Asked before every step: true makes the loop return where it is. */
-  stopRequested(): boolean;
+  stopRequested(): boolean | Promise<boolean>;
 }
 
 export const START: LoopPosition = { epoch: 0, batch: 0, lossSum: 0, seen: 0 };
@@ -64,7 +64,7 @@ export async function runEpochs(job: Job, from: LoopPosition, events: LoopEvents
   for (; epoch < job.config.epochs; epoch++, batch = 0, lossSum = 0, seen = 0) {
     const batches = batchesOf(epochOrder(job, epoch), job.config.batchSize);
     for (; batch < batches.length; batch++) {
-      if (events.stopRequested()) return { position: { epoch, batch, lossSum, seen }, finished: false };
+      if (await events.stopRequested()) return { position: { epoch, batch, lossSum, seen }, finished: false };
       const { loss } = await job.session.trainStep(makeBatch(job.fit, job.data, batches[batch]));
       lossSum += loss * batches[batch].length;
       seen += batches[batch].length;

@@ -1,6 +1,6 @@
 // The training worker: builds the job from the page's form and files, runs train-loop.ts, and answers the
-// page's commands (stop, resume, export, checkpoints). The page makes a new worker for every run, so a
-// failed or stuck run never blocks the next one.
+// page's commands (stop, resume, export, checkpoints). The page ends a worker that is busy when a new run
+// starts, so a stuck run never blocks the next one.
 import * as ort from 'onnxruntime-web';
 import type { ExecutionProvider } from '@ortrain/runtime';
 import { type Backend, type Job, prepareJob } from './job';
@@ -38,6 +38,10 @@ async function backendFor(choice: TrainConfig['backend']): Promise<Backend> {
 }
 
 async function prepare(config: TrainConfig, inputs: Inputs): Promise<Job> {
+  // A new run replaces the last one, whose sessions (and device memory) go first.
+  const previous = job;
+  job = undefined;
+  await previous?.session.release();
   post({ type: 'status', text: 'building the training graphs' });
   const built = await prepareJob(config, inputs, await backendFor(config.backend));
   job = built;
@@ -51,6 +55,21 @@ function isPosition(v: unknown): v is LoopPosition {
   return !!p && [p.epoch, p.batch, p.lossSum, p.seen].every((x) => typeof x === 'number' && Number.isFinite(x));
 }
 
+// onnxruntime-web's WASM runs resolve without leaving the current task, so a loop of steps would never let
+// the page's 'stop' message in: every 50 ms the loop yields through a MessageChannel (no timer clamping).
+const channel = new MessageChannel();
+let lastYield = 0;
+async function stopRequested(): Promise<boolean> {
+  if (performance.now() - lastYield > 50) {
+    await new Promise<void>((resume) => {
+      channel.port1.onmessage = () => resume();
+      channel.port2.postMessage(null);
+    });
+    lastYield = performance.now();
+  }
+  return stopAsked;
+}
+
 async function train(current: Job): Promise<void> {
   stopAsked = false;
   post({ type: 'status', text: `training on ${current.summary.backend}` });
@@ -60,7 +79,7 @@ async function train(current: Job): Promise<void> {
       lastEval = { report, outputs };
       post({ type: 'epoch', report });
     },
-    stopRequested: () => stopAsked,
+    stopRequested,
   });
   position = end.position;
   if (!end.finished) {
@@ -103,7 +122,7 @@ async function handle(message: ToWorker): Promise<void> {
       return post({ type: 'checkpoint', bytes: copyOut(await session.checkpointBytes()) });
     }
     case 'load-checkpoint': {
-      const built = job ?? (await prepare(message.config, message.inputs));
+      const built = await prepare(message.config, message.inputs);
       try {
         await built.session.loadCheckpoint(new Uint8Array(message.checkpoint));
       } catch (err) {
