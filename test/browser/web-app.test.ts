@@ -109,6 +109,11 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       expect(run.steps).toHaveLength(6 * Math.ceil(1437 / 32));
       expectSameLosses(run.losses, nodeLosses, 1e-4);
 
+      const shot = join(mkdtempSync(join(tmpdir(), 'ortrain-shot-')), 'page.png');
+      await page.screenshot({ path: shot });
+      expect(statSync(shot).size).toBeGreaterThan(10000);
+      if (process.env.ORTRAIN_WRITE_SCREENSHOT === '1') copyFileSync(shot, SCREENSHOT);
+
       // The exported model in stock onnxruntime-node, on the held-out rows the page evaluated.
       const bytes = await download(page, 'download');
       const predictions = run.predictions!;
@@ -122,11 +127,13 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       expect(values.length).toBe(predictions.outputs.length);
       const worst = predictions.outputs.reduce((w, x, i) => Math.max(w, Math.abs(values[i] - x)), 0);
       expect(worst).toBeLessThan(1e-4);
-
-      const shot = join(mkdtempSync(join(tmpdir(), 'ortrain-shot-')), 'page.png');
-      await page.screenshot({ path: shot });
-      expect(statSync(shot).size).toBeGreaterThan(10000);
-      if (process.env.ORTRAIN_WRITE_SCREENSHOT === '1') copyFileSync(shot, SCREENSHOT);
+      // And so the same held-out accuracy as the page reported.
+      let right = 0;
+      rows.forEach((row, r) => {
+        const v = values.subarray(r * 10, r * 10 + 10);
+        if (v.indexOf(Math.max(...v)) === data.labels[row]) right++;
+      });
+      expect(right / rows.length).toBe(Number(result.accuracy));
       expect(pageErrors).toEqual([]);
       await page.close();
     }, 240000);

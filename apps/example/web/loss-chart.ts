@@ -57,7 +57,7 @@ export class LossChart {
     this.line(c, this.losses, px, py, '#9cc3f5');
     const mean: number[] = [];
     let m = NaN;
-    for (const v of this.losses) mean.push((m = Number.isNaN(m) ? v : 0.95 * m + 0.05 * v));
+    for (const v of this.losses) mean.push((m = Number.isNaN(m) ? v : 0.9 * m + 0.1 * v));
     this.line(c, mean, px, py, '#0b4fb3');
   }
 

@@ -122,14 +122,21 @@ function readConfig(): TrainConfig {
   };
 }
 
+function showFiles(): void {
+  $('files-hint').textContent = `Model: ${model ? `${model.name} (${model.bytes.byteLength} bytes)` : 'none'}; ` +
+    `data: ${data ? `${data.name} (${data.text.length} characters)` : 'none'}.`;
+}
+
 form.modelFile.addEventListener('change', async () => {
   const file = form.modelFile.files?.[0];
   model = file ? { bytes: await file.arrayBuffer(), name: file.name } : undefined;
+  showFiles();
 });
 form.dataFile.addEventListener('change', async () => {
   const file = form.dataFile.files?.[0];
   data = file ? { text: await file.text(), name: file.name } : undefined;
   if (data) setLabelColumns(headerOf(data.text));
+  showFiles();
 });
 
 // ---- state ----
@@ -300,6 +307,7 @@ buttons.demo.addEventListener('click', async () => {
     showError(`the digits demo could not load: ${(err as Error).message}`);
     return;
   }
+  showFiles();
   fillForm(DEMO_CONFIG);
   train();
 });
