@@ -11,7 +11,7 @@ describe('npm run web -- --build-only', () => {
   }, 120000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('writes a static site with the page, its worker, the demo and onnxruntime-web's wasm files', () => {
+  test("writes a static site with the page, its worker, the demo and onnxruntime-web's wasm files", () => {
     for (const f of ['index.html', 'main.js', 'worker.js', 'demo/digits-mlp.onnx', 'demo/digits.csv', ...ORT_FILES.map((f) => `ort/${f}`)]) {
       expect([f, existsSync(join(dir, f)) && statSync(join(dir, f)).size > 0]).toEqual([f, true]);
     }
