@@ -26,6 +26,9 @@ describe('npm run web -- --build-only', () => {
       expect([f, /cdn\.jsdelivr|unpkg\.com/.test(code)]).toEqual([f, false]);
       expect([f, /from\s*["'](node:)?(fs|path|os|onnxruntime-node)["']/.test(code)]).toEqual([f, false]);
     }
+    // Only the worker loads onnxruntime-web; the page's script stays small.
+    expect(readFileSync(join(dir, 'worker.js'), 'utf8')).toContain('ort-wasm-simd-threaded');
+    expect(readFileSync(join(dir, 'main.js'), 'utf8')).not.toContain('ort-wasm-simd-threaded');
     // The worker sets onnxruntime-web's wasm path to the site's own ort/ folder.
     expect(readFileSync(join(dir, 'worker.js'), 'utf8')).toContain('./ort/');
   });

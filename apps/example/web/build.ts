@@ -33,26 +33,34 @@ const noNodeFiles: Plugin = {
   },
 };
 
+/** The page's own script runs no model: onnxruntime stays out of it (the worker loads it). */
+const noOnnxRuntime: Plugin = {
+  name: 'no-onnxruntime',
+  setup(b) {
+    b.onResolve({ filter: /^onnxruntime-(node|web|common)$/ }, (args) => ({ path: args.path, namespace: 'no-onnxruntime' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-onnxruntime' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
 /** Builds the static site into `outDir` (emptied first). */
 export async function buildWeb(outDir = DIST_WEB): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(join(outDir, 'ort'), { recursive: true });
   mkdirSync(join(outDir, 'demo'), { recursive: true });
-  await build({
-    entryPoints: { main: join(__dirname, 'main.ts'), worker: join(__dirname, 'worker.ts') },
-    outdir: outDir,
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    sourcemap: true,
-    logLevel: 'warning',
-    // The data helpers build tensors with onnxruntime-node's Tensor; in the browser the same class (from
-    // onnxruntime-common) comes with onnxruntime-web.
-    alias: { 'onnxruntime-node': 'onnxruntime-web' },
-    plugins: [workspacePackages, noNodeFiles],
-  });
+  const common = {
+    outdir: outDir, bundle: true, platform: 'browser', format: 'esm', target: 'es2022', minify: true, sourcemap: true, logLevel: 'warning',
+  } as const;
+  await Promise.all([
+    build({ ...common, entryPoints: { main: join(__dirname, 'main.ts') }, plugins: [workspacePackages, noNodeFiles, noOnnxRuntime] }),
+    build({
+      ...common,
+      entryPoints: { worker: join(__dirname, 'worker.ts') },
+      // The data helpers build tensors with onnxruntime-node's Tensor; in the browser the same class (from
+      // onnxruntime-common) comes with onnxruntime-web.
+      alias: { 'onnxruntime-node': 'onnxruntime-web' },
+      plugins: [workspacePackages, noNodeFiles],
+    }),
+  ]);
   copyFileSync(join(__dirname, 'index.html'), join(outDir, 'index.html'));
   const ortDist = dirname(require.resolve('onnxruntime-web'));
   for (const f of ORT_FILES) copyFileSync(join(ortDist, f), join(outDir, 'ort', f));
