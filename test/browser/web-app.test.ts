@@ -106,7 +106,7 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       expect(Number(result.loss)).toBeLessThan(0.3);
       const run = await seen(page);
       expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect(run.steps).toHaveLength(6 * Math.ceil(1437 / 32));
+      expect(run.steps).toHaveLength(6 * Math.ceil(1438 / 32));
       expectSameLosses(run.losses, nodeLosses, 1e-4);
 
       const shot = join(mkdtempSync(join(tmpdir(), 'ortrain-shot-')), 'page.png');

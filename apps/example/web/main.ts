@@ -1,5 +1,5 @@
-// The page: reads the form and the files, starts a training worker per run, draws the loss per step and the
-// evaluation per epoch, and saves what the worker exports (model, checkpoint) as files.
+// The page: reads the form and the files, hands each run to the training worker (worker.ts), draws the loss
+// per step and the evaluation per epoch, and saves what the worker exports (model, checkpoint) as files.
 import { LOSSES, type LossName } from '../src/data-fit';
 import { DEMO_CONFIG, DEMO_DATA, DEMO_MODEL } from './demo';
 import { LossChart } from './loss-chart';
