@@ -98,7 +98,7 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
     afterAll(async () => browser?.close());
 
     test("the digits demo reaches 95% held-out accuracy with Node CPU's losses, and the downloaded model predicts what the page did", async () => {
-      const { page, pageErrors } = await openPage(browser, site);
+      const { page, pageErrors, foreign } = await openPage(browser, site);
       const result = await runDemo(page, 'wasm', 180000);
       expect(result.error).toBeUndefined();
       expect(result).toMatchObject({ state: 'done', backend: 'wasm' });
@@ -135,6 +135,7 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       });
       expect(right / rows.length).toBe(Number(result.accuracy));
       expect(pageErrors).toEqual([]);
+      expect(foreign).toEqual([]); // offline: nothing but the site itself was asked for
       await page.close();
     }, 240000);
 

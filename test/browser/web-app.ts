@@ -31,14 +31,25 @@ export interface OpenPage {
   page: Page;
   /** Uncaught page errors, in order. */
   pageErrors: string[];
+  /** Requests to anywhere but the site (refused: the page must work offline). */
+  foreign: string[];
 }
 
 export async function openPage(browser: Browser, site: WebSite): Promise<OpenPage> {
-  const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1100, height: 760 } });
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 760 } });
+  const foreign: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(site.url) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('close', () => void context.close());
   await page.goto(site.url);
-  return { page, pageErrors };
+  return { page, pageErrors, foreign };
 }
 
 /** The result element's data attributes once the run has reached one of `states`. */
