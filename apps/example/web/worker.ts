@@ -113,20 +113,23 @@ async function handle(message: ToWorker): Promise<void> {
     }
     case 'resume':
       return train(need());
-    case 'export':
+    case 'export': {
       post({ type: 'status', text: 'exporting the trained model' });
-      return post({ type: 'model', bytes: copyOut(await need().session.exportModel()) }, []);
+      const bytes = copyOut(await need().session.exportModel());
+      return post({ type: 'model', bytes }, [bytes]);
+    }
     case 'save-checkpoint': {
       const session = need().session;
       session.rngState = position; // the loop's place, restored on load
-      return post({ type: 'checkpoint', bytes: copyOut(await session.checkpointBytes()) });
+      const bytes = copyOut(await session.checkpointBytes());
+      return post({ type: 'checkpoint', bytes }, [bytes]);
     }
     case 'load-checkpoint': {
       const built = await prepare(message.config, message.inputs);
       try {
         await built.session.loadCheckpoint(new Uint8Array(message.checkpoint));
       } catch (err) {
-        throw new Error(`checkpoint ${message.checkpointName} does not fit this model and optimizer: ${(err as Error).message}`);
+        throw new Error(`checkpoint ${message.checkpointName} could not be loaded into this model and optimizer: ${(err as Error).message}`);
       }
       position = isPosition(built.session.rngState) ? { ...built.session.rngState } : START;
       lastEval = undefined;
