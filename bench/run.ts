@@ -4,6 +4,7 @@ import { writeFileSync } from 'fs';
 import { loadavg } from 'os';
 import { join } from 'path';
 import { allocatorSection } from './allocator';
+import { browserSection } from './browser/section';
 import { diagnosticsSection } from './diagnostics';
 import { machineLines } from './machine';
 import { optimizerSection } from './optimizer/section';
@@ -11,7 +12,7 @@ import { emptySection, updateSections } from './report-file';
 import { trainingSection } from './training/section';
 import { wrappersSection } from './training/wrappers-section';
 
-const SECTIONS = ['optimizer', 'training', 'wrappers', 'diagnostics', 'allocator'] as const;
+const SECTIONS = ['optimizer', 'training', 'wrappers', 'diagnostics', 'allocator', 'browser'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed as its message alone, with the usage. */
@@ -80,6 +81,10 @@ ${emptySection('diagnostics')}
 ## Optimizer step with glibc's mmap threshold raised
 
 ${emptySection('allocator')}
+
+## Training in the browser (issue 9)
+
+${emptySection('browser')}
 `;
 
 async function main(): Promise<void> {
@@ -96,6 +101,7 @@ async function main(): Promise<void> {
     wrappers: () => wrappersSection({ quick: args.quick }),
     diagnostics: () => diagnosticsSection({ quick: args.quick }),
     allocator: () => allocatorSection({ quick: args.quick }),
+    browser: () => browserSection({ quick: args.quick }),
   };
   for (const name of args.only) {
     console.log(`\n== ${name}${mode}`);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'fs';
 import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
 import { dirname, extname, join, resolve } from 'path';
-import { chromium } from 'playwright-core';
+import { Browser, chromium } from 'playwright-core';
 import { ORT_WASM_PATH } from './paths';
 
 export { ORT_WASM_PATH };
@@ -20,6 +20,10 @@ export interface BrowserRunOptions {
   webgpu?: boolean;
   /** Milliseconds to wait for the page's result (default 120000). */
   timeoutMs?: number;
+  /** More folders to serve: URL prefix ('/tfjs/') to a directory whose plain files it serves. */
+  assets?: Record<string, string>;
+  /** Appended to the page's URL after `?webgpu=0|1` (e.g. '&rounds=3'). */
+  query?: string;
 }
 
 export interface BrowserRun<T> {
@@ -45,6 +49,12 @@ const BASE_FLAGS = ['--headless', '--no-sandbox', '--disable-background-networki
 const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan',
   '--use-angle=swiftshader'];
 const NO_GPU_FLAGS = ['--disable-gpu'];
+
+/** Starts Debian's Chromium headless, with WebGPU on SwiftShader when asked. */
+export async function launchChromium(webgpu: boolean): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : NO_GPU_FLAGS)] });
+}
 
 /** Resolves '@ortrain/<pkg>' to the package's source face, as jest and tsconfig do. */
 const workspacePackages: Plugin = {
@@ -82,8 +92,9 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json', '.map': 'application/json',
 };
 
-/** Serves the page, the bundle and onnxruntime-web's dist folder on 127.0.0.1 at an ephemeral port. */
-async function serve(bundle: string): Promise<{ server: Server; origin: string }> {
+/** Serves the page, the bundle, onnxruntime-web's dist folder and `assets` on 127.0.0.1 at an ephemeral port. */
+async function serve(bundle: string, assets: Record<string, string> = {}): Promise<{ server: Server; origin: string }> {
+  const folders: Record<string, string> = { ...assets, [ORT_WASM_PATH]: ORT_WEB_DIST };
   const page = '<!doctype html><meta charset="utf-8"><title>ortrain</title><script type="module" src="/entry.js"></script>';
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -93,10 +104,11 @@ async function serve(bundle: string): Promise<{ server: Server; origin: string }
     let type = 'text/plain';
     if (path === '/' || path === '/index.html') [body, type] = [page, TYPES['.html']];
     else if (path === '/entry.js') [body, type] = [bundle, TYPES['.js']];
-    else if (path.startsWith(ORT_WASM_PATH)) {
-      const name = path.slice(ORT_WASM_PATH.length);
-      const file = join(ORT_WEB_DIST, name);
-      if (/^[\w.-]+$/.test(name) && existsSync(file)) [body, type] = [readFileSync(file), TYPES[extname(name)] ?? 'application/octet-stream'];
+    else {
+      const prefix = Object.keys(folders).find((p) => path.startsWith(p));
+      const name = prefix ? path.slice(prefix.length) : '';
+      const file = prefix ? join(folders[prefix], name) : '';
+      if (prefix && /^[\w.-]+$/.test(name) && existsSync(file)) [body, type] = [readFileSync(file), TYPES[extname(name)] ?? 'application/octet-stream'];
     }
     if (body === undefined) {
       res.writeHead(404, headers).end(`not found: ${path}`);
@@ -118,12 +130,8 @@ export async function runInBrowser<T = unknown>(entryFile: string, options: Brow
   const timeoutMs = options.timeoutMs ?? 120000;
   if (!existsSync(CHROMIUM)) throw new Error(`runInBrowser: Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
   const { code } = await bundleForBrowser(entryFile);
-  const { server, origin } = await serve(code);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : NO_GPU_FLAGS)],
-  });
+  const { server, origin } = await serve(code, options.assets);
+  const browser = await launchChromium(webgpu);
   const errors: string[] = [];
   try {
     const page = await browser.newPage();
@@ -131,7 +139,7 @@ export async function runInBrowser<T = unknown>(entryFile: string, options: Brow
       if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-    await page.goto(`${origin}/?webgpu=${webgpu ? 1 : 0}`);
+    await page.goto(`${origin}/?webgpu=${webgpu ? 1 : 0}${options.query ?? ''}`);
     const handle = await page.waitForFunction(
       () => {
         const w = window as unknown as { __result?: string; __error?: string };

@@ -392,7 +392,10 @@ export class GraphBuilder {
       if (steps && steps.some((s) => s !== 1)) throw new RangeError(`slice: steps [${steps.join(', ')}] need opset 10 or later, the graph has opset ${this.opset}`);
       return this.op('Slice', [x], { starts: [...starts], ends: [...ends], axes: axes ? [...axes] : undefined });
     }
-    return this.op('Slice', [x, this.ints(starts), this.ints(ends), axes ? this.ints(axes) : undefined, steps ? this.ints(steps) : undefined]);
+    const inputs = [x, this.ints(starts), this.ints(ends), axes ? this.ints(axes) : undefined, steps ? this.ints(steps) : undefined];
+    // Trailing inputs not given are left off, not named '': onnxruntime-web's WebGPU Slice rejects an empty one.
+    while (inputs[inputs.length - 1] === undefined) inputs.pop();
+    return this.op('Slice', inputs);
   }
   /** A tensor of `shape` (a 1-D int64 value) filled with `value` of `dtype`. */
   constantOfShape(shape: Value, value: number, dtype: DType = 'float32'): Value {

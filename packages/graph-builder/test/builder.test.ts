@@ -446,6 +446,18 @@ describe('older opsets', () => {
     expect(values(r.y)).toEqual([1, 2, 5, 6]);
   });
 
+  test('opset 17: a slice without axes or steps leaves those inputs off (WebGPU rejects an empty one)', async () => {
+    const b = new GraphBuilder('new');
+    const x = b.input('x', 'float32', [6]);
+    b.output(b.slice(x, [1], [3]), 'a');
+    b.output(b.slice(x, [2], [5], [0]), 'b');
+    const model = built(b);
+    expect(model.graph!.node!.filter((n) => n.opType === 'Slice').map((n) => n.input!.length)).toEqual([3, 4]);
+    expect(model.graph!.node!.every((n) => n.input!.every((i) => i !== ''))).toBe(true);
+    const r = await run(model, { x: { data: f32([0, 1, 2, 3, 4, 5]), dims: [6] } });
+    expect([values(r.a), values(r.b)]).toEqual([[1, 2], [2, 3, 4]]);
+  });
+
   test('opset 17: clip, slice, squeeze and unsqueeze take inputs', async () => {
     const b = new GraphBuilder('new');
     const x = b.input('x', 'float32', [2, 4]);

@@ -1,0 +1,323 @@
+// The page: reads the form and the files, hands each run to the training worker (worker.ts), draws the loss
+// per step and the evaluation per epoch, and saves what the worker exports (model, checkpoint) as files.
+import { LOSSES, type LossName } from '../src/data-fit';
+import { DEMO_CONFIG, DEMO_DATA, DEMO_MODEL } from './demo';
+import { LossChart } from './loss-chart';
+import { OPTIMIZERS, optimizerChoice } from './optimizer-table';
+import type { FromWorker, Inputs, Predictions, ToWorker, TrainConfig } from './protocol';
+import type { EpochReport } from './train-loop';
+
+type State = 'idle' | 'preparing' | 'running' | 'stopped' | 'done' | 'error';
+
+/** What the page saw, for tests and the curious (window.__ortrainWeb). */
+interface Seen {
+  steps: number[];
+  losses: number[];
+  epochs: EpochReport[];
+  predictions?: Predictions;
+  state: State;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const form = {
+  modelFile: $<HTMLInputElement>('model-file'),
+  dataFile: $<HTMLInputElement>('data-file'),
+  labelColumn: $<HTMLSelectElement>('label-column'),
+  featureScale: $<HTMLInputElement>('feature-scale'),
+  valSplit: $<HTMLInputElement>('val-split'),
+  trainable: $<HTMLInputElement>('trainable'),
+  loss: $<HTMLSelectElement>('loss'),
+  optimizer: $<HTMLSelectElement>('optimizer'),
+  optimizerOptions: $<HTMLDivElement>('optimizer-options'),
+  epochs: $<HTMLInputElement>('epochs'),
+  batchSize: $<HTMLInputElement>('batch-size'),
+  seed: $<HTMLInputElement>('seed'),
+  backend: $<HTMLSelectElement>('backend'),
+  checkpointFile: $<HTMLInputElement>('checkpoint-file'),
+};
+const buttons = {
+  demo: $<HTMLButtonElement>('demo'),
+  train: $<HTMLButtonElement>('train'),
+  stop: $<HTMLButtonElement>('stop'),
+  resume: $<HTMLButtonElement>('resume'),
+  download: $<HTMLButtonElement>('download'),
+  saveCheckpoint: $<HTMLButtonElement>('save-checkpoint'),
+};
+const statusLine = $<HTMLDivElement>('status');
+const result = $<HTMLDivElement>('result');
+const epochRows = $<HTMLTableElement>('epochs-table').tBodies[0];
+const chart = new LossChart($<HTMLCanvasElement>('loss-chart'));
+
+const seen: Seen = { steps: [], losses: [], epochs: [], state: 'idle' };
+(window as unknown as { __ortrainWeb: Seen }).__ortrainWeb = seen;
+
+let model: { bytes: ArrayBuffer; name: string } | undefined;
+let data: { text: string; name: string } | undefined;
+let worker: Worker | undefined;
+let classification = true;
+
+// ---- form ----
+
+for (const loss of LOSSES) form.loss.add(new Option(loss, loss));
+for (const o of OPTIMIZERS) form.optimizer.add(new Option(o.name, o.name));
+
+function showOptimizerOptions(): void {
+  form.optimizerOptions.replaceChildren(
+    ...Object.entries(optimizerChoice(form.optimizer.value).options).map(([name, value]) => {
+      const label = document.createElement('label');
+      const input = document.createElement('input');
+      Object.assign(input, { type: 'number', step: 'any', value: String(value), name });
+      input.dataset.testid = `option-${name}`;
+      label.append(name, input);
+      return label;
+    }),
+  );
+}
+form.optimizer.addEventListener('change', showOptimizerOptions);
+showOptimizerOptions();
+
+function setLabelColumns(columns: string[], chosen?: string): void {
+  form.labelColumn.replaceChildren(...columns.map((c) => new Option(c, c)));
+  form.labelColumn.value = chosen && columns.includes(chosen) ? chosen : columns.includes('label') ? 'label' : columns[columns.length - 1];
+}
+
+/** The column names of a CSV's first line, for the label column's list (the worker checks the file fully). */
+function headerOf(text: string): string[] {
+  return text.split(/\r?\n/, 1)[0].split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+}
+
+/** Sets the form to a configuration (the backend stays as the user chose). */
+function fillForm(c: Omit<TrainConfig, 'backend'>): void {
+  if (data) setLabelColumns(headerOf(data.text), c.labelColumn);
+  form.featureScale.value = String(c.featureScale);
+  form.valSplit.value = String(c.valSplit);
+  form.trainable.value = c.trainable;
+  form.loss.value = c.loss;
+  form.optimizer.value = c.optimizer;
+  showOptimizerOptions();
+  for (const input of form.optimizerOptions.querySelectorAll('input')) {
+    if (input.name in c.optimizerOptions) input.value = String(c.optimizerOptions[input.name]);
+  }
+  form.epochs.value = String(c.epochs);
+  form.batchSize.value = String(c.batchSize);
+  form.seed.value = String(c.seed);
+}
+
+function readConfig(): TrainConfig {
+  const num = (input: HTMLInputElement) => (input.value.trim() === '' ? NaN : Number(input.value));
+  const optimizerOptions: Record<string, number> = {};
+  for (const input of form.optimizerOptions.querySelectorAll('input')) optimizerOptions[input.name] = num(input);
+  return {
+    labelColumn: form.labelColumn.value,
+    featureScale: num(form.featureScale),
+    trainable: form.trainable.value,
+    loss: form.loss.value as LossName,
+    optimizer: form.optimizer.value,
+    optimizerOptions,
+    epochs: num(form.epochs),
+    batchSize: num(form.batchSize),
+    valSplit: num(form.valSplit),
+    seed: num(form.seed),
+    backend: form.backend.value as TrainConfig['backend'],
+  };
+}
+
+function showFiles(): void {
+  $('files-hint').textContent = `Model: ${model ? `${model.name} (${model.bytes.byteLength} bytes)` : 'none'}; ` +
+    `data: ${data ? `${data.name} (${data.text.length} characters)` : 'none'}.`;
+}
+
+form.modelFile.addEventListener('change', async () => {
+  const file = form.modelFile.files?.[0];
+  model = file ? { bytes: await file.arrayBuffer(), name: file.name } : undefined;
+  showFiles();
+});
+form.dataFile.addEventListener('change', async () => {
+  const file = form.dataFile.files?.[0];
+  data = file ? { text: await file.text(), name: file.name } : undefined;
+  if (data) setLabelColumns(headerOf(data.text));
+  showFiles();
+});
+
+// ---- state ----
+
+function setState(state: State, text?: string): void {
+  seen.state = state;
+  buttons.stop.disabled = state !== 'running';
+  buttons.resume.disabled = state !== 'stopped';
+  buttons.download.disabled = buttons.saveCheckpoint.disabled = !(state === 'stopped' || state === 'done');
+  form.checkpointFile.disabled = state === 'preparing' || state === 'running';
+  if (text !== undefined) statusLine.textContent = text;
+}
+
+function showError(message: string): void {
+  for (const a of ['data-loss', 'data-accuracy', 'data-backend']) result.removeAttribute(a);
+  result.dataset.state = 'error';
+  result.dataset.error = message;
+  result.textContent = message;
+  setState('error', 'Training stopped with an error; fix it and press Train again.');
+}
+
+function addEpochRow(r: EpochReport): void {
+  const figure = classification ? `${(r.evalAccuracy * 100).toFixed(2)}%` : r.evalLoss.toPrecision(4);
+  const row = epochRows.insertRow();
+  for (const v of [String(r.epoch), r.trainLoss.toPrecision(4), r.evalLoss.toPrecision(4), figure]) row.insertCell().textContent = v;
+}
+
+function saveFile(bytes: ArrayBuffer, name: string): void {
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// ---- the worker ----
+
+function onMessage(m: FromWorker): void {
+  switch (m.type) {
+    case 'status':
+      statusLine.textContent = m.text;
+      break;
+    case 'ready': {
+      classification = m.summary.classification;
+      $('eval-loss-head').textContent = `${m.summary.evalSet} loss`;
+      $('eval-figure-head').textContent = classification ? `${m.summary.evalSet} accuracy` : `${m.summary.evalSet} error (loss)`;
+      statusLine.textContent = `${m.summary.parameters} trainable weights in ${m.summary.trainableNames.length} tensors, ` +
+        `${m.summary.trainRows} training rows, ${m.summary.evalRows} ${m.summary.evalSet} rows, ${m.summary.backend}`;
+      result.dataset.backend = m.summary.backend;
+      break;
+    }
+    case 'step':
+      seen.steps.push(m.step);
+      seen.losses.push(m.loss);
+      chart.add(m.step, m.loss);
+      if (seen.state !== 'running') setState('running');
+      break;
+    case 'epoch':
+      seen.epochs.push(m.report);
+      addEpochRow(m.report);
+      break;
+    case 'stopped':
+      chart.draw();
+      result.dataset.state = 'stopped';
+      setState('stopped', `Stopped after step ${m.step} (epoch ${m.position.epoch + 1}, batch ${m.position.batch}). Resume, download or save a checkpoint.`);
+      break;
+    case 'done': {
+      chart.draw();
+      seen.predictions = m.predictions;
+      const r = m.last;
+      Object.assign(result.dataset, { state: 'done', loss: String(r.trainLoss), backend: m.backend });
+      delete result.dataset.error;
+      if (classification) result.dataset.accuracy = String(r.evalAccuracy);
+      else delete result.dataset.accuracy;
+      result.textContent = `Done on ${m.backend}: training loss ${r.trainLoss.toPrecision(4)}, ` +
+        (classification ? `held-out accuracy ${(r.evalAccuracy * 100).toFixed(2)}%` : `held-out loss ${r.evalLoss.toPrecision(4)}`);
+      setState('done', `Finished ${r.epoch} epochs.`);
+      break;
+    }
+    case 'model':
+      saveFile(m.bytes, `${(model?.name ?? 'model.onnx').replace(/\.onnx$/i, '')}.trained.onnx`);
+      setState(seen.state, 'Model downloaded: plain ONNX, runs in stock onnxruntime.');
+      break;
+    case 'checkpoint':
+      saveFile(m.bytes, 'ortrain.ckpt');
+      setState(seen.state, 'Checkpoint saved.');
+      break;
+    case 'error':
+      showError(m.message);
+      break;
+  }
+}
+
+/**
+ * Sends a run's first command. An idle worker is reused (loading onnxruntime's wasm again costs seconds);
+ * one that is still busy is ended with whatever it was doing (or stuck in), and a new one started.
+ */
+function startWorker(first: ToWorker, transfer: Transferable[] = []): void {
+  if (worker && (seen.state === 'preparing' || seen.state === 'running')) {
+    worker.terminate();
+    worker = undefined;
+  }
+  if (!worker) {
+    const created = new Worker(new URL('./worker.js', location.href), { type: 'module' });
+    created.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+    created.onerror = (e) => {
+      e.preventDefault();
+      created.terminate();
+      if (worker === created) worker = undefined;
+      showError(`the training worker failed: ${e.message || 'it could not load (see the console)'}`);
+    };
+    worker = created;
+  }
+  seen.steps = [];
+  seen.losses = [];
+  seen.epochs = [];
+  seen.predictions = undefined;
+  chart.reset();
+  epochRows.replaceChildren();
+  for (const a of ['state', 'loss', 'accuracy', 'backend', 'error']) delete result.dataset[a];
+  result.textContent = '';
+  setState('preparing', 'Starting the worker...');
+  worker.postMessage(first, transfer);
+}
+
+function inputs(): Inputs | undefined {
+  if (!model || !data) {
+    showError(`choose ${!model ? 'a model file (.onnx)' : ''}${!model && !data ? ' and ' : ''}${!data ? 'a CSV file' : ''} first, or try the digits demo`);
+    return undefined;
+  }
+  // The worker gets a copy: the page keeps its files for the next run.
+  return { model: model.bytes.slice(0), modelName: model.name, csv: data.text, csvName: data.name };
+}
+
+function train(): void {
+  const given = inputs();
+  if (given) startWorker({ type: 'start', config: readConfig(), inputs: given }, [given.model]);
+}
+
+buttons.train.addEventListener('click', train);
+buttons.stop.addEventListener('click', () => worker?.postMessage({ type: 'stop' } satisfies ToWorker));
+buttons.resume.addEventListener('click', () => {
+  setState('running', 'Resuming...');
+  worker?.postMessage({ type: 'resume' } satisfies ToWorker);
+});
+buttons.download.addEventListener('click', () => worker?.postMessage({ type: 'export' } satisfies ToWorker));
+buttons.saveCheckpoint.addEventListener('click', () => worker?.postMessage({ type: 'save-checkpoint' } satisfies ToWorker));
+form.checkpointFile.addEventListener('change', async () => {
+  const file = form.checkpointFile.files?.[0];
+  form.checkpointFile.value = '';
+  const given = inputs();
+  if (!file || !given) return;
+  const checkpoint = await file.arrayBuffer();
+  startWorker({ type: 'load-checkpoint', config: readConfig(), inputs: given, checkpoint, checkpointName: file.name }, [given.model, checkpoint]);
+});
+
+buttons.demo.addEventListener('click', async () => {
+  try {
+    const [m, d] = await Promise.all([DEMO_MODEL, DEMO_DATA].map(async (path) => {
+      const response = await fetch(path);
+      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+      return response;
+    }));
+    model = { bytes: await m.arrayBuffer(), name: 'digits-mlp.onnx' };
+    data = { text: await d.text(), name: 'digits.csv' };
+  } catch (err) {
+    showError(`the digits demo could not load: ${(err as Error).message}`);
+    return;
+  }
+  showFiles();
+  fillForm(DEMO_CONFIG);
+  train();
+});
+
+// ---- which backend 'auto' picks ----
+
+(async () => {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown | null> } }).gpu;
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  $('backend-hint').textContent = adapter ? 'WebGPU adapter found: auto uses WebGPU.' : 'No WebGPU adapter: auto uses WASM.';
+})();
+setState('idle');
+chart.draw();
