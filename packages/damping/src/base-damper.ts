@@ -192,7 +192,7 @@ export class BaseDamper {
     if (batchSize >= this.maxBatchSize) {
       // adadamp: lr = initial_lr * max_bs / batch_size, kept afterwards even when the batch size falls back.
       lr = (this.lr * this.maxBatchSize) / batchSize;
-      lrFactor = this.maxBatchSize / batchSize;
+      lrFactor = this.lr === 0 ? this.maxBatchSize / batchSize : lr / this.lr; // as adadamp.json's lr_factor
       batchSize = this.maxBatchSize;
     }
     const step: DamperStep = { batchSize: Math.trunc(Math.min(batchSize, this.datasetSize)), lr, lrFactor, damping, dampingCalled };

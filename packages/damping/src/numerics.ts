@@ -11,9 +11,8 @@ export function roundHalfEven(x: number): number {
   if (!Number.isFinite(x)) return x;
   const f = Math.floor(x);
   const d = x - f; // exact: f and x share the exponent range where a fraction exists
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
+  const r = d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
+  return r === 0 && x < 0 ? -0 : r; // rint keeps the sign: np.round(-0.5) is -0.0
 }
 
 function copysignZero(sign: number): number {
