@@ -32,7 +32,13 @@ export const FIT_STATE_KIND = 'ortrain.fit';
  * The loop's state as it goes into a session checkpoint (its `rngState`): the fingerprint, the counters, the
  * sampler's stream, the damper's stateDict, and the history so far as float64 columns.
  */
-export function fitState(fingerprint: Fingerprint, s: LoopState, random: number, damper: unknown): Record<string, unknown> {
+/** The samplers' states: the epoch stream's, and with a damper @ortrain/damping's Sampler's. */
+export interface SamplerStates {
+  epochs: number;
+  draws?: unknown;
+}
+
+export function fitState(fingerprint: Fingerprint, s: LoopState, random: SamplerStates, damper: unknown): Record<string, unknown> {
   const u = s.history.updates;
   const e = s.history.epochs;
   const names = [...new Set(e.flatMap((r) => Object.keys(r.metrics)))];
@@ -58,7 +64,7 @@ export function fitState(fingerprint: Fingerprint, s: LoopState, random: number,
 }
 
 /** Reads the loop state back from a checkpoint's rngState; a checkpoint not written by fit is refused. */
-export function readFitState(x: unknown, source: string): { fingerprint: Fingerprint; loop: LoopState; random: number; damper: unknown } {
+export function readFitState(x: unknown, source: string): { fingerprint: Fingerprint; loop: LoopState; random: SamplerStates; damper: unknown } {
   const fail = (why: string) => new RangeError(`${source}: ${why}`);
   const s = x as Record<string, unknown> | undefined;
   if (!s || typeof s !== 'object' || s.kind !== FIT_STATE_KIND) throw fail('was not written by fit (it holds no loop state): resume takes the checkpoints that fit writes');
@@ -80,14 +86,15 @@ export function readFitState(x: unknown, source: string): { fingerprint: Fingerp
   const numbers = ['updates', 'examples', 'epoch', 'position', 'epochStart', 'epochLoss', 'epochExamples'];
   for (const k of numbers) if (typeof loop[k] !== 'number') throw fail(`its fit state has no '${k}'`);
   if (updates.length !== loop.updates || epochs.length !== loop.epoch) throw fail('its fit history does not match its counters');
-  if (typeof s.random !== 'number') throw fail('its fit state has no sampler state');
+  const random = s.random as SamplerStates | undefined;
+  if (!random || typeof random.epochs !== 'number') throw fail('its fit state has no sampler state');
   return {
     fingerprint: s.fingerprint as Fingerprint,
     loop: {
       updates: loop.updates, examples: loop.examples, epoch: loop.epoch, position: loop.position, epochStart: loop.epochStart,
       epochLoss: loop.epochLoss, epochExamples: loop.epochExamples, history: { updates, epochs },
     },
-    random: s.random,
+    random,
     damper: s.damper,
   };
 }

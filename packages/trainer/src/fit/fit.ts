@@ -6,7 +6,8 @@ import { FitDamper, isDamper } from './damper';
 import { Fingerprint, LoopState, checkResumable, fitState, readFitState } from './fit-state';
 import { Metric, accuracy } from './metrics';
 import { evaluate } from './passes';
-import { Sampler } from './sampler';
+import { Sampler as DamperSampler } from '@ortrain/damping';
+import { EpochSampler } from './sampler';
 
 export interface FitOptions {
   /** Passes over the dataset (with a damper: n examples seen each). Default 1 unless `updates` is given. */
@@ -93,21 +94,25 @@ interface Plan {
 
 /**
  * Trains `session` on `dataset`: batch after batch (one trainStep each), epoch after epoch, until `epochs`
- * or `updates` is reached, then returns the history. With a `damper` each update's batch size and lr come
- * from it, and batches are drawn at random from the whole dataset as adadamp draws them (distinct examples
- * within a batch, with replacement between batches); the squared gradient norm and the loss of each update
- * go back to it. Batch sizes may change at every update: the session runs every size with the same graphs.
+ * or `updates` is reached, then returns the history. With a fixed batch size each epoch is a seeded
+ * permutation of the dataset cut into batches. With a `damper` each update's batch size and lr come from it,
+ * and every batch is drawn afresh from the whole dataset as adadamp draws it (numpy's
+ * `RandomState(seed).choice(n, size, replace=False)`, so the same seed gives adadamp's batches): distinct
+ * examples within a batch, but with replacement between batches, and an epoch is n examples seen. The loss
+ * and the squared gradient norm of each update go back to the damper. Batch sizes may change at every update: the session runs every size with the same graphs.
  * A step skipped for a non-finite loss (nonFinite: 'skip') is left out of the history and counts for nothing.
  */
 export async function fit(session: TrainingSession, dataset: Dataset, options: FitOptions = {}): Promise<FitHistory> {
   const plan = checkOptions(session, dataset, options);
   const n = dataset.length;
-  const sampler = new Sampler(n, plan.seed);
+  const sampler = new EpochSampler(n, plan.seed);
+  // With a damper, batches are drawn as adadamp draws them: the same seed gives adadamp's batches.
+  const draws = plan.damper ? new DamperSampler({ datasetSize: n, seed: plan.seed }) : undefined;
   const fingerprint: Fingerprint = { datasetLength: n, batchSize: plan.damper ? null : plan.batchSize, damper: !!plan.damper, seed: plan.seed, shuffle: plan.shuffle };
   let state: LoopState = {
     updates: 0, examples: 0, epoch: 0, position: 0, epochStart: sampler.state, epochLoss: 0, epochExamples: 0, history: { updates: [], epochs: [] },
   };
-  if (options.resume !== undefined) state = await resume(session, options.resume, plan, fingerprint, sampler);
+  if (options.resume !== undefined) state = await resume(session, options.resume, plan, fingerprint, sampler, draws);
   const history = state.history;
 
   const groups = session.optimizer.paramGroups as { lr?: number }[];
@@ -118,7 +123,7 @@ export async function fit(session: TrainingSession, dataset: Dataset, options: F
 
   const save = async (): Promise<void> => {
     const c = options.checkpoint!;
-    session.rngState = fitState(fingerprint, state, sampler.state, plan.damper?.stateDict());
+    session.rngState = fitState(fingerprint, state, { epochs: sampler.state, draws: draws?.stateDict() }, plan.damper?.stateDict());
     if (c.path !== undefined) await session.saveCheckpoint(c.path);
     if (c.write) await c.write(await session.checkpointBytes());
   };
@@ -130,7 +135,7 @@ export async function fit(session: TrainingSession, dataset: Dataset, options: F
       pending ??= await nextOf(plan.damper, state.updates);
       for (const g of groups) g.lr = pending.lr;
       lr = pending.lr;
-      indices = sampler.draw(pending.batchSize);
+      indices = Uint32Array.from(draws!.sample(pending.batchSize));
     } else {
       if (!order) {
         sampler.state = state.epochStart;
@@ -192,14 +197,18 @@ async function nextOf(damper: FitDamper, update: number): Promise<{ batchSize: n
 }
 
 /** Reads a checkpoint written by fit, checks it against this fit, then restores the session, damper and sampler. */
-async function resume(session: TrainingSession, from: string | Uint8Array, plan: Plan, fingerprint: Fingerprint, sampler: Sampler): Promise<LoopState> {
+async function resume(session: TrainingSession, from: string | Uint8Array, plan: Plan, fingerprint: Fingerprint, sampler: EpochSampler,
+  draws: DamperSampler | undefined): Promise<LoopState> {
   const bytes = typeof from === 'string' ? await readFileNamed(from, 'resume: checkpoint') : from;
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`resume: expected a checkpoint path or bytes, got ${typeof from}`);
   const source = typeof from === 'string' ? `resume: checkpoint '${from}'` : 'resume: checkpoint bytes';
   const content = decodeCheckpoint(bytes, source) as { rngState?: unknown };
   const saved = readFitState(content?.rngState, source);
   checkResumable(saved.fingerprint, fingerprint, source);
-  // The damper first: if it refuses its state, nothing has changed; if the session then refuses, it is put back.
+  // Samplers and damper first: if one refuses its state, the session has not changed; if the session then
+  // refuses, the damper is put back (the samplers are this fit's own).
+  sampler.state = saved.random.epochs;
+  if (draws) draws.loadStateDict(saved.random.draws as Parameters<DamperSampler['loadStateDict']>[0]);
   const before = plan.damper?.stateDict();
   if (plan.damper) plan.damper.loadStateDict(saved.damper);
   try {
@@ -208,9 +217,10 @@ async function resume(session: TrainingSession, from: string | Uint8Array, plan:
     if (plan.damper) plan.damper.loadStateDict(before);
     throw e;
   }
-  sampler.state = saved.random;
   return saved.loop;
 }
+
+const KNOWN = ['epochs', 'updates', 'batchSize', 'damper', 'shuffle', 'seed', 'evalDataset', 'evalBatchSize', 'metrics', 'onStep', 'onEpoch', 'checkpoint', 'resume'];
 
 function checkOptions(session: TrainingSession, dataset: Dataset, o: FitOptions): Plan {
   if (!session || typeof session.trainStep !== 'function') throw new TypeError('fit: expected a TrainingSession first');
@@ -219,6 +229,9 @@ function checkOptions(session: TrainingSession, dataset: Dataset, o: FitOptions)
   }
   if (dataset.length < 1) throw new RangeError('fit: the dataset is empty');
   if (!o || typeof o !== 'object') throw new TypeError(`fit: expected an options object, got ${String(o)}`);
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.includes(key)) throw new RangeError(`fit: unknown option '${key}' (known: ${KNOWN.join(', ')})`);
+  }
   const positiveInt = (name: string, v: unknown) => {
     if (v !== undefined && (!Number.isInteger(v) || (v as number) < 1)) throw new RangeError(`${name}: expected a positive integer, got ${String(v)}`);
   };
@@ -230,6 +243,10 @@ function checkOptions(session: TrainingSession, dataset: Dataset, o: FitOptions)
   if (o.damper !== undefined && !isDamper(o.damper)) throw new TypeError('damper: expected a damper of @ortrain/damping (next, record, stateDict, loadStateDict)');
   if (o.damper && o.batchSize !== undefined) throw new RangeError(`batchSize: ${o.batchSize} cannot be given with a damper, which sets the batch size of every update`);
   if (o.damper && o.shuffle === false) throw new RangeError('shuffle: false cannot be used with a damper, which draws every batch at random as adadamp does');
+  const size = (o.damper as { datasetSize?: unknown } | undefined)?.datasetSize;
+  if (o.damper && typeof size === 'number' && size !== dataset.length) {
+    throw new RangeError(`damper: its datasetSize is ${size}, but the dataset holds ${dataset.length} examples`);
+  }
   if (o.damper && session.accumulation.steps > 1) {
     throw new RangeError(`damper: the session accumulates gradients over ${session.accumulation.steps} batches; a damper sets the batch of every update itself, so use gradientAccumulationSteps 1`);
   }
