@@ -1,5 +1,5 @@
 // The Mersenne Twister MT19937 as numpy's legacy RandomState runs it (seeded with an integer: init_genrand),
-// and numpy's bounded integer draw by masking and rejection (random_interval).
+// and RandomState's shuffle, whose bounded draws mask and reject as numpy's random_interval does.
 
 const N = 624;
 const M = 397;
@@ -24,38 +24,52 @@ export class MT19937 {
 
   private twist(): void {
     const k = this.key;
-    for (let i = 0; i < N; i++) {
-      const y = (k[i] & 0x80000000) | (k[(i + 1) % N] & 0x7fffffff);
-      k[i] = k[(i + M) % N] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    let i = 0;
+    for (; i < N - M; i++) {
+      const y = (k[i] & 0x80000000) | (k[i + 1] & 0x7fffffff);
+      k[i] = k[i + M] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
     }
+    for (; i < N - 1; i++) {
+      const y = (k[i] & 0x80000000) | (k[i + 1] & 0x7fffffff);
+      k[i] = k[i + M - N] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+    }
+    const y = (k[N - 1] & 0x80000000) | (k[0] & 0x7fffffff);
+    k[N - 1] = k[M - 1] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
     this.pos = 0;
   }
 
-  /** The next 32-bit draw, tempered. */
-  nextUint32(): number {
-    if (this.pos >= N) this.twist();
-    let y = this.key[this.pos++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
-  }
-
-  /** numpy's random_interval(max): uniform in [0, max], for max < 2**32. */
-  interval(max: number): number {
-    if (max === 0) return 0;
-    let mask = max;
-    mask |= mask >>> 1;
-    mask |= mask >>> 2;
-    mask |= mask >>> 4;
-    mask |= mask >>> 8;
-    mask |= mask >>> 16;
-    mask >>>= 0;
-    let value: number;
-    do value = (this.nextUint32() & mask) >>> 0;
-    while (value > max);
-    return value;
+  /**
+   * numpy's legacy shuffle of `order` in place (RandomState.shuffle): Fisher-Yates from the end with
+   * j = random_interval(i). The generator and the masked rejection are inlined: this is the sampler's whole cost.
+   */
+  shuffle(order: Int32Array): void {
+    const k = this.key;
+    let pos = this.pos;
+    for (let i = order.length - 1; i > 0; i--) {
+      let mask = i;
+      mask |= mask >>> 1;
+      mask |= mask >>> 2;
+      mask |= mask >>> 4;
+      mask |= mask >>> 8;
+      mask |= mask >>> 16;
+      let j: number;
+      do {
+        if (pos >= N) {
+          this.twist();
+          pos = 0;
+        }
+        let y = k[pos++];
+        y ^= y >>> 11;
+        y ^= (y << 7) & 0x9d2c5680;
+        y ^= (y << 15) & 0xefc60000;
+        y ^= y >>> 18;
+        j = y & mask;
+      } while (j > i);
+      const t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    this.pos = pos;
   }
 
   getState(): MT19937State {

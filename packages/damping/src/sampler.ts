@@ -58,13 +58,7 @@ export class Sampler {
     const size = Math.trunc(Math.min(batchSize, this.datasetSize));
     const order = this.order;
     for (let i = 0; i < order.length; i++) order[i] = i;
-    // numpy's legacy shuffle: Fisher-Yates from the end, j = random_interval(i).
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = this.rng.interval(i);
-      const t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
+    this.rng.shuffle(order);
     this.drawsValue += 1;
     return order.slice(0, size);
   }
