@@ -7,10 +7,11 @@ import { allocatorSection } from './allocator';
 import { diagnosticsSection } from './diagnostics';
 import { machineLines } from './machine';
 import { optimizerSection } from './optimizer/section';
+import { fitSection } from './fit/section';
 import { emptySection, updateSections } from './report-file';
 import { trainingSection } from './training/section';
 
-const SECTIONS = ['optimizer', 'training', 'diagnostics', 'allocator'] as const;
+const SECTIONS = ['optimizer', 'training', 'diagnostics', 'allocator', 'fit'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed as its message alone, with the usage. */
@@ -75,6 +76,10 @@ ${emptySection('diagnostics')}
 ## Optimizer step with glibc's mmap threshold raised
 
 ${emptySection('allocator')}
+
+## fit with a fixed batch and with a damper (issue 12)
+
+${emptySection('fit')}
 `;
 
 async function main(): Promise<void> {
@@ -90,6 +95,7 @@ async function main(): Promise<void> {
     training: () => trainingSection({ quick: args.quick }),
     diagnostics: () => diagnosticsSection({ quick: args.quick }),
     allocator: () => allocatorSection({ quick: args.quick }),
+    fit: () => fitSection({ quick: args.quick }),
   };
   for (const name of args.only) {
     console.log(`\n== ${name}${mode}`);
