@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { GraphBuilder, encodeModel } from '@ortrain/graph-builder';
 import { SGD, Adam } from '@ortrain/optimizers';
-import { PadaDamp, Sampler } from '@ortrain/damping';
+import { AdaDamp, AdaDampNN, PadaDamp, RadaDamp, Sampler } from '@ortrain/damping';
 import { Tensor } from 'onnxruntime-node';
 import { TrainingSession, arrayDataset, fit, evaluate, datasetLoss, datasetGradients, type Dataset, type FitDamper, type FitHistory } from '../../src';
 import { createRandom } from '../../src/random';
@@ -179,6 +179,43 @@ describe('fit with a damper', () => {
     // The batches are adadamp's for the seed: RandomState(4).choice(50, size, replace=False), update after update.
     const adadamp = new Sampler({ datasetSize: 50, seed: 4 });
     expect(data.seen).toEqual(h.updates.map((u) => Array.from(adadamp.sample(u.batchSize))));
+    await session.release();
+  });
+});
+
+describe('dampers whose signals come from the session', () => {
+  test('AdaDamp: the full-dataset loss from datasetLoss sets the batch, ceil(B0 * F(x_0) / F(x_k))', async () => {
+    const session = await tiny(0.05);
+    const data = tinyData(40);
+    const losses: number[] = [];
+    const damper = new AdaDamp({ datasetSize: 40, lr: 0.05, initialBatchSize: 2, dwell: 1, wait: 0,
+      loss: async () => { const l = await datasetLoss(session, data); losses.push(l); return l; } });
+    const h = await fit(session, data, { updates: 8, damper });
+    expect(losses.length).toBe(8);
+    h.updates.forEach((u, k) => expect(u.batchSize).toBe(Math.min(40, Math.ceil(2 * losses[0] / losses[k]))));
+    expect(losses[7]).toBeLessThan(losses[0]);
+    await session.release();
+  });
+
+  test('AdaDampNN: the full gradient from datasetGradients', async () => {
+    const session = await tiny(0.05);
+    const data = tinyData(40);
+    let calls = 0;
+    const damper = new AdaDampNN({ datasetSize: 40, lr: 0.05, initialBatchSize: 2, dwell: 1, wait: 0,
+      gradients: async () => { calls++; return (await datasetGradients(session, data)).gradients; } });
+    const h = await fit(session, data, { updates: 6, damper });
+    expect(calls).toBe(6);
+    expect(h.updates.every((u) => u.batchSize >= 1 && u.batchSize <= 40)).toBe(true);
+    await session.release();
+  });
+
+  test("RadaDamp: every update's loss and squared gradient norm reach record()", async () => {
+    const session = await tiny(0.05);
+    const data = tinyData(40);
+    const damper = new RadaDamp({ datasetSize: 40, lr: 0.05, initialBatchSize: 2, dwell: 2, wait: 2 });
+    const h = await fit(session, data, { updates: 10, damper });
+    expect(h.updates.length).toBe(10);
+    expect((damper.meta as { batchLoss: number }).batchLoss).toBe(h.updates[9].loss);
     await session.release();
   });
 });
