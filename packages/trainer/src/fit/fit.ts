@@ -35,7 +35,8 @@ export interface FitOptions {
   /**
    * Save a checkpoint every `every` updates: to `path` (Node), or handed to `write` as bytes (browsers,
    * other storage). It holds the session (parameters, optimizer state), the damper, the sampler and the
-   * loop's position and history: `resume` from it continues exactly.
+   * loop's position and history: `resume` from it continues exactly. The loop's state travels in the
+   * session checkpoint's `rngState`, which fit sets before each save.
    */
   checkpoint?: { every: number; path?: string; write?: (bytes: Uint8Array) => void | Promise<void> };
   /** A checkpoint written by fit (a path or bytes): the session, damper and loop continue from it. */
