@@ -100,8 +100,9 @@ interface Plan {
  * and every batch is drawn afresh from the whole dataset as adadamp draws it (numpy's
  * `RandomState(seed).choice(n, size, replace=False)`, so the same seed gives adadamp's batches): distinct
  * examples within a batch, but with replacement between batches, and an epoch is n examples seen. The loss
- * and the squared gradient norm of each update go back to the damper. Batch sizes may change at every update: the session runs every size with the same graphs.
- * A step skipped for a non-finite loss (nonFinite: 'skip') is left out of the history and counts for nothing.
+ * and the squared gradient norm of each update go back to the damper. Batch sizes may change at every
+ * update: the session runs every size with the same graphs. A step skipped for a non-finite loss
+ * (nonFinite: 'skip') is left out of the history and counts for nothing.
  */
 export async function fit(session: TrainingSession, dataset: Dataset, options: FitOptions = {}): Promise<FitHistory> {
   const plan = checkOptions(session, dataset, options);
