@@ -127,7 +127,8 @@ export async function finetune(options: FinetuneOptions, log: (line: string) => 
       },
       onEpoch: (e) => {
         valAccuracy = classes ? e.metrics.accuracy : NaN;
-        progress.endEpoch({ loss: e.loss, accuracy: valAccuracy, valLoss: e.metrics.loss, batchSize: last.batchSize, lr: last.lr });
+        // A fixed batch size shows as itself, not as the epoch's short last batch; a damper's as its latest.
+        progress.endEpoch({ loss: e.loss, accuracy: valAccuracy, valLoss: e.metrics.loss, batchSize: damper ? last.batchSize : options.batchSize, lr: last.lr });
         epochStart = e.examples;
         lossSum = 0;
         if (e.epoch < options.epochs) progress.startEpoch(e.epoch + 1, train.length);
