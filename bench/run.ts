@@ -8,11 +8,12 @@ import { browserSection } from './browser/section';
 import { diagnosticsSection } from './diagnostics';
 import { machineLines } from './machine';
 import { optimizerSection } from './optimizer/section';
+import { fitSection } from './fit/section';
 import { emptySection, updateSections } from './report-file';
 import { trainingSection } from './training/section';
 import { wrappersSection } from './training/wrappers-section';
 
-const SECTIONS = ['optimizer', 'training', 'wrappers', 'diagnostics', 'allocator', 'browser'] as const;
+const SECTIONS = ['optimizer', 'training', 'wrappers', 'diagnostics', 'allocator', 'browser', 'fit'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed as its message alone, with the usage. */
@@ -85,6 +86,10 @@ ${emptySection('allocator')}
 ## Training in the browser (issue 9)
 
 ${emptySection('browser')}
+
+## fit with a fixed batch and with a damper (issue 12)
+
+${emptySection('fit')}
 `;
 
 async function main(): Promise<void> {
@@ -102,6 +107,7 @@ async function main(): Promise<void> {
     diagnostics: () => diagnosticsSection({ quick: args.quick }),
     allocator: () => allocatorSection({ quick: args.quick }),
     browser: () => browserSection({ quick: args.quick }),
+    fit: () => fitSection({ quick: args.quick }),
   };
   for (const name of args.only) {
     console.log(`\n== ${name}${mode}`);

@@ -27,8 +27,17 @@ describe('parseCommand', () => {
     expect(o).toEqual({
       model: 'model.onnx', data: 'train.csv', labelColumn: 'y', trainable: /^fc\./, optimizer: 'adamw', lr: 3e-4, epochs: 7,
       batchSize: 16, out: 'tuned.onnx', loss: 'mse', inputName: 'x', valSplit: 0.1, seed: 42, executionProvider: 'webgpu',
-      featureScale: 0.5, progress: false,
+      featureScale: 0.5, progress: false, delimiter: ',', header: true,
     });
+  });
+
+  test('a damper with its options, another delimiter, no header', () => {
+    const o = finetuneOptions([...base, '--damper', 'PadaDamp', '--initial-batch-size', '8', '--max-batch-size', '256',
+      '--damper-opt', 'growthRate=0.01', '--damper-opt', 'dwell=1', '--damper-opt', 'approx=true', '--damper-opt', 'reduction=min',
+      '--delimiter', 'tab', '--no-header']);
+    expect(o.damper).toEqual({ name: 'padadamp', initialBatchSize: 8, maxBatchSize: 256, options: { growthRate: 0.01, dwell: 1, approx: true, reduction: 'min' } });
+    expect(o.delimiter).toBe('\t');
+    expect(o.header).toBe(false);
   });
 
   test('defaults', () => {
@@ -59,6 +68,12 @@ describe('parseCommand', () => {
     [['--label-column', ''], '--label-column: expected a column name, got an empty string'],
     [['--frobnicate'], "unknown option '--frobnicate' (see ortrain --help)"],
     [['--lr'], "option '--lr' needs a value"],
+    [['--damper', 'padadamp', '--batch-size', '16'], '--batch-size: a damper sets the batch size of every update; give --initial-batch-size instead'],
+    [['--initial-batch-size', '8'], '--initial-batch-size: only with --damper'],
+    [['--damper-opt', 'dwell=1'], '--damper-opt: only with --damper'],
+    [['--damper', 'geodamp', '--damper-opt', 'dwell'], "--damper-opt: expected key=value (a damper option in camelCase), got 'dwell'"],
+    [['--damper', 'geodamp', '--max-batch-size', '0'], "--max-batch-size: expected a positive integer, got '0'"],
+    [['--delimiter', '"'], '--delimiter: expected a separator'],
   ])('bad option %j: %s', (extra, message) => {
     expect(() => parseCommand([...base, ...(extra as string[])])).toThrow(InputError);
     expect(() => parseCommand([...base, ...(extra as string[])])).toThrow(message as string);

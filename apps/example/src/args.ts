@@ -1,7 +1,19 @@
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LOSSES, type LossName } from './data-fit';
 import { InputError } from './errors';
+
+/** The losses the CLI offers, by the trainer's names. */
+export const LOSSES = ['cross_entropy', 'mse', 'l1', 'bce_with_logits'] as const;
+export type LossName = (typeof LOSSES)[number];
+
+/** A damper of @ortrain/damping by name, with the options given on the command line. */
+export interface DamperChoice {
+  name: string;
+  initialBatchSize?: number;
+  maxBatchSize?: number;
+  /** --damper-opt key=value pairs: numbers, true/false, or strings. */
+  options: Record<string, number | boolean | string>;
+}
 
 export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda'] as const;
 export type CliExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
@@ -29,6 +41,12 @@ export interface FinetuneOptions {
   sam?: { rho: number; adaptive: boolean };
   /** --lookahead or --scout <rate,period>: slow weights around it (and around SAM). */
   slow?: { kind: 'lookahead' | 'scout'; syncRate: number; syncPeriod: number };
+  /** Cell separator of the data file. */
+  delimiter: string;
+  /** Whether the data file's first line names the columns. */
+  header: boolean;
+  /** Set: the damper sets each update's batch size and lr (and batchSize is unused). */
+  damper?: DamperChoice;
 }
 
 export type Command = { kind: 'help'; text: string } | { kind: 'finetune'; options: FinetuneOptions };
@@ -39,13 +57,15 @@ Usage:
   ortrain finetune <model.onnx> --data <train.csv> [options]
   ortrain --help | ortrain finetune --help
 
-Fine-tunes the model's float initializers on a CSV file: a header row of column names, then one row of
-numbers per sample. Every column but the label column is a feature, in file order; the features of a row
+Fine-tunes the model's float initializers on a CSV file: a header row of column names (unless --no-header),
+then one row of numbers per sample. Every column but the label column is a feature, in file order; the features of a row
 fill one sample of the model input (all its dimensions after the batch one). The trained model is written
 as a plain ONNX file that any ONNX Runtime loads.
 
 Options:
   --data <file>                 training data, CSV with a header row (required)
+  --delimiter <char>            cell separator of the data file, e.g. ';' or tab (default: ,)
+  --no-header                   the data file has no header row: columns are named 1, 2, ... by position
   --label-column <name>         the label column (default: label)
   --trainable <regex>           train only the initializers whose names match (default: every float one)
   --loss <name>                 ${LOSSES.join(' | ')} (default: cross_entropy)
@@ -57,6 +77,12 @@ Options:
   --scout <rate,period>         Scout (holocron's Lookahead with an adaptive rate), same arguments
   --epochs <n>                  passes over the training rows (default: 5)
   --batch-size <n>              rows per training step (default: 32)
+  --damper <name>               let a damper of @ortrain/damping set each update's batch size and lr:
+                                padadamp, geodamp, geodamplr, radadamp, adadamp, adadampnn, cntsdamplr, ...
+  --initial-batch-size <n>      the damper's first batch size (default: the damper's, 1)
+  --max-batch-size <n>          the damper's largest batch; beyond it the lr decays (default: the training rows)
+  --damper-opt <key=value>      another damper option in camelCase, e.g. growthRate=0.01, dwell=1, wait=0
+                                (repeatable)
   --val-split <fraction>        share of rows held out for validation, in [0, 1) (default: 0.2)
   --seed <n>                    seed of the split and the shuffles (default: 0)
   --feature-scale <number>      multiply every feature by this, e.g. 0.0625 for 0..16 pixels (default: 1)
@@ -66,14 +92,17 @@ Options:
   --no-progress                 print one line per epoch instead of a progress bar
   -h, --help                    show this help
 
-Example:
+Examples:
   ortrain finetune model.onnx --data train.csv --label-column label --trainable '^fc' \\
     --optimizer adam --lr 1e-3 --epochs 5 --batch-size 32 --out tuned.onnx
+  ortrain finetune model.onnx --data train.csv --optimizer sgd --lr 0.05 --epochs 5 \\
+    --damper padadamp --initial-batch-size 8 --max-batch-size 256 --damper-opt growthRate=0.1 --damper-opt dwell=1
 `;
 
 const STRING_OPTIONS = [
   'data', 'label-column', 'trainable', 'loss', 'optimizer', 'lr', 'epochs', 'batch-size', 'val-split', 'seed',
   'feature-scale', 'input-name', 'execution-provider', 'out', 'sam', 'lookahead', 'scout',
+  'delimiter', 'damper', 'initial-batch-size', 'max-batch-size',
 ] as const;
 
 function number(option: string, raw: string | undefined, fallback: number, check: (v: number) => boolean, expected: string): number {
@@ -105,6 +134,8 @@ export function parseCommand(argv: string[]): Command {
     ['help', { type: 'boolean' as const, short: 'h' }],
     ['no-progress', { type: 'boolean' as const }],
     ['asam', { type: 'boolean' as const }],
+    ['no-header', { type: 'boolean' as const }],
+    ['damper-opt', { type: 'string' as const, multiple: true }],
   ]);
   let parsed;
   try {
@@ -148,6 +179,12 @@ export function parseCommand(argv: string[]): Command {
   const positiveInt = (v: number) => Number.isInteger(v) && v >= 1;
   const labelColumn = str('label-column') ?? 'label';
   if (labelColumn.trim() === '') throw new InputError('--label-column: expected a column name, got an empty string');
+  const delimiter = str('delimiter') ?? ',';
+  if (delimiter === '' || /["\r\n]/.test(delimiter)) throw new InputError(`--delimiter: expected a separator such as ';', got ${JSON.stringify(delimiter)}`);
+  const damper = damperChoice(values, str, positiveInt);
+  if (damper && str('batch-size') !== undefined) {
+    throw new InputError('--batch-size: a damper sets the batch size of every update; give --initial-batch-size instead');
+  }
 
   return {
     kind: 'finetune',
@@ -169,6 +206,9 @@ export function parseCommand(argv: string[]): Command {
       out: str('out') ?? join(dirname(model), `${basename(model, extname(model))}.tuned.onnx`),
       progress: !values['no-progress'],
       ...wrapperOptions(str, !!values.asam),
+      delimiter: delimiter === 'tab' || delimiter === '\\t' ? '\t' : delimiter,
+      header: !values['no-header'],
+      ...(damper ? { damper } : {}),
     },
   };
 }
@@ -192,4 +232,31 @@ function wrapperOptions(str: (name: string) => string | undefined, asam: boolean
     out.slow = { kind, syncRate: rate, syncPeriod: period };
   }
   return out;
+}
+
+/** --damper and its options; the damper options without --damper are an error. */
+function damperChoice(values: Record<string, unknown>, str: (name: string) => string | undefined, positiveInt: (v: number) => boolean): DamperChoice | undefined {
+  const name = str('damper');
+  const pairs = (values['damper-opt'] as string[] | undefined) ?? [];
+  if (name === undefined) {
+    for (const o of ['initial-batch-size', 'max-batch-size']) if (str(o) !== undefined) throw new InputError(`--${o}: only with --damper`);
+    if (pairs.length) throw new InputError('--damper-opt: only with --damper');
+    return undefined;
+  }
+  if (name.trim() === '') throw new InputError('--damper: expected a damper name, got an empty string');
+  const options: Record<string, number | boolean | string> = {};
+  for (const pair of pairs) {
+    const m = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(pair);
+    if (!m) throw new InputError(`--damper-opt: expected key=value (a damper option in camelCase), got '${pair}'`);
+    const raw = m[2].trim();
+    options[m[1]] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+  const initial = str('initial-batch-size');
+  const max = str('max-batch-size');
+  return {
+    name: name.toLowerCase(),
+    ...(initial !== undefined ? { initialBatchSize: number('initial-batch-size', initial, 1, positiveInt, 'a positive integer') } : {}),
+    ...(max !== undefined ? { maxBatchSize: number('max-batch-size', max, 1, positiveInt, 'a positive integer') } : {}),
+    options,
+  };
 }

@@ -1,3 +1,4 @@
+import { DataError } from '@ortrain/trainer';
 import { parseCommand } from './args';
 import { InputError } from './errors';
 import { finetune } from './finetune';
@@ -8,7 +9,8 @@ export const EXPORT_TOLERANCE = 1e-4;
 
 /**
  * Runs the ortrain command line and returns the exit code: 0 on success, 2 for a bad option, file or data
- * (the message names it), 1 when training itself fails.
+ * (the message names it; the trainer's DataError for data that cannot be read or does not fit the model), 1 when
+ * training itself fails.
  */
 export async function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
   try {
@@ -25,7 +27,7 @@ export async function main(argv: string[], out: (line: string) => void = console
     }
     return 0;
   } catch (e) {
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof DataError) {
       err(`ortrain: ${e.message}`);
       return 2;
     }

@@ -3,6 +3,7 @@
 // model and check it with plain onnxruntime-node. Extra arguments override the defaults, e.g.
 // `npm start -- --epochs 30 --execution-provider webgpu`.
 import { join } from 'node:path';
+import { DataError } from '@ortrain/trainer';
 import { parseCommand } from './args';
 import { InputError } from './errors';
 import { EXPORT_TOLERANCE } from './cli';
@@ -55,7 +56,8 @@ run().then(
     process.exitCode = code;
   },
   (err) => {
-    console.error(err instanceof InputError ? err.message : err);
-    process.exitCode = err instanceof InputError ? 2 : 1;
+    const mine = err instanceof InputError || err instanceof DataError;
+    console.error(mine ? err.message : err);
+    process.exitCode = mine ? 2 : 1;
   },
 );

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeModel, encodeModel, GraphBuilder, tensorToArray } from '@ortrain/graph-builder';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { readNumericCsv } from './csv';
-import { toDataset } from './dataset';
+import { readCsv } from '@ortrain/trainer';
 import { accuracy } from './plain-inference';
 
 const BIN = join(__dirname, '..', 'bin', 'ortrain.js');
@@ -19,11 +18,13 @@ function ortrain(args: string[], env: NodeJS.ProcessEnv = process.env) {
 
 /** Accuracy of a model file on every digits row, run by plain onnxruntime-node. */
 async function plainAccuracy(path: string): Promise<number> {
-  const data = toDataset(readNumericCsv(DIGITS), 'label', 1 / 16);
+  const t = await readCsv(DIGITS);
+  const features = Float32Array.from({ length: t.rowCount * 64 }, (_, i) => t.values[Math.floor(i / 64) * 65 + (i % 64)] / 16);
+  const labels = Float64Array.from({ length: t.rowCount }, (_, r) => t.values[r * 65 + 64]);
   const session = await InferenceSession.create(path);
-  const { logits } = await session.run({ input: new Tensor('float32', data.features, [data.rowCount, 64]) });
+  const { logits } = await session.run({ input: new Tensor('float32', features, [t.rowCount, 64]) });
   await session.release();
-  return accuracy(logits.data as Float32Array, data.labels);
+  return accuracy(logits.data as Float32Array, labels);
 }
 
 function initializers(path: string): Map<string, Float32Array> {
@@ -54,6 +55,40 @@ describe('ortrain finetune end to end', () => {
     expect(m && p).toBeTruthy();
     expect(p![2]).toBe(m![1]);
     expect(Number(p![1])).toBeLessThan(1e-4);
+  });
+
+  test('--damper padadamp grows the batch as training goes, and the progress lines show batch size and lr', async () => {
+    const out = join(dir, 'damped.onnx');
+    const r = ortrain([
+      'finetune', MODEL, '--data', DIGITS, '--feature-scale', '0.0625', '--optimizer', 'sgd', '--lr', '0.1', '--epochs', '3',
+      '--damper', 'padadamp', '--initial-batch-size', '8', '--max-batch-size', '256', '--damper-opt', 'growthRate=0.5',
+      '--damper-opt', 'dwell=1', '--damper-opt', 'wait=0', '--seed', '2', '--out', out, '--no-progress',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('damper padadamp from batch 8 up to 256');
+    const batches = [...r.stdout.matchAll(/epoch \d\/3 +loss [\d.]+ +batch (\d+) +lr 0\.1 /g)].map((m) => Number(m[1]));
+    expect(batches.length).toBe(3);
+    // ceil(8 + 0.5 k): the last batch of each epoch is larger than the one before.
+    expect(batches[0]).toBeGreaterThan(8);
+    expect(batches[1]).toBeGreaterThan(batches[0]);
+    expect(batches[2]).toBeGreaterThan(batches[1]);
+    expect(await plainAccuracy(out)).toBeGreaterThan(0.8);
+  });
+
+  test('a data file with another delimiter and no header', async () => {
+    const t = await readCsv(DIGITS);
+    const lines = Array.from({ length: t.rowCount }, (_, r) => Array.from(t.values.subarray(r * 65, r * 65 + 65)).join(';'));
+    const data = join(dir, 'digits-semicolon.csv');
+    writeFileSync(data, lines.join('\n'));
+    const out = join(dir, 'semicolon.onnx');
+    const r = ortrain([
+      'finetune', MODEL, '--data', data, '--delimiter', ';', '--no-header', '--label-column', '65', '--feature-scale', '0.0625',
+      '--lr', '3e-3', '--epochs', '2', '--out', out, '--no-progress',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await plainAccuracy(out)).toBeGreaterThan(0.7);
   });
 
   test('--trainable trains only the matching initializers; the others leave unchanged', async () => {

@@ -1,17 +1,13 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { TrainingSession } from '@ortrain/trainer';
-import type { Tensor } from 'onnxruntime-node';
+import { accuracy as accuracyMetric, fit, readCsv, splitRows, subset, tableDataset, TrainingSession, type Dataset, type FitHistory } from '@ortrain/trainer';
 import type { FinetuneOptions } from './args';
-import { readNumericCsv } from './csv';
-import { fitDataToModel, makeBatch, type DataFit } from './data-fit';
-import { batchesOf, splitRows, toDataset, type Dataset } from './dataset';
+import { makeDamper } from './damper-choice';
 import { InputError, listNames } from './errors';
 import { readModel } from './model-info';
 import { optimizerFactory } from './optimizer-choice';
 import { accuracy, concat, runExportedModel } from './plain-inference';
 import { createProgress } from './progress';
-import { createRandom, shuffle } from '@ortrain/trainer';
 
 export interface EpochReport {
   epoch: number;
@@ -28,6 +24,8 @@ export interface FinetuneReport {
   evalRows: number;
   evalSet: 'held-out' | 'training';
   epochs: EpochReport[];
+  /** fit's history: loss, batch size, lr and examples seen per update; loss and metrics per epoch. */
+  history: FitHistory;
   /** Loss and accuracy of the training session's evalStep on the evaluation rows after the last epoch. */
   valLoss: number;
   valAccuracy: number;
@@ -41,24 +39,15 @@ export interface FinetuneReport {
 
 const EVAL_BATCH = 256;
 
-function output(outputs: Record<string, Tensor>, name: string): Tensor {
-  const t = outputs[name];
-  if (!t) throw new Error(`evalStep returned no output '${name}' (got ${Object.keys(outputs).join(', ')})`);
-  return t;
-}
-
-/** evalStep over the rows in large batches: mean loss, the fitted output row after row, and accuracy. */
-async function evaluate(session: TrainingSession, fit: DataFit, data: Dataset, rows: Uint32Array) {
-  let lossSum = 0;
+/** evalStep's outputs over a dataset, row after row. */
+async function sessionOutputs(session: TrainingSession, data: Dataset, output: string): Promise<Float32Array> {
   const chunks: Float32Array[] = [];
-  for (const batch of batchesOf(rows, EVAL_BATCH)) {
-    const { loss, outputs } = await session.evalStep(makeBatch(fit, data, batch));
-    lossSum += loss * batch.length;
-    chunks.push(Float32Array.from(output(outputs, fit.output.name).data as Float32Array));
+  for (let start = 0; start < data.length; start += EVAL_BATCH) {
+    const rows = Uint32Array.from({ length: Math.min(EVAL_BATCH, data.length - start) }, (_, i) => start + i);
+    const { outputs } = await session.evalStep(await data.batch(rows));
+    chunks.push(Float32Array.from(outputs[output].data as Float32Array));
   }
-  const out = concat(chunks);
-  const labels = Float64Array.from(rows, (r) => data.labels[r]);
-  return { loss: lossSum / rows.length, outputs: out, accuracy: fit.loss === 'cross_entropy' ? accuracy(out, labels) : NaN };
+  return concat(chunks);
 }
 
 /** Writes a file whole or not at all: to a temporary name first, then renamed over the target. */
@@ -75,9 +64,10 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
 }
 
 /**
- * Fine-tunes a model on a CSV file: checks that the data fits the model, trains with one fused step per
- * batch, evaluates on the held-out rows, exports the trained model and runs the export with plain
- * onnxruntime-node to confirm it gives what the training session gave.
+ * Fine-tunes a model on a CSV file: reads it (streamed), checks that it fits the model, trains with the
+ * trainer's `fit` (a fixed batch size, or a damper setting batch size and lr), evaluates on the held-out rows
+ * after every epoch, exports the trained model and runs the export with plain onnxruntime-node to confirm it
+ * gives what the training session gave.
  */
 export async function finetune(options: FinetuneOptions, log: (line: string) => void = console.log): Promise<FinetuneReport> {
   const started = Date.now();
@@ -89,11 +79,7 @@ export async function finetune(options: FinetuneOptions, log: (line: string) => 
       `--trainable: ${options.trainable} matches none of the float initializers of ${options.model} (${listNames(floatInitializers)})`,
     );
   }
-  const data = toDataset(readNumericCsv(options.data), options.labelColumn, options.featureScale, options.data);
-  const fit = fitDataToModel(model, data, { loss: options.loss, inputName: options.inputName, modelSource: options.model, dataSource: options.data });
-  const split = splitRows(data.rowCount, options.valSplit, options.seed);
-  const evalSet = split.val.length > 0 ? 'held-out' : 'training';
-  const evalRows = split.val.length > 0 ? split.val : split.train;
+  const table = await readCsv(options.data, { delimiter: options.delimiter, header: options.header });
 
   const session = await TrainingSession.create({
     model: model.bytes,
@@ -103,46 +89,71 @@ export async function finetune(options: FinetuneOptions, log: (line: string) => 
     executionProviders: [options.executionProvider],
   });
   try {
+    const data = tableDataset(table, session, { labelColumn: options.labelColumn, featureScale: options.featureScale, inputName: options.inputName, modelSource: options.model });
+    const output = session.models.loss.output ?? session.models.outputNames[0];
+    const split = splitRows(data.length, options.valSplit, options.seed);
+    const evalSet = split.val.length > 0 ? 'held-out' : 'training';
+    const evalRows = split.val.length > 0 ? split.val : split.train;
+    const train = subset(data, split.train);
+    const held = subset(data, evalRows);
+    const damper = options.damper ? makeDamper(options.damper, session, train, options.lr) : undefined;
+
     const used = session.runtime.providerReport().used;
+    const batching = options.damper
+      ? `damper ${options.damper.name}${options.damper.initialBatchSize !== undefined ? ` from batch ${options.damper.initialBatchSize}` : ''}${options.damper.maxBatchSize !== undefined ? ` up to ${options.damper.maxBatchSize}` : ''}`
+      : `batch ${options.batchSize}`;
     log(
       `fine-tuning ${options.model}: ${session.parameterNames.length} trainable initializers, ${split.train.length} training rows, ` +
-        `${evalSet === 'held-out' ? `${evalRows.length} held-out rows` : 'none held out (evaluating on the training rows)'}, ${options.optimizer} lr ${options.lr}, batch ${options.batchSize}, ${options.loss}, ${used}`,
+        `${evalSet === 'held-out' ? `${evalRows.length} held-out rows` : 'none held out (evaluating on the training rows)'}, ${options.optimizer} lr ${options.lr}, ${batching}, ${options.loss}, ${used}`,
     );
+    const classes = options.loss === 'cross_entropy';
     const progress = createProgress(options.epochs, options.progress && process.stderr.isTTY === true, log);
-    const order = split.train.slice();
-    const random = createRandom(options.seed + 1);
-    const epochs: EpochReport[] = [];
-    let val: { loss: number; accuracy: number; outputs: Float32Array } = { loss: NaN, accuracy: NaN, outputs: new Float32Array(0) };
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
-      const batches = batchesOf(shuffle(order, random), options.batchSize);
-      progress.startEpoch(epoch, batches.length);
-      let lossSum = 0;
-      let seen = 0;
-      for (let b = 0; b < batches.length; b++) {
-        const { loss } = await session.trainStep(makeBatch(fit, data, batches[b]));
-        lossSum += loss * batches[b].length;
-        seen += batches[b].length;
-        progress.step(b + 1, { loss: lossSum / seen, accuracy: val.accuracy });
-      }
-      val = await evaluate(session, fit, data, evalRows);
-      progress.endEpoch({ loss: lossSum / seen, accuracy: val.accuracy, valLoss: val.loss });
-      epochs.push({ epoch, trainLoss: lossSum / seen, valLoss: val.loss, valAccuracy: val.accuracy });
-    }
+    let valAccuracy = NaN;
+    let epochStart = 0;
+    let lossSum = 0;
+    let last = { batchSize: NaN, lr: NaN };
+    progress.startEpoch(1, train.length);
+    const history = await fit(session, train, {
+      epochs: options.epochs,
+      ...(damper ? { damper } : { batchSize: options.batchSize }),
+      seed: options.seed + 1,
+      evalDataset: held,
+      evalBatchSize: EVAL_BATCH,
+      ...(classes ? { metrics: { accuracy: accuracyMetric(output) } } : {}),
+      onStep: (s) => {
+        lossSum += s.loss * s.batchSize;
+        last = { batchSize: s.batchSize, lr: s.lr };
+        progress.step(s.examples - epochStart, { loss: lossSum / (s.examples - epochStart), accuracy: valAccuracy, batchSize: s.batchSize, lr: s.lr });
+      },
+      onEpoch: (e) => {
+        valAccuracy = classes ? e.metrics.accuracy : NaN;
+        // A fixed batch size shows as itself, not as the epoch's short last batch; a damper's as its latest.
+        progress.endEpoch({ loss: e.loss, accuracy: valAccuracy, valLoss: e.metrics.loss, batchSize: damper ? last.batchSize : options.batchSize, lr: last.lr });
+        epochStart = e.examples;
+        lossSum = 0;
+        if (e.epoch < options.epochs) progress.startEpoch(e.epoch + 1, train.length);
+      },
+    });
+    const epochs: EpochReport[] = history.epochs.map((e, i) => ({ epoch: i + 1, trainLoss: e.loss, valLoss: e.metrics.loss, valAccuracy: classes ? e.metrics.accuracy : NaN }));
+    const lastEpoch = epochs[epochs.length - 1];
 
     writeAtomic(options.out, await session.exportModel());
-    const exported = await runExportedModel(options.out, fit, data, evalRows);
-    let maxOutputDifference = exported.length === val.outputs.length ? 0 : Infinity;
-    for (let i = 0; i < exported.length; i++) maxOutputDifference = Math.max(maxOutputDifference, Math.abs(exported[i] - val.outputs[i]));
-    const exportedAccuracy = fit.loss === 'cross_entropy' ? accuracy(exported, Float64Array.from(evalRows, (r) => data.labels[r])) : NaN;
+    const mine = await sessionOutputs(session, held, output);
+    const exported = await runExportedModel(options.out, held, output);
+    let maxOutputDifference = exported.length === mine.length ? 0 : Infinity;
+    for (let i = 0; i < exported.length; i++) maxOutputDifference = Math.max(maxOutputDifference, Math.abs(exported[i] - mine[i]));
+    const labels = Float64Array.from(evalRows, (r) => data.labels[r]);
     return {
       trainRows: split.train.length,
       evalRows: evalRows.length,
       evalSet,
       epochs,
-      valLoss: val.loss,
-      valAccuracy: val.accuracy,
+      history,
+      valLoss: lastEpoch.valLoss,
+      // From the same outputs the export is compared on, by the same function: the two agree exactly.
+      valAccuracy: classes ? accuracy(mine, labels) : NaN,
       outPath: options.out,
-      exportedAccuracy,
+      exportedAccuracy: classes ? accuracy(exported, labels) : NaN,
       maxOutputDifference,
       seconds: (Date.now() - started) / 1000,
     };

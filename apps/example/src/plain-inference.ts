@@ -1,20 +1,18 @@
-import { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { DataFit } from './data-fit';
-import type { Dataset } from './dataset';
-import { batchesOf, gatherRows } from './dataset';
+import { InferenceSession } from 'onnxruntime-node';
+import { batchesOf, type Dataset } from '@ortrain/trainer';
 
 /**
- * Runs an exported model file with plain onnxruntime-node (no ortrain code in the way) over the given rows
- * and returns the fitted output, row after row.
+ * Runs an exported model file with plain onnxruntime-node (no ortrain code in the way) over every example of
+ * a dataset and returns the output named `output`, row after row.
  */
-export async function runExportedModel(path: string, fit: DataFit, data: Dataset, rows: Uint32Array): Promise<Float32Array> {
+export async function runExportedModel(path: string, data: Dataset, output: string): Promise<Float32Array> {
   const session = await InferenceSession.create(path, { executionProviders: ['cpu'] });
   try {
     const chunks: Float32Array[] = [];
-    for (const batch of batchesOf(rows, 256)) {
-      const { features } = gatherRows(data, batch);
-      const result = await session.run({ [fit.input.name]: new Tensor('float32', features, [batch.length, ...fit.sampleShape]) });
-      chunks.push(result[fit.output.name].data as Float32Array);
+    for (const rows of batchesOf(Uint32Array.from({ length: data.length }, (_, i) => i), 256)) {
+      const { inputs } = await data.batch(rows);
+      const result = await session.run(inputs);
+      chunks.push(result[output].data as Float32Array);
     }
     return concat(chunks);
   } finally {

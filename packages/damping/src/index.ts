@@ -1,2 +1,20 @@
-// @ortrain/damping: adadamp's batch-size dampers as pure policies (no ONNX). Filled in by issue 12.
-export {};
+// @ortrain/damping: adadamp's dampers as pure batch-size policies (no ONNX), and its seeded sampler.
+export { BaseDamper } from './base-damper';
+export type { DamperOptions, DamperStep, DamperRecord, DamperMeta, DamperState, DamperKind } from './base-damper';
+export { AdaDamp } from './ada-damp';
+export type { AdaDampOptions } from './ada-damp';
+export { AdaDampNN } from './ada-damp-nn';
+export type { AdaDampNNOptions, Gradients } from './ada-damp-nn';
+export { PadaDamp } from './pada-damp';
+export type { PadaDampOptions } from './pada-damp';
+export { RadaDamp, REDUCTIONS } from './rada-damp';
+export type { RadaDampOptions, Reduction } from './rada-damp';
+export { GeoDamp } from './geo-damp';
+export type { GeoDampOptions } from './geo-damp';
+export { GeoDampLR } from './geo-damp-lr';
+export { CntsDampLR } from './cnts-damp-lr';
+export type { CntsDampLROptions } from './cnts-damp-lr';
+export { GradientDescent } from './gradient-descent';
+export { ConvergenceError } from './convergence-error';
+export { Sampler } from './sampler';
+export type { SamplerOptions, SamplerState } from './sampler';

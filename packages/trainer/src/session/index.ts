@@ -1,5 +1,5 @@
 export { TrainingSession } from './training-session';
-export type { OptimizerFactory, RunOptions, StatefulSampler, StepResult, TrainingSessionOptions } from './training-session';
+export type { OptimizerFactory, RunOptions, StatefulSampler, StepResult, TrainStepOptions, TrainingSessionOptions } from './training-session';
 export type { Batch } from './batch';
 export type { SessionModels, Trainable, TrainableParam } from './training-graphs';
 export { generateArtifacts, ARTIFACT_FILES } from '../artifacts';

@@ -8,6 +8,7 @@ export const stepNames = {
   /** SAM: the loss at the perturbed point (the second pass). */
   perturbedLoss: 'loss_perturbed',
   gradNorm: 'grad_norm',
+  gradNorm2: 'grad_norm2',
   accumulator: (p: string) => `${p}.grad_accumulator`,
   accumulated: (p: string) => `${p}.grad_accumulator.next`,
 };
@@ -22,6 +23,8 @@ export interface StepOptions {
   /** Batches whose gradients are summed before an update (1: update at every step). */
   accumulation: number;
   maxGradNorm?: number;
+  /** Update step: also output the squared L2 norm of the applied gradient (before clipping), for dampers. */
+  gradNorm2?: boolean;
   /** 'accumulate': add this batch's gradient to the accumulators; 'update': apply the update. */
   kind: 'accumulate' | 'update';
   /** With slow weights (Lookahead, Scout): the graph of an update that ends with a sync. */
@@ -81,9 +84,12 @@ export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: O
   if (o.kind === 'accumulate') return { model: g.build({ docString: 'ortrain gradient accumulation step' }) };
   const applied = g.scope('step', () => {
     let scale: Value | undefined;
+    // One ReduceSumSquare per gradient, shared by clipping and the squared norm that dampers read.
+    let sumSquares = o.maxGradNorm !== undefined || o.gradNorm2 ? g.sum(params.map((p) => g.reduceSumSquare(sums.get(p.name)!))) : undefined;
+    if (o.gradNorm2 && k === 1) sumSquares = g.output(sumSquares!, stepNames.gradNorm2);
+    else if (o.gradNorm2) g.output(g.mul(sumSquares!, 1 / (k * k)), stepNames.gradNorm2);
     if (o.maxGradNorm !== undefined) {
-      const squares = params.map((p) => g.reduceSumSquare(sums.get(p.name)!));
-      const sumNorm = g.sqrt(g.sum(squares));
+      const sumNorm = g.sqrt(sumSquares!);
       const norm = g.output(k === 1 ? sumNorm : g.mul(sumNorm, 1 / k), stepNames.gradNorm);
       const coef = g.min(g.div(g.constant(o.maxGradNorm), g.add(norm, 1e-6)), 1);
       scale = k === 1 ? coef : g.mul(coef, 1 / k);

@@ -71,6 +71,17 @@ export interface StepResult {
   skipped: boolean;
   /** Global norm of the applied gradient before clipping, when maxGradNorm is set and the step updated. */
   gradNorm?: number;
+  /** Squared global norm of the applied gradient before clipping, when the step asked for it and updated. */
+  gradNorm2?: number;
+}
+
+/** What one training step should report besides the loss. */
+export interface TrainStepOptions {
+  /**
+   * Also compute the squared L2 norm of the applied gradient (RadaDamp reads it): one reduction per gradient
+   * in the step's graph. The first step that asks builds that graph, which then serves every later step.
+   */
+  gradNorm2?: boolean;
 }
 
 /** A pluggable sampler whose random state checkpoints save and restore. */
@@ -118,9 +129,10 @@ export class TrainingSession {
   private readonly sessions = new Map<string, Promise<RuntimeSession>>();
   /**
    * The update step's session and the optimizer's part of its graph (rebuilt when the update's form changes),
-   * by whether the step ends with a sync of slow weights (Lookahead, Scout: a graph of its own).
+   * by whether the step ends with a sync of slow weights (Lookahead, Scout: a graph of its own), and whether
+   * it outputs the squared gradient norm.
    */
-  private readonly updates = new Map<boolean, { session: RuntimeSession; fused: FusedStep }>();
+  private readonly updates = new Map<boolean, { session: RuntimeSession; fused: FusedStep; gradNorm2: boolean }>();
   /** Batches accumulated in the current cycle. */
   private microStep = 0;
   private accumulators: Map<string, Tensor> | undefined;
@@ -199,12 +211,12 @@ export class TrainingSession {
    * One training step on a batch: one run of forward, loss, backward and (at the end of an accumulation
    * cycle) the optimizer's update. A bad batch or a non-finite loss changes nothing.
    */
-  async trainStep(batch: Batch): Promise<StepResult> {
+  async trainStep(batch: Batch, options: TrainStepOptions = {}): Promise<StepResult> {
     return this.exclusive('trainStep', async () => {
       this.check(batch, 'trainStep');
       const k = this.parts.accumulation;
       if (k > 1 && this.microStep < k - 1) return this.accumulateStep(batch);
-      return this.updateStep(batch);
+      return this.updateStep(batch, options.gradNorm2 === true);
     });
   }
 
@@ -223,8 +235,8 @@ export class TrainingSession {
     return { loss, updated: false, skipped: false };
   }
 
-  private async updateStep(batch: Batch): Promise<StepResult> {
-    const { session, fused } = await this.updateSession();
+  private async updateStep(batch: Batch, gradNorm2: boolean): Promise<StepResult> {
+    const { session, fused } = await this.updateSession(gradNorm2);
     const base = { ...(await this.baseFeeds(batch, false)), ...this.accumulatorFeeds() };
     let out: Record<string, Tensor>;
     try {
@@ -249,7 +261,8 @@ export class TrainingSession {
     this.microStep = 0;
     this.disposeAccumulators();
     const gradNorm = out[stepNames.gradNorm] ? Number((out[stepNames.gradNorm].data as Float32Array)[0]) : undefined;
-    return { loss: lossValue(out), updated: true, skipped: false, ...(gradNorm !== undefined ? { gradNorm } : {}) };
+    const norm2 = gradNorm2 ? Number((out[stepNames.gradNorm2].data as Float32Array)[0]) : undefined;
+    return { loss: lossValue(out), updated: true, skipped: false, ...(gradNorm !== undefined ? { gradNorm } : {}), ...(norm2 !== undefined ? { gradNorm2: norm2 } : {}) };
   }
 
   /** The loss and the outputs of the forward model on a batch, with the current parameters. */
@@ -432,16 +445,18 @@ export class TrainingSession {
    * Lookahead or Scout, a step that ends with a sync runs a graph of its own (the sync appended), so every
    * step stays one run and the other steps carry none of the sync's nodes.
    */
-  private async updateSession(): Promise<{ session: RuntimeSession; fused: FusedStep }> {
+  private async updateSession(gradNorm2: boolean): Promise<{ session: RuntimeSession; fused: FusedStep }> {
     const sync = this.bridge.syncDue;
     const current = this.updates.get(sync);
-    if (current && current.fused.updates.every((u) => u.upToDate())) return current;
+    if (current && current.fused.updates.every((u) => u.upToDate()) && (current.gradNorm2 || !gradNorm2)) return current;
+    // Once asked for, the squared norm stays in the graph: a loop that asks at every step never rebuilds.
+    const norm2 = gradNorm2 || (current?.gradNorm2 ?? false);
     const { model, fused } = buildStepModel(this.models,
-      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, kind: 'update', sliceParams: this.sliceParams, sync }, this.bridge);
+      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, gradNorm2: norm2, kind: 'update', sliceParams: this.sliceParams, sync }, this.bridge);
     // What the next step reads stays on the device; the loss and the norm come back to the host.
     const session = await this.runtime.createSession(encodeModel(model), { deviceOutputs: fused!.outputNames, intraOpNumThreads: this.parts.intraOpNumThreads });
     if (current) await current.session.release();
-    const update = { session, fused: fused! };
+    const update = { session, fused: fused!, gradNorm2: norm2 };
     this.updates.set(sync, update);
     return update;
   }
