@@ -1,10 +1,11 @@
 import { encodeModel } from '@ortrain/graph-builder';
 import type { Runtime, RuntimeSession } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
+import type { Algorithm, StepScalars } from './algorithm';
 import { StepPlan, TensorSlot, buildChunkedModel, buildGroupModel, isFlat, names } from './compile';
 import { HostSession, createHostSession, hasHostSessions } from './host-session';
 import { Parameter, ParameterOwner, describe } from './parameter';
-import type { Rule, StepScalars } from './rules/rule';
+import { initialState } from './state-spec';
 
 /**
  * A flat float32 buffer: on the host, on the device (WebGPU), or both after a read-back (the device copy is
@@ -70,7 +71,7 @@ export class GroupStore<O> implements ParameterOwner {
   /** Device tensors replaced by a committed step, disposed once the step can no longer be undone. */
   private retired: Tensor[] = [];
 
-  constructor(readonly rule: Rule<O>, readonly params: readonly Parameter[], options: O, private readonly counters: { sessions: number }) {
+  constructor(readonly rule: Algorithm<O>, readonly params: readonly Parameter[], options: O, private readonly counters: { sessions: number }) {
     let offset = 0;
     this.slots = params.map((p) => {
       const slot = { offset, size: p.size, shape: p.shape };
@@ -83,7 +84,7 @@ export class GroupStore<O> implements ParameterOwner {
     this.param = { host };
     this.setViews(host);
     this.steps = params.map(() => 0);
-    this.hosts = params.map(() => rule.hostState?.(options) ?? {});
+    this.hosts = params.map(() => rule.hostState(options));
     this.ensureState(options);
   }
 
@@ -100,9 +101,23 @@ export class GroupStore<O> implements ParameterOwner {
 
   /** Creates the state tensors the options need that do not exist yet (a structural option changed). */
   ensureState(options: O): void {
-    for (const { name, init } of this.rule.state(options)) {
-      if (!this.state[name]) this.state[name] = { host: new Float32Array(this.size).fill(init) };
+    for (const spec of this.rule.state(options)) {
+      if (this.state[spec.name]) continue;
+      if (spec.init === 'param' && !this.param.host) {
+        throw new Error(`${this.rule.name}: state '${spec.name}' starts from the parameters, which live on the device; await optimizer.sync() first`);
+      }
+      this.state[spec.name] = { host: initialState(spec, this.stateLength(spec), () => this.param.host!) };
     }
+  }
+
+  /** Elements of a state tensor: one per parameter element, or one per tensor. */
+  stateLength(spec: { perTensor?: boolean }): number {
+    return spec.perTensor ? this.slots.length : this.size;
+  }
+
+  /** Where parameter i's part of a state tensor is. */
+  stateSlot(spec: { perTensor?: boolean }, i: number): { offset: number; size: number } {
+    return spec.perTensor ? { offset: i, size: 1 } : this.slots[i];
   }
 
   stateNames(options: O): string[] {
@@ -222,7 +237,7 @@ export class GroupStore<O> implements ParameterOwner {
     if (present.length === 0) return undefined;
     const structure = this.rule.structure(options);
     // The common case, every tensor at the same step with no host state: one set of scalars, computed once.
-    if (sameStep && present.length === this.params.length && !this.rule.hostState) {
+    if (sameStep && present.length === this.params.length && Object.keys(this.hosts[0]).length === 0) {
       const scalars = [this.rule.scalars(options, t0 + 1, this.hosts[0])];
       const plan: StepPlan = { tensors: this.slots, sets: this.zeros(), scalarSets: [{ names: Object.keys(scalars[0].values), variant: scalars[0].variant }] };
       return { plan, scalars, key: this.keyOf(structure, plan), present, steps: this.steps.map((t) => t + 1), hosts: this.hosts };
@@ -259,7 +274,7 @@ export class GroupStore<O> implements ParameterOwner {
   }
 
   private keyOf(structure: string, plan: StepPlan): string {
-    const sets = isFlat(this.rule, plan) ? 'flat' : plan.sets.join(',');
+    const sets = isFlat(plan) ? 'flat' : plan.sets.join(',');
     return `${structure}|${sets}|${plan.scalarSets.map((s) => `${s.variant}:${s.names.join(',')}`).join(';')}`;
   }
 
@@ -267,8 +282,9 @@ export class GroupStore<O> implements ParameterOwner {
    * Chunk sizes when this step runs on a HostSession (a large element-wise step on onnxruntime-node's CPU
    * with everything on the host), else undefined.
    */
-  private chunksFor(runtime: Runtime, step: HostStep, stateNames: readonly string[]): number[] | undefined {
-    if (this.size <= Math.max(COPY_MAX, hostSteps.above) || !hasHostSessions(runtime) || !isFlat(this.rule, step.plan)) return undefined;
+  private chunksFor(runtime: Runtime, options: O, step: HostStep, stateNames: readonly string[]): number[] | undefined {
+    if (this.size <= Math.max(COPY_MAX, hostSteps.above) || !hasHostSessions(runtime) || !isFlat(step.plan)) return undefined;
+    if (!this.rule.elementwise || this.rule.state(options).some((s) => s.perTensor)) return undefined;
     if (this.param.device || stateNames.some((n) => this.state[n].device)) return undefined;
     if (this.size <= CHUNKED_ABOVE) return [this.size];
     const chunks: number[] = [];
@@ -301,7 +317,7 @@ export class GroupStore<O> implements ParameterOwner {
     let s = this.sessions.get(key);
     if (!s) {
       const stateNames = this.stateNames(options);
-      const model = buildGroupModel(this.rule, options, step.plan, stateNames, isFlat(this.rule, step.plan));
+      const model = buildGroupModel(this.rule, options, step.plan, stateNames, isFlat(step.plan));
       this.counters.sessions++;
       // Small groups gain nothing from a thread pool on the CPU, whose threads spin after each run and take
       // cores from everything else (fixed cost of 100 tiny tensors: ~10% less on one thread, 2-core machine).
@@ -320,14 +336,14 @@ export class GroupStore<O> implements ParameterOwner {
     this.ensureState(options);
     const T = runtime.Tensor;
     const stateNames = this.stateNames(options);
-    const chunks = this.chunksFor(runtime, step, stateNames);
+    const chunks = this.chunksFor(runtime, options, step, stateNames);
     if (chunks) return this.runOnHost(runtime, options, step, stateNames, chunks, grads as Float32Array[]);
     const pendingSession = this.session(runtime, options, step);
     const session = pendingSession instanceof Promise ? await pendingSession : pendingSession;
     const current = this.feedTensors(stateNames, runtime);
     const feeds: Record<string, Tensor> = { [names.param]: current.param };
     for (const n of stateNames) feeds[names.state(n)] = current.state[n];
-    if (isFlat(this.rule, step.plan)) {
+    if (isFlat(step.plan)) {
       feeds[names.grad] = new T('float32', this.gatherGrads(grads as Float32Array[]), [this.size]);
     } else {
       for (const i of step.present) feeds[names.gradOf(i)] = new T('float32', grads[i]!, [this.slots[i].size]);
@@ -409,7 +425,7 @@ export class GroupStore<O> implements ParameterOwner {
   /** The current parameters and state as tensors to feed (device tensors as they are). */
   feedTensors(stateNames: readonly string[], runtime: Runtime): { param: Tensor; state: Record<string, Tensor> } {
     const T = runtime.Tensor;
-    const tensor = (f: Flat) => f.device ?? new T('float32', f.host!, [this.size]);
+    const tensor = (f: Flat) => f.device ?? new T('float32', f.host!, [f.host!.length]);
     return { param: tensor(this.param), state: Object.fromEntries(stateNames.map((n) => [n, tensor(this.state[n])])) };
   }
 

@@ -43,7 +43,7 @@ export class OptimizerBridge {
 
   /** The optimizer's algorithm name ('Adam'), which checkpoints record. */
   get algorithm(): string {
-    return this.optimizer.rule.algorithm;
+    return this.optimizer.rule.name;
   }
 
   /** Starts the update in `g`: parameters become slices of the group buffers, fed by the optimizer. */

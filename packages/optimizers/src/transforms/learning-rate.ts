@@ -1,0 +1,25 @@
+import type { Transform } from './transform';
+
+/** The step: minus the learning rate times the update (optax's scale_by_learning_rate). No node. */
+export function learningRate<O>(lr: (o: O) => number): Transform<O> {
+  return {
+    name: 'lr',
+    elementwise: true,
+    scalars(o, _t, c) {
+      c.scales = c.scales.map((s) => -lr(o) * s);
+      return {};
+    },
+  };
+}
+
+/** Ascent instead of descent when `maximize` is set (torch's maximize): the gradient's sign. No node. */
+export function gradientSign<O>(maximize: (o: O) => boolean): Transform<O> {
+  return {
+    name: 'sign',
+    elementwise: true,
+    scalars(o, _t, c) {
+      if (maximize(o)) c.gradScale = -c.gradScale;
+      return {};
+    },
+  };
+}
