@@ -25,7 +25,12 @@ export interface RAdamLike {
  * m / (1 - b1^t), or with `adaptive` (holocron's force_adaptive_momentum) m^ / (sqrt(v^) + eps). The forms are
  * graph variants; r_t is computed in float64 on the host.
  */
-export function scaleByRAdam<O extends RAdamLike>(spec: { threshold?: (o: O) => number; adaptive?: (o: O) => boolean } = {}): Rule<O> {
+export function scaleByRAdam<O extends RAdamLike>(spec: {
+  threshold?: (o: O) => number;
+  adaptive?: (o: O) => boolean;
+  /** In the rectified form, eps added to sqrt(v / (1 - b2^t)) (holocron) instead of sqrt(v) (torch). */
+  correctedEps?: boolean;
+} = {}): Rule<O> {
   return {
     name: 'radam',
     elementwise: true,
@@ -40,7 +45,7 @@ export function scaleByRAdam<O extends RAdamLike>(spec: { threshold?: (o: O) => 
       const values: Record<string, number> = { beta1: b1, c1: gs * (1 - b1), beta2: b2, c2: 1 - b2 };
       if (rhoT > (spec.threshold?.(o) ?? 5)) {
         const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-        values.eps = o.eps;
+        values.eps = spec.correctedEps ? o.eps * Math.sqrt(bc2) : o.eps;
         return { values, scales: [(rect * Math.sqrt(bc2)) / bc1], variant: 'rect' };
       }
       if (spec.adaptive?.(o)) {

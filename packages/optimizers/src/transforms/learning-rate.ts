@@ -23,3 +23,18 @@ export function gradientSign<O>(maximize: (o: O) => boolean): Transform<O> {
     },
   };
 }
+
+/**
+ * The learning rate on the gradient, before the rule (LARS's paper form, where the momentum buffer accumulates
+ * lr-scaled steps): folded into the gradient scale, no node. Pair it with `learningRate(() => 1)` after.
+ */
+export function gradientLearningRate<O>(lr: (o: O) => number): Transform<O> {
+  return {
+    name: 'glr',
+    elementwise: true,
+    scalars(o, _t, c) {
+      c.gradScale *= lr(o);
+      return {};
+    },
+  };
+}

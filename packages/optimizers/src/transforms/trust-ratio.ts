@@ -2,6 +2,8 @@ import type { GraphBuilder, Value } from '@ortrain/graph-builder';
 import { Coefficients, Term, Transform, TransformArgs, consumeScales, materialize } from './transform';
 
 export interface TrustRatioSpec<O> {
+  /** Its name in the algorithm (default 'trust'; two trust ratios need two names). */
+  name?: string;
   /**
    * What the weight norm is divided by: 'update', the norm of the update so far (LAMB, RaLars), or
    * 'gradient', the norm of the gradient plus weightDecay times the weight norm plus eps (LARS).
@@ -41,7 +43,7 @@ export function trustRatio<O>(spec: TrustRatioSpec<O>): Transform<O> {
     return g.where(valid, g.div(num, den), g.constant(1));
   };
   return {
-    name: 'trust',
+    name: spec.name ?? 'trust',
     elementwise: false,
     structure: (o) => `tr${+on(o)}${spec.scaleClip?.(o) ? 'c' : ''}${spec.measure === 'gradient' && decay(o) !== 0 ? 'w' : ''}`,
     scalars(o, _t, c: Coefficients) {
