@@ -115,9 +115,9 @@ export function algorithm<O>(spec: AlgorithmSpec<O>): Algorithm<O> {
     },
     update(g, a, o) {
       const state: Record<string, Value> = {};
-      const args = (tr: Transform<O>) => ({ param: a.param, grad: a.grad, state: own(tr, a.state), scalars: own(tr, a.scalars), segments: a.segments });
-      const keep = (tr: Transform<O>, s: Record<string, Value> | undefined) => { for (const k in s) state[`${tr.name}.${k}`] = s[k]; };
       let grad = a.grad;
+      const args = (tr: Transform<O>) => ({ param: a.param, grad: a.grad, ruleGrad: grad, state: own(tr, a.state), scalars: own(tr, a.scalars), segments: a.segments });
+      const keep = (tr: Transform<O>, s: Record<string, Value> | undefined) => { for (const k in s) state[`${tr.name}.${k}`] = s[k]; };
       for (const tr of before) {
         if (!tr.gradient) continue;
         const r = tr.gradient(g, grad, args(tr), o);

@@ -2,6 +2,7 @@ import { Optimizer, OptimizerOptions } from './optimizer';
 import type { Params } from './algorithms';
 import { OptimizerConfig, configOptions, registerOptimizer } from './registry';
 import { AdaBeliefOptions, adabelief } from './rules/adabelief';
+import { AdamPOptions, adamp } from './rules/adamp';
 import { AdEMAMixOptions, ademamix } from './rules/ademamix';
 import { AdanOptions, adan } from './rules/adan';
 import { LAMBOptions, lamb } from './rules/lamb';
@@ -76,6 +77,16 @@ export class AdaBelief extends Optimizer<AdaBeliefOptions> {
   }
 }
 
+/** AdamP as holocron's code (the default; `compat: 'holocron'` is a no-op): delta 0.1, amsgrad, L2 decay. */
+export class AdamP extends Optimizer<AdamPOptions> {
+  constructor(params: Params<AdamPOptions>, options: OptimizerOptions<AdamPOptions> = {}) {
+    super(adamp, params, options);
+  }
+  static fromConfig(params: Params<AdamPOptions>, config: OptimizerConfig): AdamP {
+    return new AdamP(params, configOptions(config, 'AdamP'));
+  }
+}
+
 /**
  * Adan as the official sail-sg code (three betas [0.98, 0.92, 0.99]). holocron's code never stores the previous
  * gradient, so its gradient difference is the gradient itself (a bug), and adds L2 decay on top of the proximal
@@ -108,5 +119,6 @@ registerOptimizer('LAMB', LAMB.fromConfig);
 registerOptimizer('RaLars', RaLars.fromConfig);
 registerOptimizer('TAdam', TAdam.fromConfig);
 registerOptimizer('AdaBelief', AdaBelief.fromConfig);
+registerOptimizer('AdamP', AdamP.fromConfig);
 registerOptimizer('Adan', Adan.fromConfig);
 registerOptimizer('AdEMAMix', AdEMAMix.fromConfig);

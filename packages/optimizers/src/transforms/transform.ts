@@ -26,8 +26,10 @@ export interface Term {
 
 export interface TransformArgs {
   param: Value;
-  /** The gradient as the rule reads it. */
+  /** The gradient as the optimizer received it. */
   grad: Value;
+  /** The gradient as the rule reads it (after the transforms before the rule: L2 decay, ...). */
+  ruleGrad: Value;
   /** The transform's own state. */
   state: Record<string, Value>;
   /** The transform's own scalars (named as its `scalars` returned them). */
