@@ -20,7 +20,7 @@ export { ralars } from './rules/ralars';
 export type { RaLarsOptions } from './rules/ralars';
 export { tadam } from './rules/tadam';
 export type { TAdamOptions } from './rules/tadam';
-export { adabelief } from './rules/adabelief';
+export { adabelief, scaleByAdaBelief } from './rules/adabelief';
 export type { AdaBeliefOptions } from './rules/adabelief';
 export { adan } from './rules/adan';
 export type { AdanOptions } from './rules/adan';
