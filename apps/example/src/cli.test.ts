@@ -70,6 +70,9 @@ describe('ortrain errors (exit code 2, message naming the thing)', () => {
     [['--batch-size', '0'], "ortrain: --batch-size: expected a positive integer, got '0'"],
     [['--bogus', '1'], "ortrain: unknown option '--bogus'"],
     [['--optimizer', 'adamz'], "ortrain: --optimizer: unknown optimizer 'adamz' (known: "],
+    [['--optimizer', 'lamb', '--opt', 'scaleClip=[2,1]'], 'ortrain: --opt: LAMB: invalid scaleClip [2, 1]'],
+    [['--optimizer', 'lars', '--opt', 'trust_coefficient=-1'], 'ortrain: --opt: LARS: invalid trustCoefficient -1'],
+    [['--optimizer', 'adan', '--opt', 'nesterov=true'], "ortrain: --opt: Adan: unknown option 'nesterov'"],
     [['--trainable', '^nothing'], "ortrain: --trainable: /^nothing/ matches none of the float initializers of"],
   ])('%j', async (extra, message) => {
     const r = await run(['finetune', MODEL, '--data', DIGITS, ...(extra as string[])]);

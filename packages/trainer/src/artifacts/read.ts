@@ -1,5 +1,5 @@
 import { ModelProto, TensorProto, tensorFromArray } from '@ortrain/graph-builder';
-import { Parameter } from '@ortrain/optimizers';
+import { Parameter, optimizerFromConfig } from '@ortrain/optimizers';
 import { resolveLoss } from '../losses';
 import type { LossSpec } from '../losses';
 import { CheckpointError, decodeCheckpoint } from '../checkpoint/format';
@@ -11,7 +11,6 @@ import { pruneGraph } from '../session/prune';
 import { SessionState, readSessionState } from '../session/session-state';
 import { SessionModels, gradName } from '../session/training-graphs';
 import type { OptimizerFactory } from '../session/training-session';
-import { optimizerClass } from './generate';
 import { ARTIFACT_FILES, ArtifactConfig, OPTIMIZER_METADATA, specFromJson } from './layout';
 
 /** A session's parts read from an artifacts directory. */
@@ -56,16 +55,16 @@ export async function readArtifacts(dir: string): Promise<ReadArtifacts> {
     lossName: config.lossName,
     loss: resolveLoss(config.loss as unknown as LossSpec),
   };
-  const Cls = optimizerClass(algorithm);
   const groups = (state.optimizer.stateDict as { paramGroups?: Record<string, unknown>[] }).paramGroups;
   if (!Array.isArray(groups)) throw new CheckpointError(`${source}: the optimizer state has no parameter groups`);
-  const factory: OptimizerFactory = (ps: Parameter[]) => new Cls(groups.map(({ params: ids, ...options }) => ({
+  // The checkpoint's algorithm, rebuilt through the registry with its parameter groups and their options.
+  const factory: OptimizerFactory = (ps: Parameter[]) => optimizerFromConfig(groups.map(({ params: ids, ...options }) => ({
     ...options,
     params: (ids as number[]).map((i) => {
       if (!ps[i]) throw new CheckpointError(`${source}: an optimizer group names parameter ${i}, there are ${ps.length}`);
       return ps[i];
     }),
-  })));
+  })), { name: algorithm, options: {} }) as ReturnType<OptimizerFactory>;
   return { models, forward: forwardOf(evalModel, models), state, factory };
 }
 

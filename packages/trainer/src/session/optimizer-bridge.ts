@@ -1,8 +1,5 @@
 import type { GraphBuilder, Value } from '@ortrain/graph-builder';
 import { FusedUpdate, Optimizer, Parameter } from '@ortrain/optimizers';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyOptimizer = Optimizer<any>;
 import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 
@@ -25,7 +22,8 @@ export class OptimizerBridge {
   /** Per group, its parameters' names in group order. */
   private readonly groups: string[][];
 
-  constructor(readonly optimizer: AnyOptimizer, private readonly params: Parameter[], runtime: Runtime) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(readonly optimizer: Optimizer<any>, private readonly params: Parameter[], runtime: Runtime) {
     const seen = new Set<Parameter>();
     this.groups = optimizer.paramGroups.map((g: { params: Parameter[] }) => g.params.map((p) => {
       if (!params.includes(p)) throw new RangeError(`optimizer: parameter '${p.name}' is not one of the session's trainable parameters`);
@@ -41,7 +39,7 @@ export class OptimizerBridge {
     optimizer.setRuntime(runtime);
   }
 
-  /** The optimizer's algorithm name ('Adam'), which checkpoints record. */
+  /** The optimizer's registered name ('Adam'), which checkpoints record and the registry rebuilds. */
   get algorithm(): string {
     return this.optimizer.rule.name;
   }
