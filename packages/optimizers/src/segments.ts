@@ -2,10 +2,12 @@ import type { GraphBuilder, Value } from '@ortrain/graph-builder';
 
 /**
  * Per-tensor reductions over a value that holds one or more tensors end to end (a group's flat buffer), and
- * the broadcast of per-tensor values back to it. One tensor reduces with ReduceSum; several reduce by a
- * segment sum (ScatterElements with reduction 'add' over a tensor-index initializer) and broadcast back with
- * Gather, so a layer-wise rule costs the same few nodes for 1 tensor or 1000 (no slice, reshape and concat
- * per tensor).
+ * the broadcast of per-tensor values back to it. Reductions run per run of equal-sized consecutive tensors:
+ * the run is sliced out (unless it is the whole value), reshaped to [tensors, size] and reduced along its
+ * second axis, so 100 tensors of one size are one ReduceSum; the runs' results are concatenated. The
+ * broadcast is one Gather over a tensor-index initializer. Measured at 1e6 elements in 100 tensors (2 busy
+ * cores, one Mul over the same elements: 0.46 ms): a ScatterElements segment sum took 14.8 ms, slices with
+ * ReduceSumSquare 1.4 ms; the Gather 0.74 ms against 2.2 ms for slices, Mul and Concat.
  */
 export interface Segments {
   /** Number of tensors. */
@@ -20,38 +22,47 @@ export interface Segments {
   expand(v: Value): Value;
 }
 
+/** Runs of consecutive tensors of one size: [offset, tensors, size]. */
+function runsOf(sizes: readonly number[]): [number, number, number][] {
+  const runs: [number, number, number][] = [];
+  let offset = 0;
+  for (const n of sizes) {
+    const last = runs[runs.length - 1];
+    if (last && last[2] === n) last[1]++;
+    else runs.push([offset, 1, n]);
+    offset += n;
+  }
+  return runs;
+}
+
 /** Segments of the given tensor sizes; `sizes.length === 1` reduces the whole value. */
 export function segmentsOf(g: GraphBuilder, sizes: readonly number[]): Segments {
-  if (sizes.length === 1) {
-    return {
-      count: 1,
-      sizes: () => g.constant([sizes[0]], 'float32', [1]),
-      sum: (x) => g.reduceSum(x, [0], true),
-      norm: (x) => g.sqrt(g.reduceSumSquare(x, [0], true)),
-      expand: (v) => v,
-    };
-  }
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const runs = runsOf(sizes);
+  const reduce = (op: 'ReduceSum' | 'ReduceSumSquare', x: Value): Value => {
+    const parts = runs.map(([offset, k, n]) => {
+      const whole = offset === 0 && k * n === total;
+      const piece = whole ? x : g.slice(x, [offset], [offset + k * n], [0]);
+      return k === 1 ? g.reduce(op, piece, [0], true) : g.reduce(op, g.reshape(piece, [k, n]), [1], false);
+    });
+    return parts.length === 1 ? parts[0] : g.concat(parts, 0);
+  };
   let ids: Value | undefined;
-  let zeros: Value | undefined;
-  const index = (): Value => {
-    if (!ids) {
-      const data = new Int32Array(sizes.reduce((a, b) => a + b, 0));
-      let at = 0;
-      sizes.forEach((n, i) => { data.fill(i, at, at + n); at += n; });
-      ids = g.initializer(g.uniqueName('segment_ids'), 'int32', [data.length], data);
-    }
-    return ids;
-  };
-  const sum = (x: Value): Value => {
-    zeros ??= g.constant(new Float32Array(sizes.length), 'float32', [sizes.length]);
-    return g.op('ScatterElements', [zeros, index(), x], { axis: 0, reduction: 'add' }, { shapes: [[sizes.length]] });
-  };
   return {
     count: sizes.length,
     sizes: () => g.constant(Float32Array.from(sizes), 'float32', [sizes.length]),
-    sum,
-    norm: (x) => g.sqrt(sum(g.mul(x, x))),
-    expand: (v) => g.op('Gather', [v, index()], { axis: 0 }),
+    sum: (x) => reduce('ReduceSum', x),
+    norm: (x) => g.sqrt(reduce('ReduceSumSquare', x)),
+    expand(v) {
+      if (sizes.length === 1) return v;
+      if (!ids) {
+        const data = new Int32Array(total);
+        let at = 0;
+        sizes.forEach((n, i) => { data.fill(i, at, at + n); at += n; });
+        ids = g.initializer(g.uniqueName('segment_ids'), 'int32', [total], data);
+      }
+      return g.op('Gather', [v, ids], { axis: 0 });
+    },
   };
 }
 

@@ -14,7 +14,7 @@ export interface Coefficients {
   paramScale: number;
   /** True once a transform scales the parameter (structurally: whenever its option is on). */
   paramScaled: boolean;
-  /** Per term, the rule's scalars its coefficient may fold into (see RuleScalars.foldInto); cleared by consumeScales. */
+  /** Per term, the rule's scalars its coefficient may fold into (see RuleScalars.foldInto); cleared by a transform that combines terms. */
   foldInto?: (readonly string[] | undefined)[];
 }
 
@@ -53,19 +53,6 @@ export interface Transform<O> {
   scalars(o: O, t: number, c: Coefficients): Record<string, number>;
   gradient?(g: GraphBuilder, grad: Value, a: TransformArgs, o: O): { grad: Value; state?: Record<string, Value> };
   update?(g: GraphBuilder, terms: Term[], a: TransformArgs, o: O): { terms: Term[]; state?: Record<string, Value> };
-}
-
-/** Host side of `materialize`: the current scales become this transform's scalars k0, k1, ... and reset to [1]. */
-export function consumeScales(c: Coefficients, values: Record<string, number>): Record<string, number> {
-  c.scales.forEach((s, i) => { values[`k${i}`] = s; });
-  c.scales = [1];
-  c.foldInto = undefined;
-  return values;
-}
-
-/** The update as one value: sum(k_i * terms[i]) with the scalars of `consumeScales`. */
-export function materialize(g: GraphBuilder, terms: readonly Term[], scalars: Record<string, Value>, segments: Segments): Value {
-  return g.sum(terms.map((t, i) => scaleTerm(g, t, scalars[`k${i}`], segments)));
 }
 
 /** term * k, the per-tensor factor folded into k first (a [count] product) so the big tensor is multiplied once. */

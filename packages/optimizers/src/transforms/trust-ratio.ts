@@ -1,5 +1,5 @@
 import type { GraphBuilder, Value } from '@ortrain/graph-builder';
-import { Coefficients, Term, Transform, TransformArgs, consumeScales, materialize } from './transform';
+import { Coefficients, Term, Transform, TransformArgs, scaleTerm } from './transform';
 
 export interface TrustRatioSpec<O> {
   /** Its name in the algorithm (default 'trust'; two trust ratios need two names). */
@@ -28,7 +28,7 @@ export interface TrustRatioSpec<O> {
 export function trustRatio<O>(spec: TrustRatioSpec<O>): Transform<O> {
   const on = (o: O) => spec.enabled?.(o) ?? true;
   const decay = (o: O) => spec.weightDecay?.(o) ?? 0;
-  const ratio = (g: GraphBuilder, a: TransformArgs, measured: Value, o: O): Value => {
+  const ratio = (g: GraphBuilder, a: TransformArgs, measured: Value, o: O, relative = false): Value => {
     const s = a.scalars;
     const pn = a.segments.norm(a.param);
     const phi = spec.scaleClip?.(o) ? g.clip(pn, s.lo, s.hi) : pn;
@@ -37,10 +37,12 @@ export function trustRatio<O>(spec: TrustRatioSpec<O>): Transform<O> {
       if (decay(o) !== 0) den = g.add(den, g.mul(pn, s.wd));
       if (spec.eps) den = g.add(den, s.eps);
     }
-    const num = spec.trustCoefficient ? g.mul(phi, s.tc) : phi;
+    let num = spec.trustCoefficient ? g.mul(phi, s.tc) : phi;
+    if (relative) num = g.mul(num, s.sg);
     const zero = g.constant(0);
     const valid = g.and(g.greater(phi, zero), g.greater(measured, zero));
-    return g.where(valid, g.div(num, den), g.constant(1));
+    // Where the ratio is 1, a relative update (see scalars) still needs its scale k0.
+    return g.where(valid, g.div(num, den), relative ? s.k0 : g.constant(1));
   };
   return {
     name: spec.name ?? 'trust',
@@ -54,7 +56,16 @@ export function trustRatio<O>(spec: TrustRatioSpec<O>): Transform<O> {
       if (spec.trustCoefficient) values.tc = spec.trustCoefficient(o);
       if (spec.eps) values.eps = spec.eps(o);
       if (spec.measure === 'gradient' && decay(o) !== 0) values.wd = decay(o);
-      if (spec.measure === 'update') consumeScales(c, values);
+      if (spec.measure === 'update') {
+        // The ratio makes the update's scale cancel: u = k0 (t0 + sum_i (k_i / k0) t_i), and
+        // ratio * u = phi / ||u'|| * sign(k0) * u' for u' the bracket. k0 itself only serves where the ratio is 1.
+        const [k0, ...rest] = c.scales;
+        rest.forEach((k, i) => { values[`r${i + 1}`] = k / k0; });
+        values.k0 = k0;
+        values.sg = Math.sign(k0);
+        c.scales = [1];
+        c.foldInto = undefined;
+      }
       return values;
     },
     gradient(g, grad, a, o) {
@@ -68,8 +79,10 @@ export function trustRatio<O>(spec: TrustRatioSpec<O>): Transform<O> {
         const r = ratio(g, a, a.segments.norm(a.grad), o);
         return { terms: terms.map((t): Term => ({ value: t.value, perTensor: t.perTensor ? g.mul(t.perTensor, r) : r })) };
       }
-      const u = materialize(g, terms, a.scalars, a.segments);
-      return { terms: [{ value: u, perTensor: ratio(g, a, a.segments.norm(u), o) }] };
+      const s = a.scalars;
+      const u = g.sum([terms[0].perTensor ? g.mul(terms[0].value, a.segments.expand(terms[0].perTensor)) : terms[0].value,
+        ...terms.slice(1).map((t, i) => scaleTerm(g, t, s[`r${i + 1}`], a.segments))]);
+      return { terms: [{ value: u, perTensor: ratio(g, a, a.segments.norm(u), o, true) }] };
     },
   };
 }
