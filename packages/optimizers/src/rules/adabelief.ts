@@ -32,7 +32,7 @@ export function scaleByAdaBelief<O extends AdaBeliefLike>(): Rule<O> {
   return {
     name: 'adabelief',
     elementwise: true,
-    structure: (o) => `a${+o.amsgrad}h${+holocronForm(o)}`,
+    structure: (o) => `a${+!!o.amsgrad}h${+holocronForm(o)}`,
     state: (o) => (o.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq']).map((name): StateSpec => ({ name, init: 0 })),
     scalars(o, t) {
       const [b1, b2] = o.betas;
