@@ -1,8 +1,10 @@
+import { GraphBuilder, encodeModel } from '@ortrain/graph-builder';
 import { Runtime } from '@ortrain/runtime';
 import {
   AdaBelief, AdEMAMix, Adam, AdamP, Adan, AnyOptimizer, LAMB, LARS, Optimizer, Parameter, RaLars, TAdam, OptimizerStateDict,
   algorithm, learningRate, optimizerFromConfig, registerOptimizer, registeredOptimizers, scaleByAdaBelief, trustRatio, updateDecay,
 } from '../src';
+import { make as makeTarget, targets } from './catalogue-targets';
 import { goldenGrad } from './golden';
 
 let runtime: Runtime;
@@ -179,5 +181,36 @@ describe('the registry', () => {
   });
   test('the classes are exported by their names', () => {
     expect([LARS, LAMB, RaLars, TAdam, AdaBelief, AdamP, Adan, AdEMAMix].map((c) => c.name)).toEqual(NAMES);
+  });
+});
+
+describe('fused: the catalogue inside another graph (per-tensor norms and state there too), one run per step', () => {
+  const chosen = ['holocron.TAdam#3', 'official/sail-sg-Adan/holocron.Adan#2', 'holocron.LARS#3', 'doc/holocron.LAMB#4', 'holocron.AdamP#6', 'quadra.LARS#4'];
+  test.each(chosen)('%s within 1e-5', async (name) => {
+    const t = targets().find((x) => x.entry.name === name)!;
+    const entry = t.entry;
+    const W = new Parameter('W', Float32Array.from(entry.init.W), [3, 4]);
+    const b = new Parameter('b', Float32Array.from(entry.init.b), [4]);
+    const opt = makeTarget(t, runtime)([W, b]) as Optimizer<object>;
+    const g = new GraphBuilder('train');
+    const update = opt.fuse(g, 0);
+    const [w, bias] = update.views();
+    const sine = g.input('sine', 'float32', [16]);
+    update.apply([g.add(g.mul(w, 0.3), g.reshape(g.slice(sine, [0], [12], [0]), [3, 4])), g.add(g.mul(bias, 0.3), g.slice(sine, [12], [16], [0]))]);
+    const session = await runtime.createSession(encodeModel(g.build()), { deviceOutputs: update.outputNames });
+    let runs = 0;
+    for (let k = 0; k < entry.steps; k++) {
+      const s = new runtime.Tensor('float32', Float32Array.from({ length: 16 }, (_, j) => 0.1 * Math.sin(k + 1 + j)), [16]);
+      expect(update.upToDate()).toBe(true);
+      await opt.stepFused([update], (feeds) => { runs++; return session.run({ ...feeds, sine: s }); });
+      const [ew, eb] = entry.trajectory[k];
+      const gw = await W.read();
+      const gb = await b.read();
+      ew.forEach((v, j) => expect(Math.abs(gw[j] - v)).toBeLessThanOrEqual(1e-5));
+      eb.forEach((v, j) => expect(Math.abs(gb[j] - v)).toBeLessThanOrEqual(1e-5));
+    }
+    expect(runs).toBe(entry.steps);
+    await session.release();
+    await opt.release();
   });
 });
