@@ -207,8 +207,10 @@ export class GroupStore<O> implements ParameterOwner {
 
   /** The plan, scalars and session key of the next step, for the given gradients (undefined = skipped). */
   planStep(options: O, grads: readonly (Float32Array | undefined)[]): HostStep | undefined {
-    return planStep(this.rule, this.slots, this.steps, this.hosts, options, (i) => !!grads[i]);
+    return planStep(this.rule, this.slots, this.steps, this.hosts, options, (i) => !!grads[i], (this.zeroSets ??= this.params.map(() => 0)));
   }
+
+  private zeroSets: number[] | undefined;
 
   /** Runs one step of the group on `grads` without changing anything; `commit()` makes it current. */
   async run(runtime: Runtime, options: O, grads: readonly (Float32Array | undefined)[]): Promise<PendingStep | undefined> {

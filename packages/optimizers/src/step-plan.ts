@@ -20,8 +20,8 @@ export interface HostStep {
  * counts and host states (undefined when no tensor has one). Tensors at the same step with the same host
  * state share one set of scalars.
  */
-export function planStep<O>(algo: Algorithm<O>, slots: readonly TensorSlot[], steps: readonly number[], hosts: readonly Record<string, number>[],
-  options: O, present: (i: number) => boolean): HostStep | undefined {
+export function planStep<O>(algo: Algorithm<O>, slots: readonly TensorSlot[], steps: readonly number[], hosts: Record<string, number>[],
+  options: O, present: (i: number) => boolean, zeros: readonly number[]): HostStep | undefined {
   const presentList: number[] = [];
   const t0 = steps[0];
   let sameStep = true;
@@ -34,8 +34,9 @@ export function planStep<O>(algo: Algorithm<O>, slots: readonly TensorSlot[], st
   // The common case, every tensor at the same step with no host state: one set of scalars, computed once.
   if (sameStep && presentList.length === slots.length && Object.keys(hosts[0]).length === 0) {
     const scalars = [algo.scalars(options, t0 + 1, hosts[0])];
-    const plan: StepPlan = { tensors: slots, sets: slots.map(() => 0), scalarSets: [{ names: Object.keys(scalars[0].values), variant: scalars[0].variant }] };
-    return { plan, scalars, key: keyOf(structure, plan), present: presentList, steps: steps.map((t) => t + 1), hosts: [...hosts] };
+    // `zeros` (every tensor in set 0) and `hosts` (unchanged) are shared, not copied: this runs every step.
+    const plan: StepPlan = { tensors: slots, sets: zeros, scalarSets: [{ names: Object.keys(scalars[0].values), variant: scalars[0].variant }] };
+    return { plan, scalars, key: keyOf(structure, plan), present: presentList, steps: steps.map((t) => t + 1), hosts };
   }
   const sets: number[] = slots.map(() => -1);
   const scalars: StepScalars[] = [];
