@@ -61,7 +61,7 @@ export async function layerwiseTables(options: { quick: boolean }): Promise<stri
             });
           }
         }
-        const { timings } = await runRounds(contestants, { rounds: options.quick ? 3 : 11, blockSeconds: options.quick ? 0.02 : 0.03, maxReps: 2000 });
+        const { timings } = await runRounds(contestants, { rounds: options.quick ? 3 : 21, blockSeconds: options.quick ? 0.02 : 0.1, maxReps: 2000 });
         for (const r of releases) await r();
         if (typeof peer !== 'string') await peer.request({ cmd: 'free' });
         const label = `${powerOfTen(total)}, ${tensors === 1 ? '1 tensor' : '100 tensors'}`;

@@ -142,7 +142,7 @@ export function algorithm<O>(spec: AlgorithmSpec<O>): Algorithm<O> {
       const parts = terms.map((t, i) => {
         const k = a.scalars[stepName(i)];
         if (k) return scaleTerm(g, t, k, a.segments);
-        return t.perTensor ? g.mul(t.value, a.segments.expand(t.perTensor)) : t.value;
+        return t.perTensor ? a.segments.scale(t.value, t.perTensor) : t.value;
       });
       const param = parts.length === 1 ? g.add(base, parts[0]) : g.sum([base, ...parts]);
       return { param, state };

@@ -20,11 +20,11 @@ export function projection<O>(delta: (o: O) => number, eps: (o: O) => number): T
       const gg = seg.sum(g.mul(gr, gr));
       const cos = g.div(seg.sum(g.mul(p, gr)), g.sqrt(g.max(g.mul(pp, gg), s.eps2)));
       const project = g.cast(g.less(cos, g.div(s.delta, g.sqrt(seg.sizes()))), 'float32');
-      const unit = g.div(p, seg.expand(g.add(g.sqrt(pp), s.eps)));
+      const unit = seg.scale(p, g.reciprocal(g.add(g.sqrt(pp), s.eps)));
       return {
         terms: terms.map((t) => {
           const along = g.mul(seg.sum(g.mul(unit, t.value)), project);
-          return { value: g.sub(t.value, g.mul(unit, seg.expand(along))), perTensor: t.perTensor };
+          return { value: g.sub(t.value, seg.scale(unit, along)), perTensor: t.perTensor };
         }),
       };
     },

@@ -58,5 +58,5 @@ export interface Transform<O> {
 /** term * k, the per-tensor factor folded into k first (a [count] product) so the big tensor is multiplied once. */
 export function scaleTerm(g: GraphBuilder, t: Term, k: Value, segments: Segments): Value {
   if (!t.perTensor) return g.mul(t.value, k);
-  return g.mul(t.value, segments.expand(g.mul(t.perTensor, k)));
+  return segments.scale(t.value, g.mul(t.perTensor, k));
 }

@@ -71,7 +71,7 @@ export function trustRatio<O>(spec: TrustRatioSpec<O>): Transform<O> {
     gradient(g, grad, a, o) {
       if (!on(o)) return { grad };
       if (spec.measure !== 'gradient') throw new Error("trustRatio before a rule measures the 'gradient'");
-      return { grad: g.mul(grad, a.segments.expand(ratio(g, a, a.segments.norm(a.grad), o))) };
+      return { grad: a.segments.scale(grad, ratio(g, a, a.segments.norm(a.grad), o)) };
     },
     update(g, terms, a, o) {
       if (!on(o)) return { terms };
@@ -80,7 +80,7 @@ export function trustRatio<O>(spec: TrustRatioSpec<O>): Transform<O> {
         return { terms: terms.map((t): Term => ({ value: t.value, perTensor: t.perTensor ? g.mul(t.perTensor, r) : r })) };
       }
       const s = a.scalars;
-      const u = g.sum([terms[0].perTensor ? g.mul(terms[0].value, a.segments.expand(terms[0].perTensor)) : terms[0].value,
+      const u = g.sum([terms[0].perTensor ? a.segments.scale(terms[0].value, terms[0].perTensor) : terms[0].value,
         ...terms.slice(1).map((t, i) => scaleTerm(g, t, s[`r${i + 1}`], a.segments))]);
       return { terms: [{ value: u, perTensor: ratio(g, a, a.segments.norm(u), o, true) }] };
     },
