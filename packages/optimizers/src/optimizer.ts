@@ -59,6 +59,7 @@ export class Optimizer<O extends object> {
   private runtimeValue: Runtime | undefined;
   private busy = false;
 
+  /** `rule`: the algorithm it runs (a rule composed with its transforms; its `name` is the registered one). */
   constructor(readonly rule: Algorithm<O>, params: readonly Parameter[] | readonly ParamGroupInput<O>[], options: OptimizerOptions<O> = {}) {
     const { runtime, ...rest } = options as OptimizerOptions<O> & Record<string, unknown>;
     if (runtime) this.runtimePromise = Promise.resolve(runtime);
