@@ -18,7 +18,7 @@ interface ModelLike {
 }
 
 interface CompileModule {
-  adamRule: RuleLike;
+  adam: RuleLike;
   buildGroupModel(rule: RuleLike, options: Record<string, unknown>, plan: unknown, stateNames: string[], flatGrad: boolean): ModelLike;
 }
 
@@ -30,13 +30,13 @@ export interface AdamGraph {
 }
 
 export async function adamGraph(size: number): Promise<AdamGraph | string> {
-  const mod = await optionalImport<CompileModule>('@ortrain/optimizers', ['adamRule', 'buildGroupModel']);
+  const mod = await optionalImport<CompileModule>('@ortrain/optimizers', ['adam', 'buildGroupModel']);
   if (typeof mod === 'string') return mod;
-  const options = { ...mod.adamRule.defaults, lr: LR };
-  const scalars = mod.adamRule.scalars(options, 1, {});
-  const stateNames = mod.adamRule.state(options).map((s) => s.name);
+  const options = { ...mod.adam.defaults, lr: LR };
+  const scalars = mod.adam.scalars(options, 1, {});
+  const stateNames = mod.adam.state(options).map((s) => s.name);
   const plan = { tensors: [{ offset: 0, size, shape: [size] }], sets: [0], scalarSets: [{ names: Object.keys(scalars.values), variant: scalars.variant }] };
-  const model = mod.buildGroupModel(mod.adamRule, options, plan, stateNames, true);
+  const model = mod.buildGroupModel(mod.adam, options, plan, stateNames, true);
   const ops = (model.graph?.node ?? []).map((n) => n.opType ?? '?');
   return {
     ops,

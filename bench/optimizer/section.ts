@@ -5,6 +5,7 @@ import { cpus } from 'os';
 import { PythonPeer } from '../python-peer';
 import { Contestant, runRounds, Timing } from '../rounds';
 import { fmt, markdownTable, powerOfTen } from '../table';
+import { layerwiseTables } from './layerwise';
 import { loadOptimizers, ortrainAdam } from './ortrain-adam';
 import { plainAdam } from './plain-adam';
 import { makeProblem, splitSizes } from './problem';
@@ -87,7 +88,8 @@ export async function optimizerSection(options: SectionOptions): Promise<string>
   } finally {
     if (typeof peer !== 'string') await peer.close();
   }
-  return render(results, absent, typeof peer === 'string' ? undefined : `torch ${peer.hello.torch}, ${peer.hello.threads} threads by default`);
+  const adam = render(results, absent, typeof peer === 'string' ? undefined : `torch ${peer.hello.torch}, ${peer.hello.threads} threads by default`);
+  return `${adam}\n\n${await layerwiseTables(options)}`;
 }
 
 function isFixedCost(label: string): boolean {

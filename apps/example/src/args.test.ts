@@ -23,9 +23,11 @@ describe('parseCommand', () => {
       'finetune', 'model.onnx', '--data', 'train.csv', '--label-column', 'y', '--trainable', '^fc\\.', '--optimizer', 'AdamW',
       '--lr', '3e-4', '--epochs', '7', '--batch-size', '16', '--out', 'tuned.onnx', '--loss', 'mse', '--input-name', 'x',
       '--val-split', '0.1', '--seed', '42', '--execution-provider', 'webgpu', '--feature-scale', '0.5', '--no-progress',
+      '--opt', 'weight_decay=0.05', '--opt', 'betas=[0.9,0.99]', '--opt', 'amsgrad=true',
     ]);
     expect(o).toEqual({
       model: 'model.onnx', data: 'train.csv', labelColumn: 'y', trainable: /^fc\./, optimizer: 'adamw', lr: 3e-4, epochs: 7,
+      optimizerOptions: { weightDecay: 0.05, betas: [0.9, 0.99], amsgrad: true },
       batchSize: 16, out: 'tuned.onnx', loss: 'mse', inputName: 'x', valSplit: 0.1, seed: 42, executionProvider: 'webgpu',
       featureScale: 0.5, progress: false, delimiter: ',', header: true,
     });
@@ -48,6 +50,14 @@ describe('parseCommand', () => {
     });
     expect(o.trainable).toBeUndefined();
     expect(o.inputName).toBeUndefined();
+    expect(o.optimizerOptions).toEqual({});
+  });
+
+  test('--opt: strings stay strings, a pair without = and --opt lr are errors', () => {
+    const o = finetuneOptions(['finetune', 'm.onnx', '--data', 'd.csv', '--optimizer', 'lars', '--opt', 'compat=holocron', '--opt', 'scaleClip=[0,5]']);
+    expect(o.optimizerOptions).toEqual({ compat: 'holocron', scaleClip: [0, 5] });
+    expect(() => finetuneOptions(['finetune', 'm.onnx', '--data', 'd.csv', '--opt', 'momentum'])).toThrow("--opt: expected key=value, got 'momentum'");
+    expect(() => finetuneOptions(['finetune', 'm.onnx', '--data', 'd.csv', '--opt', 'lr=0.1'])).toThrow('--opt: set the learning rate with --lr');
   });
 
   test.each([

@@ -26,6 +26,8 @@ export interface FinetuneOptions {
   /** Which float initializers train; all of them when absent. */
   trainable?: RegExp;
   optimizer: string;
+  /** Options of the optimizer from `--opt key=value` (values read as JSON when they parse: numbers, booleans, arrays). */
+  optimizerOptions: Record<string, unknown>;
   lr: number;
   epochs: number;
   batchSize: number;
@@ -69,7 +71,10 @@ Options:
   --label-column <name>         the label column (default: label)
   --trainable <regex>           train only the initializers whose names match (default: every float one)
   --loss <name>                 ${LOSSES.join(' | ')} (default: cross_entropy)
-  --optimizer <name>            optimizer from @ortrain/optimizers, e.g. adam, adamw, sgd (default: adam)
+  --optimizer <name>            a registered optimizer of @ortrain/optimizers, e.g. adam, adamw, sgd, lamb,
+                                lars, adan (case-insensitive; default: adam)
+  --opt <key=value>             an option of the optimizer, repeatable: --opt weightDecay=0.01
+                                --opt betas=[0.9,0.99] --opt compat=holocron (snake_case names work too)
   --lr <number>                 learning rate (default: 1e-3)
   --sam <rho>                   sharpness-aware minimisation around the optimizer, radius rho (e.g. 0.05)
   --asam                        with --sam: its adaptive form (ASAM)
@@ -112,6 +117,26 @@ function number(option: string, raw: string | undefined, fallback: number, check
   return v;
 }
 
+/** `--opt key=value` pairs as options: keys in camelCase (snake_case converted), values as JSON where they parse. */
+function optimizerOptions(pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new InputError(`--opt: expected key=value, got '${pair}'`);
+    const key = pair.slice(0, at).trim().replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const raw = pair.slice(at + 1).trim();
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // not JSON: the string itself (compat=holocron)
+    }
+    if (key === 'lr') throw new InputError('--opt: set the learning rate with --lr');
+    out[key] = value;
+  }
+  return out;
+}
+
 /** parseArgs reads `--lr -1` as a missing value; a negative number after an option is that option's value. */
 function joinNegativeValues(argv: string[]): string[] {
   const out: string[] = [];
@@ -131,6 +156,7 @@ function joinNegativeValues(argv: string[]): string[] {
 export function parseCommand(argv: string[]): Command {
   const options = Object.fromEntries([
     ...STRING_OPTIONS.map((o) => [o, { type: 'string' as const }]),
+    ['opt', { type: 'string' as const, multiple: true }],
     ['help', { type: 'boolean' as const, short: 'h' }],
     ['no-progress', { type: 'boolean' as const }],
     ['asam', { type: 'boolean' as const }],
@@ -194,6 +220,7 @@ export function parseCommand(argv: string[]): Command {
       labelColumn,
       trainable,
       optimizer: (str('optimizer') ?? 'adam').toLowerCase(),
+      optimizerOptions: optimizerOptions((values.opt as unknown as string[] | undefined) ?? []),
       lr: number('lr', str('lr'), 1e-3, positive, 'a positive number'),
       epochs: number('epochs', str('epochs'), 5, positiveInt, 'a positive integer'),
       batchSize: number('batch-size', str('batch-size'), 32, positiveInt, 'a positive integer'),

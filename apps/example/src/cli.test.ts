@@ -70,6 +70,9 @@ describe('ortrain errors (exit code 2, message naming the thing)', () => {
     [['--batch-size', '0'], "ortrain: --batch-size: expected a positive integer, got '0'"],
     [['--bogus', '1'], "ortrain: unknown option '--bogus'"],
     [['--optimizer', 'adamz'], "ortrain: --optimizer: unknown optimizer 'adamz' (known: "],
+    [['--optimizer', 'lamb', '--opt', 'scaleClip=[2,1]'], 'ortrain: --opt: LAMB: invalid scaleClip [2, 1]'],
+    [['--optimizer', 'lars', '--opt', 'trust_coefficient=-1'], 'ortrain: --opt: LARS: invalid trustCoefficient -1'],
+    [['--optimizer', 'adan', '--opt', 'nesterov=true'], "ortrain: --opt: Adan: unknown option 'nesterov'"],
     [['--trainable', '^nothing'], "ortrain: --trainable: /^nothing/ matches none of the float initializers of"],
   ])('%j', async (extra, message) => {
     const r = await run(['finetune', MODEL, '--data', DIGITS, ...(extra as string[])]);
@@ -131,3 +134,17 @@ describe('ortrain finetune in this process', () => {
   });
 });
 
+
+describe('--optimizer takes any registered optimizer, --opt its options', () => {
+  test('LAMB with weight decay fine-tunes the digits MLP far above chance', async () => {
+    const out = join(dir, 'lamb.onnx');
+    const r = await run(['finetune', MODEL, '--data', DIGITS, '--feature-scale', '0.0625', '--optimizer', 'LAMB', '--lr', '0.01',
+      '--opt', 'weight_decay=0.01', '--opt', 'scaleClip=[0,10]', '--epochs', '2', '--seed', '3', '--out', out, '--no-progress']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('lamb lr 0.01');
+    const m = /held-out rows \(\d+\): loss [\d.]+, accuracy ([\d.]+)%/.exec(r.stdout);
+    expect(m).toBeTruthy();
+    expect(Number(m![1])).toBeGreaterThan(50);
+  });
+});

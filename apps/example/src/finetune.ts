@@ -71,7 +71,7 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
  */
 export async function finetune(options: FinetuneOptions, log: (line: string) => void = console.log): Promise<FinetuneReport> {
   const started = Date.now();
-  const optimizer = optimizerFactory(options.optimizer, options.lr, options);
+  const optimizer = optimizerFactory(options.optimizer, options.lr, options.optimizerOptions, options);
   const model = readModel(options.model);
   const floatInitializers = model.floatInitializers;
   if (options.trainable && !floatInitializers.some((n) => options.trainable!.test(n))) {

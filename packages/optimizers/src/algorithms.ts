@@ -1,68 +1,103 @@
 import type { Parameter } from './parameter';
 import { Optimizer, OptimizerOptions, ParamGroupInput } from './optimizer';
-import { AdagradOptions, adagradRule } from './rules/adagrad';
-import { AdamOptions, adamRule } from './rules/adam';
-import { AdamaxOptions, adamaxRule } from './rules/adamax';
-import { AdamWOptions, adamwRule } from './rules/adamw';
-import { NAdamOptions, nadamRule } from './rules/nadam';
-import { RAdamOptions, radamRule } from './rules/radam';
-import { RMSpropOptions, rmspropRule } from './rules/rmsprop';
-import { SGDOptions, sgdRule } from './rules/sgd';
+import { OptimizerConfig, configOptions, registerOptimizer } from './registry';
+import { AdagradOptions, adagrad } from './rules/adagrad';
+import { AdamOptions, adam } from './rules/adam';
+import { AdamaxOptions, adamax } from './rules/adamax';
+import { AdamWOptions, adamw } from './rules/adamw';
+import { NAdamOptions, nadam } from './rules/nadam';
+import { RAdamOptions, radam } from './rules/radam';
+import { RMSpropOptions, rmsprop } from './rules/rmsprop';
+import { SGDOptions, sgd } from './rules/sgd';
 
-type Params<O> = readonly Parameter[] | readonly ParamGroupInput<O>[];
+export type Params<O> = readonly Parameter[] | readonly ParamGroupInput<O>[];
 
 /** torch.optim.SGD: lr is required; momentum, dampening, weightDecay, nesterov, maximize. */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, options: OptimizerOptions<SGDOptions> = {}) {
-    super(sgdRule, params, options);
+    super(sgd, params, options);
+  }
+  static fromConfig(params: Params<SGDOptions>, config: OptimizerConfig): SGD {
+    return new SGD(params, configOptions(config, 'SGD'));
   }
 }
 
 /** torch.optim.Adam: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad, maximize; epsHat (dragon). */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Params<AdamOptions>, options: OptimizerOptions<AdamOptions> = {}) {
-    super(adamRule, params, options);
+    super(adam, params, options);
+  }
+  static fromConfig(params: Params<AdamOptions>, config: OptimizerConfig): Adam {
+    return new Adam(params, configOptions(config, 'Adam'));
   }
 }
 
 /** torch.optim.AdamW: Adam with decoupled weight decay (default 1e-2). */
 export class AdamW extends Optimizer<AdamWOptions> {
   constructor(params: Params<AdamWOptions>, options: OptimizerOptions<AdamWOptions> = {}) {
-    super(adamwRule, params, options);
+    super(adamw, params, options);
+  }
+  static fromConfig(params: Params<AdamWOptions>, config: OptimizerConfig): AdamW {
+    return new AdamW(params, configOptions(config, 'AdamW'));
   }
 }
 
 /** torch.optim.Adamax: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, maximize. */
 export class Adamax extends Optimizer<AdamaxOptions> {
   constructor(params: Params<AdamaxOptions>, options: OptimizerOptions<AdamaxOptions> = {}) {
-    super(adamaxRule, params, options);
+    super(adamax, params, options);
+  }
+  static fromConfig(params: Params<AdamaxOptions>, config: OptimizerConfig): Adamax {
+    return new Adamax(params, configOptions(config, 'Adamax'));
   }
 }
 
 /** torch.optim.Adagrad: lr 1e-2, lrDecay 0, weightDecay 0, initialAccumulatorValue 0, eps 1e-10, maximize. */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, options: OptimizerOptions<AdagradOptions> = {}) {
-    super(adagradRule, params, options);
+    super(adagrad, params, options);
+  }
+  static fromConfig(params: Params<AdagradOptions>, config: OptimizerConfig): Adagrad {
+    return new Adagrad(params, configOptions(config, 'Adagrad'));
   }
 }
 
 /** torch.optim.RMSprop: lr 1e-2, alpha 0.99, eps 1e-8, weightDecay 0, momentum 0, centered, maximize. */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, options: OptimizerOptions<RMSpropOptions> = {}) {
-    super(rmspropRule, params, options);
+    super(rmsprop, params, options);
+  }
+  static fromConfig(params: Params<RMSpropOptions>, config: OptimizerConfig): RMSprop {
+    return new RMSprop(params, configOptions(config, 'RMSprop'));
   }
 }
 
 /** torch.optim.RAdam: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0. */
 export class RAdam extends Optimizer<RAdamOptions> {
   constructor(params: Params<RAdamOptions>, options: OptimizerOptions<RAdamOptions> = {}) {
-    super(radamRule, params, options);
+    super(radam, params, options);
+  }
+  static fromConfig(params: Params<RAdamOptions>, config: OptimizerConfig): RAdam {
+    return new RAdam(params, configOptions(config, 'RAdam'));
   }
 }
 
 /** torch.optim.NAdam: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, momentumDecay 4e-3. */
 export class NAdam extends Optimizer<NAdamOptions> {
   constructor(params: Params<NAdamOptions>, options: OptimizerOptions<NAdamOptions> = {}) {
-    super(nadamRule, params, options);
+    super(nadam, params, options);
+  }
+  static fromConfig(params: Params<NAdamOptions>, config: OptimizerConfig): NAdam {
+    return new NAdam(params, configOptions(config, 'NAdam'));
   }
 }
+
+// Explicit names: a minifier may rename classes.
+registerOptimizer('SGD', SGD.fromConfig);
+registerOptimizer('Adam', Adam.fromConfig);
+registerOptimizer('AdamW', AdamW.fromConfig);
+registerOptimizer('Adamax', Adamax.fromConfig);
+registerOptimizer('Adagrad', Adagrad.fromConfig);
+registerOptimizer('RMSprop', RMSprop.fromConfig);
+registerOptimizer('RAdam', RAdam.fromConfig);
+registerOptimizer('NAdam', NAdam.fromConfig);

@@ -1,8 +1,16 @@
 import type { GraphBuilder, Value } from '@ortrain/graph-builder';
 import type { Tensor } from 'onnxruntime-common';
 import { appendGroupUpdate } from './compile';
-import type { HostStep } from './group-store';
-import type { Optimizer } from './optimizer';
+import type { Runtime } from '@ortrain/runtime';
+import type { GroupStore, HostStep } from './group-store';
+
+/** What a fused update needs of its optimizer: the group's storage, its current options and the runtime. */
+export interface FusedSource<O> {
+  store: GroupStore<O>;
+  /** The group's options as they are now, validated. */
+  options(): O;
+  runtime(): Promise<Runtime>;
+}
 
 /**
  * One parameter group's update appended to another graph (the trainer's forward + backward graph), so that
@@ -34,19 +42,20 @@ export class FusedUpdate<O extends object> {
   private pending: HostStep | undefined;
 
   /** @internal use Optimizer.fuse */
-  constructor(private readonly optimizer: Optimizer<O>, readonly group: number, private readonly g: GraphBuilder, readonly prefix: string) {
-    const store = optimizer.stores[group];
-    const options = optimizer.checkedOptions(optimizer.paramGroups[group]);
+  constructor(private readonly source: FusedSource<O>, readonly group: number, private readonly g: GraphBuilder, readonly prefix: string) {
+    const store = source.store;
+    const options = source.options();
     store.ensureState(options);
-    this.stateNames = store.stateNames(options);
+    const specs = store.rule.state(options);
+    this.stateNames = specs.map((s) => s.name);
     this.param = g.input(`${prefix}param`, 'float32', [store.size]);
-    this.state = Object.fromEntries(this.stateNames.map((n) => [n, g.input(`${prefix}state.${n}`, 'float32', [store.size])]));
+    this.state = Object.fromEntries(specs.map((s) => [s.name, g.input(`${prefix}state.${s.name}`, 'float32', [store.stateLength(s)])]));
     this.inputNames.push(this.param.name, ...Object.values(this.state).map((v) => v.name));
   }
 
   /** Each parameter of the group as a graph value of its shape (a slice of `param`). */
   views(): Value[] {
-    const store = this.optimizer.stores[this.group];
+    const store = this.source.store;
     if (store.slots.length === 1) return [this.g.reshape(this.param, store.slots[0].shape)];
     return store.slots.map((s) => this.g.reshape(this.g.slice(this.param, [s.offset], [s.offset + s.size], [0]), s.shape));
   }
@@ -57,8 +66,8 @@ export class FusedUpdate<O extends object> {
    */
   apply(grads: Value | readonly Value[]): Value {
     if (this.newParam) throw new Error(`FusedUpdate '${this.prefix}': apply() was already called`);
-    const store = this.optimizer.stores[this.group];
-    const options = this.optimizer.checkedOptions(this.optimizer.paramGroups[this.group]);
+    const store = this.source.store;
+    const options = this.source.options();
     if (Array.isArray(grads) && grads.length !== store.params.length) {
       throw new RangeError(`FusedUpdate '${this.prefix}': ${grads.length} gradients given for ${store.params.length} parameters`);
     }
@@ -86,8 +95,8 @@ export class FusedUpdate<O extends object> {
   }
 
   private plan(): HostStep {
-    const store = this.optimizer.stores[this.group];
-    const options = this.optimizer.checkedOptions(this.optimizer.paramGroups[this.group]);
+    const store = this.source.store;
+    const options = this.source.options();
     return store.planStep(options, store.params.map((p) => p.data))!;
   }
 
@@ -98,8 +107,8 @@ export class FusedUpdate<O extends object> {
     if (step.key !== this.key) {
       throw new Error(`FusedUpdate '${this.prefix}': the next step needs a graph of another form (${step.key}, built for ${this.key}); build a new one (see upToDate())`);
     }
-    const store = this.optimizer.stores[this.group];
-    const runtime = await this.optimizer.runtime();
+    const store = this.source.store;
+    const runtime = await this.source.runtime();
     await store.absorbAssignments(runtime);
     const feeds: Record<string, Tensor> = {};
     const tensors = store.feedTensors(this.stateNames, runtime);
@@ -114,7 +123,7 @@ export class FusedUpdate<O extends object> {
 
   /** @internal makes a run's outputs current; returns the undo. */
   commit(results: Record<string, Tensor>): () => void {
-    const store = this.optimizer.stores[this.group];
+    const store = this.source.store;
     const missing = this.outputNames.filter((n) => !results[n]);
     if (missing.length) throw new Error(`FusedUpdate '${this.prefix}': the run did not return ${missing.join(', ')}`);
     return store.commitOutputs(results[this.newParam!.name],

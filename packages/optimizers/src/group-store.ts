@@ -1,10 +1,15 @@
-import { encodeModel } from '@ortrain/graph-builder';
-import type { Runtime, RuntimeSession } from '@ortrain/runtime';
+import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
-import { StepPlan, TensorSlot, buildChunkedModel, buildGroupModel, isFlat, names } from './compile';
-import { HostSession, createHostSession, hasHostSessions } from './host-session';
+import type { Algorithm } from './algorithm';
+import { TensorSlot, isFlat, names } from './compile';
+import { FlatGradients } from './flat-gradients';
+import { GroupSessions } from './group-sessions';
+import { hasHostSessions } from './host-session';
 import { Parameter, ParameterOwner, describe } from './parameter';
-import type { Rule, StepScalars } from './rules/rule';
+import { initialState } from './state-spec';
+import { HostStep, planStep } from './step-plan';
+
+export type { HostStep } from './step-plan';
 
 /**
  * A flat float32 buffer: on the host, on the device (WebGPU), or both after a read-back (the device copy is
@@ -34,20 +39,6 @@ export interface PendingStep {
   commit(): () => void;
 }
 
-/** Everything a step of a group needs from the host: the plan, its scalars, and the gradients to feed. */
-export interface HostStep {
-  plan: StepPlan;
-  /** Per scalar set, its values. */
-  scalars: StepScalars[];
-  /** The session key of the plan. */
-  key: string;
-  /** Present tensors, in order. */
-  present: number[];
-  /** New per-parameter steps and host states, applied on commit. */
-  steps: number[];
-  hosts: Record<string, number>[];
-}
-
 /**
  * The storage of one parameter group: parameters and each state tensor in one flat buffer (so an
  * element-wise rule updates the whole group with one chain of nodes), the step count and host state of each
@@ -63,14 +54,14 @@ export class GroupStore<O> implements ParameterOwner {
   state: Record<string, Flat> = {};
   steps: number[];
   hosts: Record<string, number>[];
-  private gradBuffer: Float32Array | undefined;
-  private readonly sessions = new Map<string, Promise<RuntimeSession>>();
-  /** The sessions already created, by the same keys (no await on the hot path). */
-  private readonly ready = new Map<string, RuntimeSession>();
+  private readonly grads: FlatGradients;
+  /** @internal its compiled sessions */
+  readonly sessions: GroupSessions<O>;
   /** Device tensors replaced by a committed step, disposed once the step can no longer be undone. */
   private retired: Tensor[] = [];
 
-  constructor(readonly rule: Rule<O>, readonly params: readonly Parameter[], options: O, private readonly counters: { sessions: number }) {
+  constructor(readonly rule: Algorithm<O>, readonly params: readonly Parameter[], options: O, counters: { sessions: number }) {
+    this.sessions = new GroupSessions(rule, counters);
     let offset = 0;
     this.slots = params.map((p) => {
       const slot = { offset, size: p.size, shape: p.shape };
@@ -78,12 +69,13 @@ export class GroupStore<O> implements ParameterOwner {
       return slot;
     });
     this.size = offset;
+    this.grads = new FlatGradients(this.slots, this.size);
     const host = new Float32Array(this.size);
     params.forEach((p, i) => host.set(p.data, this.slots[i].offset));
     this.param = { host };
     this.setViews(host);
     this.steps = params.map(() => 0);
-    this.hosts = params.map(() => rule.hostState?.(options) ?? {});
+    this.hosts = params.map(() => rule.hostState(options));
     this.ensureState(options);
   }
 
@@ -100,9 +92,23 @@ export class GroupStore<O> implements ParameterOwner {
 
   /** Creates the state tensors the options need that do not exist yet (a structural option changed). */
   ensureState(options: O): void {
-    for (const { name, init } of this.rule.state(options)) {
-      if (!this.state[name]) this.state[name] = { host: new Float32Array(this.size).fill(init) };
+    for (const spec of this.rule.state(options)) {
+      if (this.state[spec.name]) continue;
+      if (spec.init === 'param' && !this.param.host) {
+        throw new Error(`${this.rule.name}: state '${spec.name}' starts from the parameters, which live on the device; await optimizer.sync() first`);
+      }
+      this.state[spec.name] = { host: initialState(spec, this.stateLength(spec), () => this.param.host!) };
     }
+  }
+
+  /** Elements of a state tensor: one per parameter element, or one per tensor. */
+  stateLength(spec: { perTensor?: boolean }): number {
+    return spec.perTensor ? this.slots.length : this.size;
+  }
+
+  /** Where parameter i's part of a state tensor is. */
+  stateSlot(spec: { perTensor?: boolean }, i: number): { offset: number; size: number } {
+    return spec.perTensor ? { offset: i, size: 1 } : this.slots[i];
   }
 
   stateNames(options: O): string[] {
@@ -180,95 +186,18 @@ export class GroupStore<O> implements ParameterOwner {
     this.state[name] = { host };
   }
 
-  private flatGrad(): Float32Array {
-    if (!this.gradBuffer) this.gradBuffer = new Float32Array(this.size);
-    return this.gradBuffer;
-  }
-
-  /**
-   * The gradients as one flat array: the memory they already share when they lie back to back in one buffer
-   * in group order (useFlatGrads, one tensor, or a caller's own flat buffer), else a copy into the group's
-   * gradient buffer.
-   */
-  private gatherGrads(grads: readonly Float32Array[]): Float32Array {
-    const first = grads[0];
-    let contiguous = true;
-    for (let i = 1; i < grads.length && contiguous; i++) {
-      contiguous = grads[i].buffer === first.buffer && grads[i].byteOffset === first.byteOffset + this.slots[i].offset * 4;
-    }
-    if (contiguous) return grads.length === 1 ? first : new Float32Array(first.buffer, first.byteOffset, this.size);
-    const buf = this.flatGrad();
-    grads.forEach((g, i) => buf.set(g, this.slots[i].offset));
-    return buf;
-  }
-
   /** Gives every parameter a .grad that is a view into the group's flat gradient buffer (no copy at step). */
   attachGradViews(): void {
-    const buf = this.flatGrad();
-    this.params.forEach((p, i) => {
-      p.grad = buf.subarray(this.slots[i].offset, this.slots[i].offset + this.slots[i].size);
-    });
-  }
-
-  /** The plan, scalars and session key of the next step, for the given gradients (undefined = skipped). */
-  planStep(options: O, grads: readonly (Float32Array | undefined)[]): HostStep | undefined {
-    const present: number[] = [];
-    const t0 = this.steps[0];
-    let sameStep = true;
-    for (let i = 0; i < grads.length; i++) {
-      if (grads[i]) present.push(i);
-      if (this.steps[i] !== t0) sameStep = false;
-    }
-    if (present.length === 0) return undefined;
-    const structure = this.rule.structure(options);
-    // The common case, every tensor at the same step with no host state: one set of scalars, computed once.
-    if (sameStep && present.length === this.params.length && !this.rule.hostState) {
-      const scalars = [this.rule.scalars(options, t0 + 1, this.hosts[0])];
-      const plan: StepPlan = { tensors: this.slots, sets: this.zeros(), scalarSets: [{ names: Object.keys(scalars[0].values), variant: scalars[0].variant }] };
-      return { plan, scalars, key: this.keyOf(structure, plan), present, steps: this.steps.map((t) => t + 1), hosts: this.hosts };
-    }
-    const sets: number[] = this.params.map(() => -1);
-    const scalars: StepScalars[] = [];
-    const byKey = new Map<string, number>();
-    const steps = [...this.steps];
-    const hosts = [...this.hosts];
-    for (const i of present) {
-      const t = this.steps[i] + 1;
-      const key = `${t}|${Object.values(this.hosts[i]).join(',')}`;
-      let k = byKey.get(key);
-      if (k === undefined) {
-        k = scalars.length;
-        byKey.set(key, k);
-        scalars.push(this.rule.scalars(options, t, this.hosts[i]));
-      }
-      sets[i] = k;
-      steps[i] = t;
-      if (scalars[k].host) hosts[i] = scalars[k].host!;
-    }
-    const plan: StepPlan = {
-      tensors: this.slots,
-      sets,
-      scalarSets: scalars.map((s) => ({ names: Object.keys(s.values), variant: s.variant })),
-    };
-    return { plan, scalars, key: this.keyOf(structure, plan), present, steps, hosts };
-  }
-
-  private zeroSets: number[] | undefined;
-  private zeros(): number[] {
-    return (this.zeroSets ??= this.params.map(() => 0));
-  }
-
-  private keyOf(structure: string, plan: StepPlan): string {
-    const sets = isFlat(this.rule, plan) ? 'flat' : plan.sets.join(',');
-    return `${structure}|${sets}|${plan.scalarSets.map((s) => `${s.variant}:${s.names.join(',')}`).join(';')}`;
+    this.grads.attachViews(this.params);
   }
 
   /**
    * Chunk sizes when this step runs on a HostSession (a large element-wise step on onnxruntime-node's CPU
    * with everything on the host), else undefined.
    */
-  private chunksFor(runtime: Runtime, step: HostStep, stateNames: readonly string[]): number[] | undefined {
-    if (this.size <= Math.max(COPY_MAX, hostSteps.above) || !hasHostSessions(runtime) || !isFlat(this.rule, step.plan)) return undefined;
+  private chunksFor(runtime: Runtime, options: O, step: HostStep, stateNames: readonly string[]): number[] | undefined {
+    if (this.size <= Math.max(COPY_MAX, hostSteps.above) || !hasHostSessions(runtime) || !isFlat(step.plan)) return undefined;
+    if (!this.rule.elementwise || this.rule.state(options).some((s) => s.perTensor)) return undefined;
     if (this.param.device || stateNames.some((n) => this.state[n].device)) return undefined;
     if (this.size <= CHUNKED_ABOVE) return [this.size];
     const chunks: number[] = [];
@@ -276,42 +205,12 @@ export class GroupStore<O> implements ParameterOwner {
     return chunks;
   }
 
-  private hostSession(runtime: Runtime, options: O, step: HostStep, chunks: readonly number[]): HostSession | Promise<HostSession> {
-    const key = `${step.key}|chunks ${chunks.join(',')}`;
-    const ready = this.hostReady.get(key);
-    if (ready) return ready;
-    let s = this.hostSessions.get(key);
-    if (!s) {
-      const model = buildChunkedModel(this.rule, options, step.plan.scalarSets[0], this.stateNames(options), chunks);
-      this.counters.sessions++;
-      s = createHostSession(runtime, encodeModel(model));
-      s.then((session) => this.hostReady.set(key, session), () => this.hostSessions.delete(key));
-      this.hostSessions.set(key, s);
-    }
-    return s;
+  /** The plan, scalars and session key of the next step, for the given gradients (undefined = skipped). */
+  planStep(options: O, grads: readonly (Float32Array | undefined)[]): HostStep | undefined {
+    return planStep(this.rule, this.slots, this.steps, this.hosts, options, (i) => !!grads[i], (this.zeroSets ??= this.params.map(() => 0)));
   }
 
-  private readonly hostSessions = new Map<string, Promise<HostSession>>();
-  private readonly hostReady = new Map<string, HostSession>();
-
-  private session(runtime: Runtime, options: O, step: HostStep): RuntimeSession | Promise<RuntimeSession> {
-    const key = step.key;
-    const ready = this.ready.get(key);
-    if (ready) return ready;
-    let s = this.sessions.get(key);
-    if (!s) {
-      const stateNames = this.stateNames(options);
-      const model = buildGroupModel(this.rule, options, step.plan, stateNames, isFlat(this.rule, step.plan));
-      this.counters.sessions++;
-      // Small groups gain nothing from a thread pool on the CPU, whose threads spin after each run and take
-      // cores from everything else (fixed cost of 100 tiny tensors: ~10% less on one thread, 2-core machine).
-      const threads = runtime.provider === 'cpu' && this.size <= COPY_MAX ? { intraOpNumThreads: 1 } : {};
-      s = runtime.createSession(encodeModel(model), { deviceOutputs: true, ...threads });
-      s.then((session) => this.ready.set(key, session), () => this.sessions.delete(key));
-      this.sessions.set(key, s);
-    }
-    return s;
-  }
+  private zeroSets: number[] | undefined;
 
   /** Runs one step of the group on `grads` without changing anything; `commit()` makes it current. */
   async run(runtime: Runtime, options: O, grads: readonly (Float32Array | undefined)[]): Promise<PendingStep | undefined> {
@@ -320,15 +219,15 @@ export class GroupStore<O> implements ParameterOwner {
     this.ensureState(options);
     const T = runtime.Tensor;
     const stateNames = this.stateNames(options);
-    const chunks = this.chunksFor(runtime, step, stateNames);
+    const chunks = this.chunksFor(runtime, options, step, stateNames);
     if (chunks) return this.runOnHost(runtime, options, step, stateNames, chunks, grads as Float32Array[]);
-    const pendingSession = this.session(runtime, options, step);
+    const pendingSession = this.sessions.session(runtime, options, step, stateNames, runtime.provider === 'cpu' && this.size <= COPY_MAX);
     const session = pendingSession instanceof Promise ? await pendingSession : pendingSession;
     const current = this.feedTensors(stateNames, runtime);
     const feeds: Record<string, Tensor> = { [names.param]: current.param };
     for (const n of stateNames) feeds[names.state(n)] = current.state[n];
-    if (isFlat(this.rule, step.plan)) {
-      feeds[names.grad] = new T('float32', this.gatherGrads(grads as Float32Array[]), [this.size]);
+    if (isFlat(step.plan)) {
+      feeds[names.grad] = new T('float32', this.grads.gather(grads as Float32Array[]), [this.size]);
     } else {
       for (const i of step.present) feeds[names.gradOf(i)] = new T('float32', grads[i]!, [this.slots[i].size]);
     }
@@ -345,10 +244,10 @@ export class GroupStore<O> implements ParameterOwner {
    * copies nothing, and a step that fails leaves the current buffers untouched.
    */
   private async runOnHost(runtime: Runtime, options: O, step: HostStep, stateNames: string[], chunks: number[], grads: Float32Array[]): Promise<PendingStep> {
-    const pending = this.hostSession(runtime, options, step, chunks);
+    const pending = this.sessions.hostSession(runtime, options, step, stateNames, chunks);
     const session = pending instanceof Promise ? await pending : pending;
     const T = runtime.Tensor;
-    const grad = this.gatherGrads(grads);
+    const grad = this.grads.gather(grads);
     const spare = (key: string): Float32Array => {
       let a = this.spares.get(key);
       if (!a) this.spares.set(key, (a = new Float32Array(this.size)));
@@ -409,7 +308,7 @@ export class GroupStore<O> implements ParameterOwner {
   /** The current parameters and state as tensors to feed (device tensors as they are). */
   feedTensors(stateNames: readonly string[], runtime: Runtime): { param: Tensor; state: Record<string, Tensor> } {
     const T = runtime.Tensor;
-    const tensor = (f: Flat) => f.device ?? new T('float32', f.host!, [this.size]);
+    const tensor = (f: Flat) => f.device ?? new T('float32', f.host!, [f.host!.length]);
     return { param: tensor(this.param), state: Object.fromEntries(stateNames.map((n) => [n, tensor(this.state[n])])) };
   }
 
@@ -461,11 +360,6 @@ export class GroupStore<O> implements ParameterOwner {
   }
 
   async release(): Promise<void> {
-    const all = [...this.sessions.values(), ...this.hostSessions.values()];
-    this.sessions.clear();
-    this.ready.clear();
-    this.hostSessions.clear();
-    this.hostReady.clear();
-    for (const s of all) await (await s.catch(() => undefined))?.release();
+    await this.sessions.release();
   }
 }

@@ -4,7 +4,9 @@ import type { Tensor } from 'onnxruntime-common';
 import { FusedUpdate } from './fused';
 import { GroupStore, PendingStep } from './group-store';
 import { Parameter, describe } from './parameter';
-import type { Rule } from './rules/rule';
+import type { Algorithm } from './algorithm';
+import type { OptimizerConfig } from './registry';
+import { initialState } from './state-spec';
 
 /** A parameter group: its parameters and its options (all of them, defaults filled in). Edit options freely. */
 export type ParamGroup<O> = O & { params: Parameter[] };
@@ -26,6 +28,8 @@ export type SavedParamState = Record<string, number | number[]>;
 
 /** A JSON-serialisable optimizer state, torch's `state_dict` with camelCase keys. */
 export interface OptimizerStateDict {
+  /** The optimizer's name ('Adam'); loading into another algorithm throws. */
+  algorithm?: string;
   /** By parameter index (counted over all groups in order); parameters never stepped are absent. */
   state: Record<string, SavedParamState>;
   /** Each group's options, with its parameters as indices. */
@@ -55,7 +59,8 @@ export class Optimizer<O extends object> {
   private runtimeValue: Runtime | undefined;
   private busy = false;
 
-  constructor(readonly rule: Rule<O>, params: readonly Parameter[] | readonly ParamGroupInput<O>[], options: OptimizerOptions<O> = {}) {
+  /** `rule`: the algorithm it runs (a rule composed with its transforms; its `name` is the registered one). */
+  constructor(readonly rule: Algorithm<O>, params: readonly Parameter[] | readonly ParamGroupInput<O>[], options: OptimizerOptions<O> = {}) {
     const { runtime, ...rest } = options as OptimizerOptions<O> & Record<string, unknown>;
     if (runtime) this.runtimePromise = Promise.resolve(runtime);
     const defaults = { ...rule.defaults } as Record<string, unknown>;
@@ -64,7 +69,7 @@ export class Optimizer<O extends object> {
     // Unknown names are reported here even when every group sets its own values.
     rule.validate({ ...this.defaults, ...requiredPlaceholders(rule, this.defaults) } as O);
     if (!Array.isArray(params) || params.length === 0) {
-      throw new RangeError(`${rule.algorithm}: optimizer got an empty parameter list (${describe(params)})`);
+      throw new RangeError(`${rule.name}: optimizer got an empty parameter list (${describe(params)})`);
     }
     const groups: ParamGroupInput<O>[] = params[0] instanceof Parameter
       ? [{ params: params as Parameter[] } as ParamGroupInput<O>]
@@ -74,7 +79,7 @@ export class Optimizer<O extends object> {
 
   /** Adds a group of parameters with its own options (as torch's add_param_group). */
   addParamGroup(group: ParamGroupInput<O>): void {
-    const algo = this.rule.algorithm;
+    const algo = this.rule.name;
     if (!group || typeof group !== 'object' || !Array.isArray(group.params)) {
       throw new TypeError(`${algo}: a parameter group must be an object with a params array, got ${describe(group)}`);
     }
@@ -110,7 +115,7 @@ export class Optimizer<O extends object> {
    */
   setRuntime(runtime: Runtime): void {
     if (this.runtimeValue && this.runtimeValue !== runtime) {
-      throw new RangeError(`${this.rule.algorithm}.setRuntime: the optimizer already runs on another runtime (provider '${this.runtimeValue.provider}')`);
+      throw new RangeError(`${this.rule.name}.setRuntime: the optimizer already runs on another runtime (provider '${this.runtimeValue.provider}')`);
     }
     this.runtimePromise = Promise.resolve(runtime);
   }
@@ -131,7 +136,7 @@ export class Optimizer<O extends object> {
    * throws, parameters and state are left as they were before the call.
    */
   async step(closure?: () => number | undefined | Promise<number | undefined>): Promise<number | undefined> {
-    if (this.busy) throw new Error(`${this.rule.algorithm}.step: the previous step() has not finished; await it first`);
+    if (this.busy) throw new Error(`${this.rule.name}.step: the previous step() has not finished; await it first`);
     this.busy = true;
     try {
       if (this.preHooks.size > 0) for (const h of [...this.preHooks]) await h(this);
@@ -171,9 +176,10 @@ export class Optimizer<O extends object> {
    */
   fuse(g: GraphBuilder, group: number, prefix = `opt${group}.`): FusedUpdate<O> {
     if (!Number.isInteger(group) || group < 0 || group >= this.paramGroups.length) {
-      throw new RangeError(`${this.rule.algorithm}.fuse: group ${group} does not exist (${this.paramGroups.length} groups)`);
+      throw new RangeError(`${this.rule.name}.fuse: group ${group} does not exist (${this.paramGroups.length} groups)`);
     }
-    return new FusedUpdate(this, group, g, prefix);
+    const groupOptions = this.paramGroups[group];
+    return new FusedUpdate({ store: this.stores[group], options: () => this.checkedOptions(groupOptions), runtime: () => this.runtime() }, group, g, prefix);
   }
 
   /**
@@ -182,7 +188,7 @@ export class Optimizer<O extends object> {
    * As with step(), a throw anywhere leaves parameters and state unchanged.
    */
   async stepFused(updates: readonly FusedUpdate<O>[], run: (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-    if (this.busy) throw new Error(`${this.rule.algorithm}.stepFused: the previous step has not finished; await it first`);
+    if (this.busy) throw new Error(`${this.rule.name}.stepFused: the previous step has not finished; await it first`);
     this.busy = true;
     try {
       for (const h of [...this.preHooks]) await h(this);
@@ -269,15 +275,16 @@ export class Optimizer<O extends object> {
     let index = 0;
     this.paramGroups.forEach((g, gi) => {
       const s = this.stores[gi];
-      const names = s.stateNames(optionsOf(g) as O);
+      const specs = this.rule.state(optionsOf(g) as O);
       g.params.forEach((_p, i) => {
         const at = index++;
         if (s.steps[i] === 0) return;
         const entry: SavedParamState = { step: s.steps[i] };
-        for (const n of names) {
-          const host = s.hostStateNow(n);
-          if (!host) throw new Error(`${this.rule.algorithm}.stateDict: the state '${n}' lives on the device; await optimizer.sync() first`);
-          entry[n] = Array.from(host.subarray(s.slots[i].offset, s.slots[i].offset + s.slots[i].size));
+        for (const spec of specs) {
+          const host = s.hostStateNow(spec.name);
+          if (!host) throw new Error(`${this.rule.name}.stateDict: the state '${spec.name}' lives on the device; await optimizer.sync() first`);
+          const slot = s.stateSlot(spec, i);
+          entry[spec.name] = Array.from(host.subarray(slot.offset, slot.offset + slot.size));
         }
         Object.assign(entry, s.hosts[i]);
         state[String(at)] = entry;
@@ -290,14 +297,22 @@ export class Optimizer<O extends object> {
       start += g.params.length;
       return o;
     });
-    return { state, paramGroups };
+    return { algorithm: this.rule.name, state, paramGroups };
+  }
+
+  /** The name and the options for every group (the constructor's), JSON-serialisable: see optimizerFromConfig. */
+  getConfig(): OptimizerConfig {
+    return { name: this.rule.name, options: JSON.parse(JSON.stringify(this.defaults)) as Record<string, unknown> };
   }
 
   /** Restores a state dict of an optimizer with the same groups and parameter sizes. Checks everything first. */
   loadStateDict(dict: OptimizerStateDict): void {
-    const algo = this.rule.algorithm;
+    const algo = this.rule.name;
     if (!dict || typeof dict !== 'object' || !Array.isArray(dict.paramGroups) || typeof dict.state !== 'object' || dict.state === null) {
       throw new TypeError(`${algo}.loadStateDict: expected { state, paramGroups }, got ${describe(dict)}`);
+    }
+    if (dict.algorithm !== undefined && dict.algorithm !== algo) {
+      throw new RangeError(`${algo}.loadStateDict: the state dict is of ${String(dict.algorithm)}, not ${algo}`);
     }
     if (dict.paramGroups.length !== this.paramGroups.length) {
       throw new RangeError(`${algo}.loadStateDict: the state dict has ${dict.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
@@ -312,8 +327,9 @@ export class Optimizer<O extends object> {
       this.rule.validate({ ...optionsOf(g), ...options } as O);
       const o = { ...optionsOf(g), ...options } as O;
       const store = this.stores[gi];
-      const stateNames = store.stateNames(o);
-      const hostNames = Object.keys(this.rule.hostState?.(o) ?? {});
+      const specs = this.rule.state(o);
+      const stateNames = specs.map((x) => x.name);
+      const hostNames = Object.keys(this.rule.hostState(o));
       const entries = (ids as number[]).map((id, i) => {
         const p = g.params[i];
         const e = dict.state[String(id)];
@@ -327,10 +343,11 @@ export class Optimizer<O extends object> {
             throw new RangeError(`${algo}.loadStateDict: parameter '${p.name}': unknown state '${key}' (expected ${['step', ...stateNames, ...hostNames].join(', ')})`);
           }
         }
-        for (const n of stateNames) {
-          const v = e[n];
-          if (!Array.isArray(v) || v.length !== p.size || v.some((x) => typeof x !== 'number')) {
-            throw new RangeError(`${algo}.loadStateDict: parameter '${p.name}': state '${n}' must be ${p.size} numbers, got ${describe(v)}`);
+        for (const spec of specs) {
+          const v = e[spec.name];
+          const size = store.stateSlot(spec, i).size;
+          if (!Array.isArray(v) || v.length !== size || v.some((x) => typeof x !== 'number')) {
+            throw new RangeError(`${algo}.loadStateDict: parameter '${p.name}': state '${spec.name}' must be ${size} numbers, got ${describe(v)}`);
           }
         }
         for (const n of hostNames) {
@@ -338,26 +355,24 @@ export class Optimizer<O extends object> {
         }
         return e;
       });
-      return { options: o, stateNames, hostNames, entries };
+      return { options: o, specs, hostNames, entries };
     });
     // Everything checked: apply.
     this.paramGroups.forEach((g, gi) => {
-      const { options, stateNames, hostNames, entries } = plans[gi];
+      const { options, specs, hostNames, entries } = plans[gi];
       Object.assign(g, options);
       const store = this.stores[gi];
-      const inits = new Map(this.rule.state(options).map((s) => [s.name, s.init]));
-      for (const n of stateNames) {
-        const host = new Float32Array(store.size);
+      for (const spec of specs) {
+        // Parameters without saved state start as a fresh optimizer's would.
+        const host = initialState(spec, store.stateLength(spec), () => Float32Array.from(g.params.flatMap((p) => Array.from(p.data))));
         g.params.forEach((_, i) => {
-          const slot = store.slots[i];
           const e = entries[i];
-          if (e) host.set(e[n] as number[], slot.offset);
-          else host.fill(inits.get(n)!, slot.offset, slot.offset + slot.size);
+          if (e) host.set(e[spec.name] as number[], store.stateSlot(spec, i).offset);
         });
-        store.setHostState(n, host);
+        store.setHostState(spec.name, host);
       }
       store.steps = entries.map((e) => (e ? (e.step as number) : 0));
-      const fresh = this.rule.hostState?.(options) ?? {};
+      const fresh = this.rule.hostState(options);
       store.hosts = entries.map((e) => (e ? Object.fromEntries(hostNames.map((n) => [n, e[n] as number])) : { ...fresh }));
     });
     this.sums.clear();
@@ -377,7 +392,7 @@ export function optionsOf(group: object): Record<string, unknown> {
 }
 
 /** Placeholder values for required options (undefined defaults) so that the defaults can be checked alone. */
-function requiredPlaceholders<O>(rule: Rule<O>, defaults: O): Record<string, unknown> {
+function requiredPlaceholders<O>(rule: Algorithm<O>, defaults: O): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rule.defaults as object)) {
     if (v === undefined && (defaults as Record<string, unknown>)[k] === undefined) out[k] = 0;

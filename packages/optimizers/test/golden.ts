@@ -2,15 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Runtime } from '@ortrain/runtime';
-import { OptimizerStateDict, Parameter } from '../src';
-import * as algorithms from '../src/algorithms';
-
-/** What the replays need of an optimizer, whatever its options type. */
-export interface AnyOptimizer {
-  step(): Promise<unknown>;
-  stateDict(): OptimizerStateDict;
-  release(): Promise<void>;
-}
+import { AnyOptimizer, Parameter, optimizerFromConfig, registeredOptimizers } from '../src';
 
 export interface GoldenEntry {
   name: string;
@@ -48,9 +40,9 @@ export interface Replay {
   b: Parameter;
 }
 
-/** Every optimizer class by its algorithm's name, the name golden entries and error messages use. */
+/** Every registered optimizer by its name, the name golden entries and error messages use. */
 export const byAlgorithm: Record<string, (params: Parameter[], options: Record<string, unknown>) => AnyOptimizer> =
-  Object.fromEntries(Object.entries(algorithms).map(([name, C]) => [name, (p: Parameter[], o: Record<string, unknown>) => new (C as unknown as new (p: Parameter[], o: Record<string, unknown>) => AnyOptimizer)(p, o)]));
+  Object.fromEntries(registeredOptimizers().map((name) => [name, (p: Parameter[], options: Record<string, unknown>) => optimizerFromConfig(p, { name, options })]));
 
 /** Runs the entry's steps with `make` and compares every step with the trajectory. */
 export async function replay(entry: GoldenEntry, make: (params: Parameter[], options: Record<string, unknown>) => AnyOptimizer, runtime?: Runtime): Promise<Replay> {

@@ -283,7 +283,7 @@ describe('stateDict', () => {
   test('has torch names in camelCase and the group options', async () => {
     const [W, b] = params();
     const opt = new Adam([{ params: [W] }, { params: [b], lr: 0.1 }], { amsgrad: true, runtime });
-    expect(opt.stateDict()).toEqual({ state: {}, paramGroups: [
+    expect(opt.stateDict()).toEqual({ algorithm: 'Adam', state: {}, paramGroups: [
       { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, maximize: false, epsHat: false, params: [0] },
       { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, maximize: false, epsHat: false, params: [1] },
     ] });

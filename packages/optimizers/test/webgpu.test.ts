@@ -1,8 +1,7 @@
 import * as fs from 'fs';
 import { Runtime } from '@ortrain/runtime';
-import { Adagrad, Adam, Adamax, AdamW, NAdam, Parameter, RAdam, RMSprop, SGD } from '../src';
+import { Adagrad, Adam, Adamax, AdamW, AnyOptimizer, NAdam, Parameter, RAdam, RMSprop, SGD } from '../src';
 import { goldenEntries, goldenGrad, replay } from './golden';
-import type { AnyOptimizer } from './golden';
 
 // WebGPU in Node runs on SwiftShader on machines without a GPU; without it (and outside CI) these tests skip.
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';

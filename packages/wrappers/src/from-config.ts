@@ -1,5 +1,5 @@
-import * as optimizers from '@ortrain/optimizers';
-import { Optimizer, Parameter } from '@ortrain/optimizers';
+import { Parameter, optimizerFromConfig as registeredFromConfig, registerOptimizer } from '@ortrain/optimizers';
+import type { AnyOptimizer } from '@ortrain/optimizers';
 import type { OptimizerConfig, ResolveConfig } from './config';
 import { Lookahead, Scout } from './slow-weights';
 import { SAM } from './sam';
@@ -9,7 +9,7 @@ const wrappers: Record<string, { fromConfig(params: Parameter[], config: Optimiz
 
 /**
  * The one place that turns a config into an optimizer: a wrapper by its name (its base resolved by this
- * same function), else an optimizer class of @ortrain/optimizers by its algorithm's name. `baseFactory`,
+ * same function), else an optimizer of @ortrain/optimizers' registry by its name. `baseFactory`,
  * when given, builds the innermost optimizer instead (a checkpoint rebuilds it with its saved groups).
  */
 export function optimizerFromConfig(params: Parameter[], config: OptimizerConfig, baseFactory?: ResolveConfig): Optimizable {
@@ -19,10 +19,13 @@ export function optimizerFromConfig(params: Parameter[], config: OptimizerConfig
   const wrapper = wrappers[config.name];
   if (wrapper) return wrapper.fromConfig(params, config, (ps, c) => optimizerFromConfig(ps, c, baseFactory));
   if (baseFactory) return baseFactory(params, config);
-  const found = Object.entries(optimizers).find(([n, v]) => n === config.name && typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof Optimizer);
-  if (!found) throw new RangeError(`optimizer config: unknown optimizer '${config.name}' (wrappers: ${Object.keys(wrappers).join(', ')})`);
-  const Cls = found[1] as unknown as new (params: Parameter[], options: object) => Optimizable;
-  return new Cls(params, config.options ?? {});
+  return registeredFromConfig(params, config) as Optimizable;
+}
+
+// The wrappers register by name like any optimizer, so `optimizerFromConfig` of @ortrain/optimizers, artifacts
+// and the CLI build them from a config too.
+for (const name of Object.keys(wrappers)) {
+  registerOptimizer(name, (params, config) => optimizerFromConfig(params as Parameter[], config) as unknown as AnyOptimizer);
 }
 
 /** Whether a config names a wrapper. */

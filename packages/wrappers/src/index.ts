@@ -1,6 +1,6 @@
 // @ortrain/wrappers: SAM/ASAM, Lookahead and Scout over any optimizer, standalone and inside the trainer's step.
 export { Wrapper, stepFusedOf } from './wrapper';
-export type { AnyOptimizer, Optimizable, Closure, RunFused, WrapperStateDict } from './wrapper';
+export type { AlgorithmOptimizer, Optimizable, Closure, RunFused, WrapperStateDict } from './wrapper';
 export { SAM } from './sam';
 export type { SAMOptions, OptimizerClass } from './sam';
 export { SlowWeights, Lookahead, Scout } from './slow-weights';

@@ -5,10 +5,11 @@ import type { Tensor } from 'onnxruntime-common';
 import type { OptimizerConfig } from './config';
 
 /** Any optimizer of @ortrain/optimizers, whatever its options type. */
+/** An optimizer of @ortrain/optimizers (an algorithm, not a wrapper), whatever its options type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyOptimizer = Optimizer<any>;
+export type AlgorithmOptimizer = Optimizer<any>;
 /** What a wrapper wraps: an optimizer, or another wrapper. */
-export type Optimizable = AnyOptimizer | Wrapper;
+export type Optimizable = AlgorithmOptimizer | Wrapper;
 export type Closure = () => number | undefined | Promise<number | undefined>;
 export type RunFused = (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
 
@@ -35,7 +36,7 @@ export abstract class Wrapper {
   constructor(readonly base: Optimizable) {}
 
   /** The base's parameter groups (the same objects): edit lr there, or give the wrapper to a scheduler. */
-  get paramGroups(): AnyOptimizer['paramGroups'] {
+  get paramGroups(): AlgorithmOptimizer['paramGroups'] {
     return this.base.paramGroups;
   }
 
@@ -44,7 +45,7 @@ export abstract class Wrapper {
   }
 
   /** The optimizer at the bottom of the chain of wrappers (the one whose rule updates the parameters). */
-  get optimizer(): AnyOptimizer {
+  get optimizer(): AlgorithmOptimizer {
     return this.base instanceof Wrapper ? this.base.optimizer : this.base;
   }
 

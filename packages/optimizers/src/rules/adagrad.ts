@@ -1,5 +1,7 @@
+import { algorithm } from '../algorithm';
 import { checkBool, checkKnown, checkNumber } from '../options';
-import { Rule, l2, sign } from './rule';
+import { gradientSign, learningRate } from '../transforms/learning-rate';
+import { l2Decay } from '../transforms/weight-decay';
 
 export interface AdagradOptions {
   lr: number;
@@ -11,12 +13,11 @@ export interface AdagradOptions {
 }
 
 /** torch.optim.Adagrad (1.13): sum += g^2; p -= lr / (1 + (t - 1) lrDecay) * g / (sqrt(sum) + eps). */
-export const adagradRule: Rule<AdagradOptions> = {
-  algorithm: 'Adagrad',
-  elementwise: true,
+export const adagrad = algorithm<AdagradOptions>({
+  name: 'Adagrad',
   defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false },
   validate(o) {
-    checkKnown('Adagrad', o, Object.keys(this.defaults));
+    checkKnown('Adagrad', o, Object.keys(adagrad.defaults));
     checkNumber('Adagrad', 'lr', o.lr);
     checkNumber('Adagrad', 'lrDecay', o.lrDecay);
     checkNumber('Adagrad', 'weightDecay', o.weightDecay);
@@ -24,18 +25,17 @@ export const adagradRule: Rule<AdagradOptions> = {
     checkNumber('Adagrad', 'eps', o.eps);
     checkBool('Adagrad', 'maximize', o.maximize);
   },
-  structure: (o) => `w${+(o.weightDecay !== 0)}`,
-  state: (o) => [{ name: 'sum', init: o.initialAccumulatorValue }],
-  scalars(o, t) {
-    const s = sign(o.maximize);
-    const values: Record<string, number> = { eps: o.eps, step: (-o.lr * s) / (1 + (t - 1) * o.lrDecay) };
-    if (o.weightDecay !== 0) values.wd = s * o.weightDecay;
-    return { values, variant: '' };
+  before: [gradientSign((o) => o.maximize), l2Decay((o) => o.weightDecay)],
+  rule: {
+    name: 'adagrad',
+    elementwise: true,
+    structure: () => '',
+    state: (o) => [{ name: 'sum', init: o.initialAccumulatorValue }],
+    scalars: (o, t, _h, gs) => ({ values: { eps: o.eps }, scales: [gs / (1 + (t - 1) * o.lrDecay)] }),
+    direction(g, a) {
+      const sum = g.add(a.state.sum, g.mul(a.grad, a.grad));
+      return { terms: [g.div(a.grad, g.add(g.sqrt(sum), a.scalars.eps))], state: { sum } };
+    },
   },
-  update(g, a, o) {
-    const d = l2(g, a, o.weightDecay !== 0);
-    const sum = g.add(a.state.sum, g.mul(d, d));
-    const param = g.add(a.param, g.mul(g.div(d, g.add(g.sqrt(sum), a.scalars.eps)), a.scalars.step));
-    return { param, state: { sum } };
-  },
-};
+  after: [learningRate((o) => o.lr)],
+});

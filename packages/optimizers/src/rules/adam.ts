@@ -1,6 +1,10 @@
-import type { GraphBuilder, Value } from '@ortrain/graph-builder';
+import type { Value } from '@ortrain/graph-builder';
+import { algorithm } from '../algorithm';
 import { checkBetas, checkBool, checkKnown, checkNumber } from '../options';
-import { Rule, UpdateArgs, ema, l2, sign } from './rule';
+import type { StateSpec } from '../state-spec';
+import { learningRate, gradientSign } from '../transforms/learning-rate';
+import { l2Decay } from '../transforms/weight-decay';
+import { Rule, ema } from './rule';
 
 export interface AdamOptions {
   lr: number;
@@ -23,59 +27,65 @@ export function checkAdamLike(algo: string, o: { lr: number; betas: [number, num
   checkNumber(algo, 'weightDecay', o.weightDecay);
 }
 
-/** Adam's moments and step, shared with AdamW; `p` is the parameter after any decoupled decay. */
-export function adamCore(g: GraphBuilder, a: UpdateArgs, d: Value, p: Value, amsgrad: boolean): { param: Value; state: Record<string, Value> } {
-  const s = a.scalars;
-  const m = ema(g, a.state.expAvg, s.beta1, d, s.c1);
-  const v = g.add(g.mul(a.state.expAvgSq, s.beta2), g.mul(g.mul(d, s.c2), d));
-  const state: Record<string, Value> = { expAvg: m, expAvgSq: v };
-  let vUsed = v;
-  if (amsgrad) state.maxExpAvgSq = vUsed = g.max(a.state.maxExpAvgSq, v);
-  const param = g.add(p, g.mul(g.div(m, g.add(g.sqrt(vUsed), s.eps)), s.step));
-  return { param, state };
+/** What Adam's direction reads of an algorithm's options. */
+export interface AdamLike {
+  betas: readonly [number, number] | readonly number[];
+  eps: number;
+  amsgrad?: boolean;
+  epsHat?: boolean;
 }
 
-/**
- * Scalars of Adam's step t: torch's denominator sqrt(v / bc2) + eps is (sqrt(v) + eps * sqrt(bc2)) / sqrt(bc2),
- * so the bias corrections fold into one step size and one epsilon.
- */
-export function adamScalars(o: { lr: number; betas: [number, number]; eps: number; weightDecay: number; maximize: boolean }, t: number, epsHat: boolean): Record<string, number> {
-  const s = sign(o.maximize);
-  const [b1, b2] = o.betas;
-  const bc1 = 1 - b1 ** t;
-  const bc2 = 1 - b2 ** t;
-  return {
-    ...(o.weightDecay !== 0 ? { wd: s * o.weightDecay } : {}),
-    beta1: b1,
-    c1: s * (1 - b1),
-    beta2: b2,
-    c2: 1 - b2,
-    eps: epsHat ? o.eps : o.eps * Math.sqrt(bc2),
-    step: (-o.lr * Math.sqrt(bc2)) / bc1,
-  };
-}
-
-export function adamState(amsgrad: boolean): { name: string; init: number }[] {
+export function adamState(amsgrad: boolean | undefined): StateSpec[] {
   const names = amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
   return names.map((name) => ({ name, init: 0 }));
 }
 
+/**
+ * Adam's direction (optax's scale_by_adam): m / (sqrt(v) + eps) with torch's bias corrections, amsgrad's
+ * running maximum of v, and eps either torch's (added to sqrt(v / (1 - b2^t))) or dragon's epsilon-hat.
+ * torch's denominator sqrt(v / bc2) + eps is (sqrt(v) + eps * sqrt(bc2)) / sqrt(bc2), so the corrections fold
+ * into the term's coefficient and one epsilon. `biasCorrection` false leaves both out (holocron's LAMB).
+ */
+export function scaleByAdam<O extends AdamLike>(options: { biasCorrection?: (o: O) => boolean } = {}): Rule<O> {
+  return {
+    name: 'adam',
+    elementwise: true,
+    structure: (o) => `a${+!!o.amsgrad}`,
+    state: (o) => adamState(o.amsgrad),
+    scalars(o, t, _host, gs) {
+      const [b1, b2] = o.betas;
+      const corrected = options.biasCorrection?.(o) ?? true;
+      const bc1 = corrected ? 1 - b1 ** t : 1;
+      const bc2 = corrected ? 1 - b2 ** t : 1;
+      return {
+        values: { beta1: b1, c1: gs * (1 - b1), beta2: b2, c2: 1 - b2, eps: o.epsHat ? o.eps : o.eps * Math.sqrt(bc2) },
+        scales: [Math.sqrt(bc2) / bc1],
+      };
+    },
+    direction(g, a, o) {
+      const s = a.scalars;
+      const m = ema(g, a.state.expAvg, s.beta1, a.grad, s.c1);
+      const v = g.add(g.mul(a.state.expAvgSq, s.beta2), g.mul(g.mul(a.grad, s.c2), a.grad));
+      const state: Record<string, Value> = { expAvg: m, expAvgSq: v };
+      let used = v;
+      if (o.amsgrad) state.maxExpAvgSq = used = g.max(a.state.maxExpAvgSq, v);
+      return { terms: [g.div(m, g.add(g.sqrt(used), s.eps))], state };
+    },
+  };
+}
+
 /** torch.optim.Adam (1.13) with L2 weight decay and amsgrad; dragon's epsilon-hat form as `epsHat`. */
-export const adamRule: Rule<AdamOptions> = {
-  algorithm: 'Adam',
-  elementwise: true,
+export const adam = algorithm<AdamOptions>({
+  name: 'Adam',
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, epsHat: false },
   validate(o) {
-    checkKnown('Adam', o, Object.keys(this.defaults));
+    checkKnown('Adam', o, Object.keys(adam.defaults));
     checkAdamLike('Adam', o);
     checkBool('Adam', 'amsgrad', o.amsgrad);
     checkBool('Adam', 'maximize', o.maximize);
     checkBool('Adam', 'epsHat', o.epsHat);
   },
-  structure: (o) => `w${+(o.weightDecay !== 0)}a${+o.amsgrad}`,
-  state: (o) => adamState(o.amsgrad),
-  scalars: (o, t) => ({ values: adamScalars(o, t, o.epsHat), variant: '' }),
-  update(g, a, o) {
-    return adamCore(g, a, l2(g, a, o.weightDecay !== 0), a.param, o.amsgrad);
-  },
-};
+  before: [gradientSign((o) => o.maximize), l2Decay((o) => o.weightDecay)],
+  rule: scaleByAdam(),
+  after: [learningRate((o) => o.lr)],
+});

@@ -1,6 +1,8 @@
+import { algorithm } from '../algorithm';
 import { checkBool, checkKnown } from '../options';
-import { adamCore, adamScalars, adamState, checkAdamLike } from './adam';
-import { Rule } from './rule';
+import { gradientSign, learningRate } from '../transforms/learning-rate';
+import { decoupledDecay } from '../transforms/weight-decay';
+import { checkAdamLike, scaleByAdam } from './adam';
 
 export interface AdamWOptions {
   lr: number;
@@ -12,25 +14,16 @@ export interface AdamWOptions {
 }
 
 /** torch.optim.AdamW (1.13): p *= 1 - lr * weightDecay, then Adam's update without L2 decay. */
-export const adamwRule: Rule<AdamWOptions> = {
-  algorithm: 'AdamW',
-  elementwise: true,
+export const adamw = algorithm<AdamWOptions>({
+  name: 'AdamW',
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false },
   validate(o) {
-    checkKnown('AdamW', o, Object.keys(this.defaults));
+    checkKnown('AdamW', o, Object.keys(adamw.defaults));
     checkAdamLike('AdamW', o);
     checkBool('AdamW', 'amsgrad', o.amsgrad);
     checkBool('AdamW', 'maximize', o.maximize);
   },
-  structure: (o) => `w${+(o.weightDecay !== 0)}a${+o.amsgrad}`,
-  state: (o) => adamState(o.amsgrad),
-  scalars(o, t) {
-    const values = adamScalars({ ...o, weightDecay: 0 }, t, false);
-    values.decay = 1 - o.lr * o.weightDecay;
-    return { values, variant: '' };
-  },
-  update(g, a, o) {
-    const p = o.weightDecay !== 0 ? g.mul(a.param, a.scalars.decay) : a.param;
-    return adamCore(g, a, a.grad, p, o.amsgrad);
-  },
-};
+  before: [gradientSign((o) => o.maximize)],
+  rule: scaleByAdam(),
+  after: [learningRate((o) => o.lr), decoupledDecay((o) => o.lr, (o) => o.weightDecay)],
+});

@@ -1,6 +1,9 @@
-import { Value } from '@ortrain/graph-builder';
+import type { Value } from '@ortrain/graph-builder';
+import { algorithm } from '../algorithm';
 import { checkBool, checkKnown, checkNumber } from '../options';
-import { Rule, ema, l2, sign } from './rule';
+import { gradientSign, learningRate } from '../transforms/learning-rate';
+import { l2Decay } from '../transforms/weight-decay';
+import { ema } from './rule';
 
 export interface RMSpropOptions {
   lr: number;
@@ -17,12 +20,11 @@ export interface RMSpropOptions {
  * avg = sqrt(sq - ga^2) + eps, else sqrt(sq) + eps; momentum: buf = momentum buf + g / avg, p -= lr buf;
  * else p -= lr g / avg.
  */
-export const rmspropRule: Rule<RMSpropOptions> = {
-  algorithm: 'RMSprop',
-  elementwise: true,
+export const rmsprop = algorithm<RMSpropOptions>({
+  name: 'RMSprop',
   defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false },
   validate(o) {
-    checkKnown('RMSprop', o, Object.keys(this.defaults));
+    checkKnown('RMSprop', o, Object.keys(rmsprop.defaults));
     checkNumber('RMSprop', 'lr', o.lr);
     checkNumber('RMSprop', 'eps', o.eps);
     checkNumber('RMSprop', 'momentum', o.momentum);
@@ -31,44 +33,44 @@ export const rmspropRule: Rule<RMSpropOptions> = {
     checkBool('RMSprop', 'centered', o.centered);
     checkBool('RMSprop', 'maximize', o.maximize);
   },
-  structure: (o) => `w${+(o.weightDecay !== 0)}m${+(o.momentum > 0)}c${+o.centered}s${sign(o.maximize)}`,
-  state(o) {
-    const names = ['squareAvg'];
-    if (o.momentum > 0) names.push('momentumBuffer');
-    if (o.centered) names.push('gradAvg');
-    return names.map((name) => ({ name, init: 0 }));
+  before: [gradientSign((o) => o.maximize), l2Decay((o) => o.weightDecay)],
+  rule: {
+    name: 'rmsprop',
+    elementwise: true,
+    // The buffer adds or subtracts g / avg by the sign (a Sub instead of a Neg node): the sign is structural.
+    structure: (o) => `m${+(o.momentum > 0)}c${+o.centered}s${+o.maximize}`,
+    state(o) {
+      const names = ['squareAvg'];
+      if (o.momentum > 0) names.push('momentumBuffer');
+      if (o.centered) names.push('gradAvg');
+      return names.map((name) => ({ name, init: 0 }));
+    },
+    scalars(o, _t, _h, gs) {
+      const values: Record<string, number> = { alpha: o.alpha, c: 1 - o.alpha, eps: o.eps };
+      if (o.centered) values.cg = gs * (1 - o.alpha);
+      if (o.momentum > 0) values.momentum = o.momentum;
+      return { values, scales: [o.momentum > 0 ? 1 : gs] };
+    },
+    direction(g, a, o) {
+      const s = a.scalars;
+      const d = a.grad; // the true gradient is gradScale * d
+      const sq = g.add(g.mul(a.state.squareAvg, s.alpha), g.mul(g.mul(d, s.c), d));
+      const state: Record<string, Value> = { squareAvg: sq };
+      let centred = sq;
+      if (o.centered) {
+        const ga = ema(g, a.state.gradAvg, s.alpha, d, s.cg);
+        state.gradAvg = ga;
+        centred = g.sub(sq, g.mul(ga, ga));
+      }
+      const r = g.div(d, g.add(g.sqrt(centred), s.eps));
+      if (o.momentum > 0) {
+        const kept = g.mul(a.state.momentumBuffer, s.momentum);
+        const buf = o.maximize ? g.sub(kept, r) : g.add(kept, r);
+        state.momentumBuffer = buf;
+        return { terms: [buf], state };
+      }
+      return { terms: [r], state };
+    },
   },
-  scalars(o) {
-    const s = sign(o.maximize);
-    const values: Record<string, number> = { alpha: o.alpha, c: 1 - o.alpha, eps: o.eps };
-    if (o.weightDecay !== 0) values.wd = s * o.weightDecay;
-    if (o.centered) values.cg = s * (1 - o.alpha);
-    if (o.momentum > 0) {
-      values.momentum = o.momentum;
-      values.lr = o.lr;
-    } else {
-      values.step = -o.lr * s;
-    }
-    return { values, variant: '' };
-  },
-  update(g, a, o) {
-    const s = a.scalars;
-    const d = l2(g, a, o.weightDecay !== 0); // the true gradient is sign * d
-    const sq = g.add(g.mul(a.state.squareAvg, s.alpha), g.mul(g.mul(d, s.c), d));
-    const state: Record<string, Value> = { squareAvg: sq };
-    let centred = sq;
-    if (o.centered) {
-      const ga = ema(g, a.state.gradAvg, s.alpha, d, s.cg);
-      state.gradAvg = ga;
-      centred = g.sub(sq, g.mul(ga, ga));
-    }
-    const r = g.div(d, g.add(g.sqrt(centred), s.eps));
-    if (o.momentum > 0) {
-      const kept = g.mul(a.state.momentumBuffer, s.momentum);
-      const buf = o.maximize ? g.sub(kept, r) : g.add(kept, r);
-      state.momentumBuffer = buf;
-      return { param: g.sub(a.param, g.mul(buf, s.lr)), state };
-    }
-    return { param: g.add(a.param, g.mul(r, s.step)), state };
-  },
-};
+  after: [learningRate((o) => o.lr)],
+});

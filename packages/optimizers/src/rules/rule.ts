@@ -1,64 +1,64 @@
 import type { GraphBuilder, Value } from '@ortrain/graph-builder';
+import type { Segments } from '../segments';
+import type { StateSpec } from '../state-spec';
 
-/** What a rule computes on the host for one step of one tensor. */
-export interface StepScalars {
-  /** Coefficients for this step, computed in float64 and fed to the graph as float32 scalar inputs. */
+/** What a rule computes on the host for step t of one tensor (float64; fed to the graph as float32 scalars). */
+export interface RuleScalars {
+  /** Scalar inputs of the rule's graph, by name. */
   values: Record<string, number>;
-  /** The form of the update when it changes with the step (RAdam's rectification); '' when it never does. */
-  variant: string;
-  /** Host-side per-parameter state after this step (NAdam's mu product); absent when the rule keeps none. */
+  /** The direction is the sum of scales[i] * terms[i]: the transforms after the rule fold into these. */
+  scales: number[];
+  /**
+   * Per term, names of `values` the term is linear in (NAdam's km and kg): its final coefficient is then
+   * multiplied into those scalars on the host instead of costing a Mul node.
+   */
+  foldInto?: (readonly string[] | undefined)[];
+  /** The form of the graph when it changes with the step (RAdam's rectification); '' or absent when it never does. */
+  variant?: string;
+  /** Host-side per-tensor numbers after this step (NAdam's mu product); absent when the rule keeps none. */
   host?: Record<string, number>;
 }
 
-/** The graph values a rule updates: one tensor (or, for an element-wise rule, many concatenated). */
-export interface UpdateArgs {
+/** The graph values a rule reads: one tensor, or a whole group's tensors end to end (see `segments`). */
+export interface RuleArgs {
   param: Value;
+  /** The gradient after the transforms that come before the rule (weight decay as L2); its true value is gradScale times it. */
   grad: Value;
-  /** Per-element state by name, same shape as `param`. */
+  /** State by name: per element (the shape of `param`) or per tensor (one value per segment). */
   state: Record<string, Value>;
-  /** The scalar inputs named by `StepScalars.values`. */
+  /** The scalar inputs named by `RuleScalars.values`. */
   scalars: Record<string, Value>;
   variant: string;
+  /** Per-tensor reductions and broadcasts over `param`'s tensors. */
+  segments: Segments;
 }
 
 /**
- * An optimizer update rule: a pure graph function `(param, grad, state, scalars) -> (param', state')` for
- * one tensor, the state it keeps and the host-side scalars of step t. Options that change the graph's form
- * (booleans, zero or non-zero weight decay) are in `structure`; every other option only changes scalars, so
- * changing it never rebuilds a session.
+ * An update rule: from the gradient and its state, the update direction of one step, as a sum of terms whose
+ * host-side coefficients (`RuleScalars.scales`) absorb everything scalar that comes after (the learning rate,
+ * bias corrections), so that `p + coefficient * direction` costs two nodes. The parameter moves by minus the
+ * learning rate times the direction. Weight decay, the trust ratio and the learning rate are transforms
+ * composed around a rule (see `./algorithm`), as optax's scale_by_adam, scale_by_trust_ratio and
+ * scale_by_learning_rate.
+ *
+ * The gradient reaches the rule as `gradScale * grad` (-1 when maximizing, for instance): a rule folds
+ * gradScale into the coefficients that multiply the gradient, which saves a node.
  */
 export interface Rule<O> {
-  /** The algorithm's name, used in error messages ('Adam'). */
-  readonly algorithm: string;
-  /** True when each output element depends only on the same element of the inputs (no norms). */
+  /** A short name for graph scopes ('adam'). */
+  readonly name: string;
+  /** True when each output element depends only on the same element of the inputs (no per-tensor reduction). */
   readonly elementwise: boolean;
-  /** Default options; an undefined default (SGD's lr) is required. */
-  readonly defaults: { [K in keyof O]: O[K] | undefined };
-  /** Throws a RangeError naming the first invalid option and its value. */
-  validate(o: O): void;
   /** A key of the options that change the graph's form. */
   structure(o: O): string;
-  /** Per-element state tensors (torch's names in camelCase) and their initial values. */
-  state(o: O): { name: string; init: number }[];
-  /** Initial host-side per-parameter state (numbers), when the rule keeps some. */
+  /** The state the rule keeps and how it starts. */
+  state(o: O): StateSpec[];
+  /** Initial host-side per-tensor numbers, when the rule keeps some. */
   hostState?(o: O): Record<string, number>;
-  /** Scalars for step `t` (1-based) of a tensor whose host state is `host`. */
-  scalars(o: O, t: number, host: Record<string, number>): StepScalars;
-  /** Appends the update to `g`. */
-  update(g: GraphBuilder, a: UpdateArgs, o: O): { param: Value; state: Record<string, Value> };
-}
-
-/** -1 when maximizing (the gradient is negated), 1 otherwise. */
-export function sign(maximize: boolean | undefined): number {
-  return maximize ? -1 : 1;
-}
-
-/**
- * grad + (sign * weightDecay) * param when the rule applies L2 weight decay, else grad: the sign of a
- * maximized gradient is folded into the scalars that use the result, which saves a Neg node.
- */
-export function l2(g: GraphBuilder, a: UpdateArgs, on: boolean): Value {
-  return on ? g.add(a.grad, g.mul(a.param, a.scalars.wd)) : a.grad;
+  /** Scalars of step `t` (1-based) of a tensor whose host state is `host`. */
+  scalars(o: O, t: number, host: Record<string, number>, gradScale: number): RuleScalars;
+  /** Appends the direction to `g`: its terms (as many as `scales`) and the new state. */
+  direction(g: GraphBuilder, a: RuleArgs, o: O): { terms: Value[]; state: Record<string, Value> };
 }
 
 /** beta * x + c * y: an exponential moving average in three nodes. */

@@ -1,6 +1,9 @@
 import type { Value } from '@ortrain/graph-builder';
+import { algorithm } from '../algorithm';
 import { checkBool, checkKnown, checkNumber } from '../options';
-import { Rule, l2, sign } from './rule';
+import { gradientSign, learningRate } from '../transforms/learning-rate';
+import { l2Decay } from '../transforms/weight-decay';
+import type { Rule } from './rule';
 
 export interface SGDOptions {
   lr: number;
@@ -11,16 +14,43 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
+/** What SGD's momentum reads of an algorithm's options. */
+export interface MomentumLike {
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+}
+
 /**
- * torch.optim.SGD (1.13): d = g (negated when maximizing) + weightDecay * p; with momentum the buffer starts
- * as d and then is momentum * buf + (1 - dampening) * d; nesterov uses d + momentum * buf; p -= lr * d.
+ * torch's SGD momentum as a direction: d without momentum; with it the buffer starts as d and then is
+ * momentum * buf + (1 - dampening) * d, and the direction is buf, or d + momentum * buf with nesterov.
  */
-export const sgdRule: Rule<SGDOptions> = {
-  algorithm: 'SGD',
-  elementwise: true,
+export function sgdMomentum<O extends MomentumLike>(): Rule<O> {
+  return {
+    name: 'sgd',
+    elementwise: true,
+    structure: (o) => `m${+(o.momentum !== 0)}n${+o.nesterov}`,
+    state: (o) => (o.momentum !== 0 ? [{ name: 'momentumBuffer', init: 0 }] : []),
+    scalars(o, t, _host, gs) {
+      if (o.momentum === 0) return { values: {}, scales: [gs] };
+      // The buffer starts as a copy of d: momentum 0 and no dampening on the first step.
+      const values = { mu: t === 1 ? 0 : o.momentum, c: t === 1 ? gs : gs * (1 - o.dampening) };
+      return { values, scales: o.nesterov ? [gs, o.momentum] : [1] };
+    },
+    direction(g, a, o) {
+      if (o.momentum === 0) return { terms: [a.grad], state: {} as Record<string, Value> };
+      const buf = g.add(g.mul(a.state.momentumBuffer, a.scalars.mu), g.mul(a.grad, a.scalars.c));
+      return { terms: o.nesterov ? [a.grad, buf] : [buf], state: { momentumBuffer: buf } };
+    },
+  };
+}
+
+/** torch.optim.SGD (1.13): L2 weight decay, momentum with dampening, nesterov, maximize; p -= lr * d. */
+export const sgd = algorithm<SGDOptions>({
+  name: 'SGD',
   defaults: { lr: undefined, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
   validate(o) {
-    checkKnown('SGD', o, Object.keys(this.defaults));
+    checkKnown('SGD', o, Object.keys(sgd.defaults));
     if (o.lr === undefined) throw new RangeError('SGD: option lr is required (undefined given)');
     checkNumber('SGD', 'lr', o.lr);
     checkNumber('SGD', 'momentum', o.momentum);
@@ -32,30 +62,7 @@ export const sgdRule: Rule<SGDOptions> = {
       throw new RangeError(`SGD: nesterov requires a momentum > 0 and zero dampening (momentum ${o.momentum}, dampening ${o.dampening})`);
     }
   },
-  structure: (o) => `m${+(o.momentum !== 0)}w${+(o.weightDecay !== 0)}n${+o.nesterov}`,
-  state: (o) => (o.momentum !== 0 ? [{ name: 'momentumBuffer', init: 0 }] : []),
-  scalars(o, t) {
-    const s = sign(o.maximize);
-    const values: Record<string, number> = o.weightDecay !== 0 ? { wd: s * o.weightDecay } : {};
-    if (o.momentum === 0) {
-      values.step = -o.lr * s;
-    } else {
-      // The buffer starts as a copy of d: momentum 0 and no dampening on the first step.
-      values.mu = t === 1 ? 0 : o.momentum;
-      values.c = t === 1 ? s : s * (1 - o.dampening);
-      values.lr = -o.lr;
-      values.nd = -o.lr * s;
-      values.nm = -o.lr * o.momentum;
-    }
-    return { values, variant: '' };
-  },
-  update(g, a, o): { param: Value; state: Record<string, Value> } {
-    const d = l2(g, a, o.weightDecay !== 0); // the true d is sign * d
-    if (o.momentum === 0) return { param: g.add(a.param, g.mul(d, a.scalars.step)), state: {} };
-    const buf = g.add(g.mul(a.state.momentumBuffer, a.scalars.mu), g.mul(d, a.scalars.c));
-    const param = o.nesterov
-      ? g.sum([a.param, g.mul(d, a.scalars.nd), g.mul(buf, a.scalars.nm)])
-      : g.add(a.param, g.mul(buf, a.scalars.lr));
-    return { param, state: { momentumBuffer: buf } };
-  },
-};
+  before: [gradientSign((o) => o.maximize), l2Decay((o) => o.weightDecay)],
+  rule: sgdMomentum(),
+  after: [learningRate((o) => o.lr)],
+});

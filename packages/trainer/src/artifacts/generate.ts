@@ -1,6 +1,5 @@
 import { GraphBuilder, ModelProto, TensorProto, Value, encodeModel, isFloatType, fromOnnxDataType } from '@ortrain/graph-builder';
-import * as optimizers from '@ortrain/optimizers';
-import { Optimizer, Parameter } from '@ortrain/optimizers';
+import { Optimizer, OptimizerConfig, Parameter, optimizerFromConfig } from '@ortrain/optimizers';
 import { Runtime } from '@ortrain/runtime';
 import { Wrapper } from '@ortrain/wrappers';
 import type { LossSpec } from '../losses';
@@ -12,7 +11,7 @@ import { OptimizerBridge } from '../session/optimizer-bridge';
 import { pruneGraph } from '../session/prune';
 import { checkpointContent } from '../session/session-state';
 import { SessionModels, Trainable, gradName, modelsFromForward } from '../session/training-graphs';
-import type { AnyOptimizer, OptimizerFactory } from '../session/training-session';
+import type { OptimizerFactory } from '../session/training-session';
 import { ARTIFACT_FILES, ArtifactConfig, OPTIMIZER_METADATA, specToJson } from './layout';
 
 export interface ArtifactOptions {
@@ -25,10 +24,11 @@ export interface ArtifactOptions {
   /** The model output the loss applies to (default the first). */
   output?: string;
   /**
-   * The optimizer: an algorithm of @ortrain/optimizers by name ('AdamW', as ONNX Runtime's OptimType, with
-   * its default options), `{ name, ...options }`, or a factory as TrainingSession.create takes. Default 'AdamW'.
+   * The optimizer: a registered optimizer of @ortrain/optimizers by name ('AdamW', as ONNX Runtime's OptimType,
+   * with its default options; case-insensitive), an OptimizerConfig `{ name, options }`, `{ name, ...options }`,
+   * or a factory as TrainingSession.create takes. Default 'AdamW'.
    */
-  optimizer?: string | ({ name: string } & Record<string, unknown>) | OptimizerFactory;
+  optimizer?: string | OptimizerConfig | ({ name: string } & Record<string, unknown>) | OptimizerFactory;
 }
 
 /** Paths of the files generateArtifacts wrote. */
@@ -103,20 +103,21 @@ function trainableOf(model: ModelProto, o: ArtifactOptions): Trainable | undefin
   return (name: string, t: TensorProto) => !frozen.has(name) && isFloatType(fromOnnxDataType(t.dataType ?? 0));
 }
 
-/** An optimizer factory from a name, a `{ name, ...options }` object or a factory. */
+/** An optimizer factory from a name, an OptimizerConfig, a `{ name, ...options }` object or a factory (see the registry of @ortrain/optimizers). */
 export function optimizerFactory(spec: ArtifactOptions['optimizer']): OptimizerFactory {
   if (typeof spec === 'function') return spec;
-  const { name, ...opts } = typeof spec === 'string' ? { name: spec } : (spec ?? { name: undefined });
-  const Cls = optimizerClass(name);
-  return (params) => new Cls(params, opts);
+  const config = configOf(spec ?? 'AdamW');
+  return (params) => optimizerFromConfig(params, config) as ReturnType<OptimizerFactory>;
 }
 
-/** The optimizer class of @ortrain/optimizers named `name` (case-insensitive). */
-export function optimizerClass(name: unknown): new (params: Parameter[] | { params: Parameter[] }[], options?: object) => AnyOptimizer {
-  const classes = Object.entries(optimizers).filter(([, v]) => typeof v === 'function' && v.prototype instanceof Optimizer);
-  const found = classes.find(([n]) => typeof name === 'string' && n.toLowerCase() === name.toLowerCase());
-  if (!found) throw new RangeError(`optimizer: unknown algorithm ${JSON.stringify(name)} (known: ${classes.map(([n]) => n).join(', ')})`);
-  return found[1] as unknown as new (params: Parameter[] | { params: Parameter[] }[], options?: object) => AnyOptimizer;
+/** A name, `{ name, options }` or `{ name, ...options }` as an OptimizerConfig. */
+export function configOf(spec: string | OptimizerConfig | ({ name: string } & Record<string, unknown>)): OptimizerConfig {
+  if (typeof spec === 'string') return { name: spec, options: {} };
+  if (!spec || typeof spec !== 'object' || typeof spec.name !== 'string') throw new RangeError(`optimizer: expected a name or { name, options }, got ${JSON.stringify(spec)}`);
+  const { name, options, base, ...rest } = spec as Record<string, unknown>;
+  const isConfig = options !== undefined && typeof options === 'object' && Object.keys(rest).length === 0;
+  if (isConfig) return { name: name as string, options: options as Record<string, unknown>, ...(base ? { base: base as OptimizerConfig } : {}) };
+  return { name: name as string, options: { ...rest, ...(options !== undefined ? { options } : {}), ...(base !== undefined ? { base } : {}) } };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ModelProto, TensorProto, tensorFromArray } from '@ortrain/graph-builder';
-import { Parameter } from '@ortrain/optimizers';
-import { isWrapperConfig, optimizerFromConfig } from '@ortrain/wrappers';
+import { Parameter, optimizerFromConfig as registeredFromConfig } from '@ortrain/optimizers';
+import { isWrapperConfig, optimizerFromConfig, type Optimizable } from '@ortrain/wrappers';
 import { resolveLoss } from '../losses';
 import type { LossSpec } from '../losses';
 import { CheckpointError, decodeCheckpoint } from '../checkpoint/format';
@@ -12,7 +12,6 @@ import { pruneGraph } from '../session/prune';
 import { SessionState, readSessionState } from '../session/session-state';
 import { SessionModels, gradName } from '../session/training-graphs';
 import type { OptimizerFactory } from '../session/training-session';
-import { optimizerClass } from './generate';
 import { ARTIFACT_FILES, ArtifactConfig, OPTIMIZER_METADATA, specFromJson } from './layout';
 
 /** A session's parts read from an artifacts directory. */
@@ -66,17 +65,17 @@ export async function readArtifacts(dir: string): Promise<ReadArtifacts> {
     innerConfig = innerConfig.base;
     inner = inner?.base as typeof inner;
   }
-  const Cls = optimizerClass(innerConfig ? innerConfig.name : algorithm);
   const groups = inner?.paramGroups;
   if (!Array.isArray(groups)) throw new CheckpointError(`${source}: the optimizer state has no parameter groups`);
-  const base = (ps: Parameter[]) => new Cls(groups.map(({ params: ids, ...options }) => ({
+  // The innermost optimizer, rebuilt through the registry with its parameter groups and their options.
+  const base = (ps: Parameter[]) => registeredFromConfig(groups.map(({ params: ids, ...options }) => ({
     ...options,
     params: (ids as number[]).map((i) => {
       if (!ps[i]) throw new CheckpointError(`${source}: an optimizer group names parameter ${i}, there are ${ps.length}`);
       return ps[i];
     }),
-  })), innerConfig?.options);
-  const factory: OptimizerFactory = wrapped && isWrapperConfig(wrapped) ? (ps) => optimizerFromConfig(ps, wrapped, base) as ReturnType<OptimizerFactory> : base;
+  })), { name: innerConfig ? innerConfig.name : algorithm, options: innerConfig?.options ?? {} });
+  const factory: OptimizerFactory = wrapped && isWrapperConfig(wrapped) ? (ps) => optimizerFromConfig(ps, wrapped, (p) => base(p) as Optimizable) as ReturnType<OptimizerFactory> : base as unknown as OptimizerFactory;
   return { models, forward: forwardOf(evalModel, models), state, factory };
 }
 

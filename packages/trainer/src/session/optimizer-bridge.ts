@@ -5,9 +5,9 @@ import { OptimizerConfig, SAM, SlowWeights, Wrapper } from '@ortrain/wrappers';
 import type { Tensor } from 'onnxruntime-common';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyOptimizer = Optimizer<any>;
+type AlgorithmOptimizer = Optimizer<any>;
 /** What a session trains with: an optimizer, or wrappers over one (SAM, Lookahead, Scout). */
-export type SessionOptimizer = AnyOptimizer | Wrapper;
+export type SessionOptimizer = AlgorithmOptimizer | Wrapper;
 
 /** The optimizer's update appended to a step graph: one FusedUpdate per parameter group, and the wrappers' parts. */
 export interface FusedStep {
@@ -32,7 +32,7 @@ export class OptimizerBridge {
   /** Per group, its parameters' names in group order. */
   private readonly groups: string[][];
   /** The optimizer whose rule makes the update (the innermost one under wrappers). */
-  readonly base: AnyOptimizer;
+  readonly base: AlgorithmOptimizer;
   /** The SAM of the chain of wrappers, if any: its step graph holds two gradient passes. */
   readonly sam: SAM | undefined;
   /** The Lookahead or Scout of the chain, if any. */
@@ -61,7 +61,7 @@ export class OptimizerBridge {
   /** The optimizer's name as checkpoints record it: the algorithm ('Adam'), under wrappers 'Lookahead(SAM(Adam))'. */
   get algorithm(): string {
     const names = this.optimizer instanceof Wrapper ? this.optimizer.chain.map((w) => w.name) : [];
-    return names.reduceRight((inner, w) => `${w}(${inner})`, this.base.rule.algorithm);
+    return names.reduceRight((inner, w) => `${w}(${inner})`, this.base.rule.name);
   }
 
   /** A wrapper's configuration (`getConfig()`), which checkpoints carry beside the algorithm; undefined for a plain optimizer. */

@@ -16,10 +16,6 @@ import { buildStepModel, stepNames } from './step-graph';
 import { defaultIntraOpThreads } from './threads';
 import { SessionModels, Trainable, gradName, modelsFromForward } from './training-graphs';
 
-/** Any optimizer of @ortrain/optimizers, whatever its options type. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyOptimizer = Optimizer<any>;
-
 /**
  * Builds the optimizer over the session's trainable parameters (torch's `lambda params: Adam(params, ...)`):
  * an optimizer of @ortrain/optimizers, or wrappers of @ortrain/wrappers over one (`new SAM(ps, Adam, {...})`).
