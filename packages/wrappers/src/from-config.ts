@@ -1,5 +1,4 @@
-import { Parameter, optimizerFromConfig as registeredFromConfig, registerOptimizer } from '@ortrain/optimizers';
-import type { AnyOptimizer } from '@ortrain/optimizers';
+import { Parameter, optimizerFromConfig as registeredFromConfig } from '@ortrain/optimizers';
 import type { OptimizerConfig, ResolveConfig } from './config';
 import { Lookahead, Scout } from './slow-weights';
 import { SAM } from './sam';
@@ -11,6 +10,8 @@ const wrappers: Record<string, { fromConfig(params: Parameter[], config: Optimiz
  * The one place that turns a config into an optimizer: a wrapper by its name (its base resolved by this
  * same function), else an optimizer of @ortrain/optimizers' registry by its name. `baseFactory`,
  * when given, builds the innermost optimizer instead (a checkpoint rebuilds it with its saved groups).
+ * The wrappers are not in the optimizers' registry: that lists what `--optimizer` and the demos can build
+ * alone, and a wrapper needs a base.
  */
 export function optimizerFromConfig(params: Parameter[], config: OptimizerConfig, baseFactory?: ResolveConfig): Optimizable {
   if (!config || typeof config !== 'object' || typeof config.name !== 'string') {
@@ -20,12 +21,6 @@ export function optimizerFromConfig(params: Parameter[], config: OptimizerConfig
   if (wrapper) return wrapper.fromConfig(params, config, (ps, c) => optimizerFromConfig(ps, c, baseFactory));
   if (baseFactory) return baseFactory(params, config);
   return registeredFromConfig(params, config) as Optimizable;
-}
-
-// The wrappers register by name like any optimizer, so `optimizerFromConfig` of @ortrain/optimizers, artifacts
-// and the CLI build them from a config too.
-for (const name of Object.keys(wrappers)) {
-  registerOptimizer(name, (params, config) => optimizerFromConfig(params as Parameter[], config) as unknown as AnyOptimizer);
 }
 
 /** Whether a config names a wrapper. */
