@@ -4,6 +4,7 @@ import { LossSpec, resolveLoss } from '../losses';
 import type { ResolvedLoss } from '../losses';
 import { LabelCheck, TensorSpec, inputSpecs } from './batch';
 import { modelFor } from './graph-io';
+import type { DropoutMask, RunningStat } from './train-mode';
 
 /** A trainable parameter. */
 export interface TrainableParam {
@@ -32,6 +33,10 @@ export interface SessionModels {
   /** The loss output of the training and eval models: 'loss', or a variant when the model has an output of that name. */
   lossName: string;
   loss: ResolvedLoss;
+  /** Training mode: BatchNormalization running statistics the training model updates (see train-mode.ts). */
+  stats?: RunningStat[];
+  /** Training mode: Dropout masks each training step feeds. */
+  masks?: DropoutMask[];
 }
 
 export const gradName = (param: string) => `${param}.grad`;
@@ -82,7 +87,8 @@ function labelCheck(model: ModelProto, loss: ResolvedLoss, output: string): Labe
 }
 
 /** The training and eval models of a forward model, by autodiff. */
-export function modelsFromForward(model: ModelProto, trainable: Trainable | undefined, spec: LossSpec, output?: string): SessionModels {
+export function modelsFromForward(model: ModelProto, trainable: Trainable | undefined, spec: LossSpec, output?: string,
+  state: { inputs: string[]; outputs: string[] } = { inputs: [], outputs: [] }): SessionModels {
   const { loss, output: lossOutput } = lossFor(model, spec, output);
   const labels = labelCheck(model, loss, lossOutput);
   const modelOpset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 17;
@@ -97,13 +103,15 @@ export function modelsFromForward(model: ModelProto, trainable: Trainable | unde
   for (const p of gg.params) {
     if (p.dtype !== 'float32') throw new RangeError(`trainable: '${p.name}' is ${p.dtype}; only float32 parameters can be trained`);
   }
-  const outputNames = (model.graph!.output ?? []).map((o) => o.name!);
+  // State (running statistics, masks; see train-mode.ts) is fed and read by the session, not by the caller.
+  const outputNames = (model.graph!.output ?? []).map((o) => o.name!).filter((n) => !state.outputs.includes(n));
   let lossName = 'loss';
   for (let i = 1; outputNames.includes(lossName); i++) lossName = `loss_${i}`;
   const others = model.opsetImport ?? [];
   const training = modelFor(gg.builder, [
     { value: gg.loss, name: lossName },
     ...gg.params.map((p) => ({ value: gg.grads.get(p.name)!, name: gradName(p.name) })),
+    ...state.outputs.map((n) => ({ value: gg.outputs[n], name: n })),
   ], 'ortrain training model: loss and gradients', others);
   const evalModel = modelFor(gg.builder, [
     { value: gg.loss, name: lossName },
@@ -113,7 +121,7 @@ export function modelsFromForward(model: ModelProto, trainable: Trainable | unde
     training,
     eval: evalModel,
     params: gg.params.map((p) => ({ name: p.name, dims: [...p.dims], initial: p.initial })),
-    inputs: inputSpecs(model.graph!, new Set([...gg.frozen, ...gg.params.map((p) => p.name)])),
+    inputs: inputSpecs(model.graph!, new Set([...gg.frozen, ...gg.params.map((p) => p.name), ...state.inputs])),
     labels,
     outputNames,
     lossName,

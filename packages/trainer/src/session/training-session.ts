@@ -5,6 +5,8 @@ import type { Tensor } from 'onnxruntime-common';
 import type { LossSpec } from '../losses';
 import { readArtifacts } from '../artifacts/read';
 import { readFileNamed, writeFileAtomic } from '../checkpoint/file';
+import { CheckpointLock } from '../checkpoint/lock';
+import { nodePath } from '../checkpoint/node-modules';
 import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint/format';
 import { Batch, checkBatch } from './batch';
 import { withInitializers } from './export';
@@ -13,7 +15,9 @@ import { FusedStep, OptimizerBridge } from './optimizer-bridge';
 import { SessionState, checkpointContent, readSessionState } from './session-state';
 import { buildStepModel, stepNames } from './step-graph';
 import { defaultIntraOpThreads } from './threads';
-import { SessionModels, Trainable, gradName, modelsFromForward } from './training-graphs';
+import { SessionModels, Trainable, gradName } from './training-graphs';
+import { DropoutMasks } from './dropout-masks';
+import { SessionMode, modelsInMode } from './mode-models';
 
 /** Any optimizer of @ortrain/optimizers, whatever its options type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -56,6 +60,14 @@ export interface TrainingSessionOptions extends RunOptions {
   /** The model output the loss applies to (default the loss's `output`, else the first output). */
   output?: string;
   optimizer: OptimizerFactory;
+  /**
+   * The mode of trainStep and lossAndGradients, as torch's module.train() / .eval() (default 'train'):
+   * in 'train' BatchNormalization normalises with the batch's statistics and updates its running ones, and
+   * Dropout drops. evalStep always runs in 'eval' mode (the running statistics, no dropping).
+   */
+  mode?: SessionMode;
+  /** Seed of the generator of Dropout masks in 'train' mode (default 0); checkpoints save its state. */
+  seed?: number;
 }
 
 export interface StepResult {
@@ -119,6 +131,13 @@ export class TrainingSession {
   private accumulators: Map<string, Tensor> | undefined;
   private readonly zeros: Map<string, Tensor> | undefined;
   private busy = false;
+  private trainMode: SessionMode = 'eval';
+  /** Current running statistics of BatchNormalization in 'train' mode, by initializer name. */
+  private readonly stats = new Map<string, Float32Array>();
+  private readonly dropout = new DropoutMasks(0);
+  /** Checkpoint paths this session writes, each claimed by a lock file. */
+  private readonly locks = new Map<string, CheckpointLock>();
+  private readonly lockToken = Math.random().toString(36).slice(2);
   /** Parameters live on the device (WebGPU): the update graph slices them from the group buffers there. */
   private readonly sliceParams: boolean;
 
@@ -128,6 +147,7 @@ export class TrainingSession {
     this.parameterNames = parts.models.params.map((p) => p.name);
     this.bridge = new OptimizerBridge(parts.optimizer, parts.params, parts.runtime);
     this.sliceParams = parts.runtime.provider === 'webgpu';
+    for (const s of parts.models.stats ?? []) this.stats.set(s.name, Float32Array.from(s.initial));
     if (parts.accumulation > 1) {
       const T = parts.runtime.Tensor;
       this.zeros = new Map(parts.models.params.map((p) => [p.name, new T('float32', new Float32Array(p.initial.length), p.dims)]));
@@ -142,9 +162,16 @@ export class TrainingSession {
       throw new RangeError(`optimizer: expected a function (params) => optimizer, got ${options.optimizer === undefined ? 'undefined' : typeof options.optimizer}`);
     }
     if (options.loss === undefined) throw new RangeError(`loss: required ('cross_entropy', 'mse', 'l1', 'bce_with_logits' or { kind, ... })`);
+    const mode = options.mode ?? 'train';
+    if (mode !== 'train' && mode !== 'eval') throw new RangeError(`mode: must be 'train' or 'eval', got ${JSON.stringify(mode)}`);
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed: must be an integer in [0, 2^32), got ${String(seed)}`);
     const { proto } = await loadModel(options.model);
-    const models = modelsFromForward(proto, options.trainable, options.loss, options.output);
-    return TrainingSession.assemble(models, proto, run, options.optimizer, undefined);
+    const models = modelsInMode(proto, mode, options.trainable, options.loss, options.output);
+    const session = await TrainingSession.assemble(models, proto, run, options.optimizer, undefined);
+    session.trainMode = mode;
+    session.dropout.state = seed;
+    return session;
   }
 
   /**
@@ -176,6 +203,16 @@ export class TrainingSession {
     });
   }
 
+  /** The mode of trainStep and lossAndGradients ('train' unless created with mode: 'eval'); evalStep runs in 'eval'. */
+  get mode(): SessionMode {
+    return this.trainMode;
+  }
+
+  /** The running statistics of the model's BatchNormalization nodes (updated by training steps in 'train' mode). */
+  runningStatistics(): Map<string, Float32Array> {
+    return new Map([...this.stats].map(([n, v]) => [n, Float32Array.from(v)]));
+  }
+
   /** The models the session is made of (training, eval) and what batches must look like. */
   get models(): SessionModels {
     return this.parts.models;
@@ -203,10 +240,11 @@ export class TrainingSession {
     const session = await this.session('accumulate', () => buildStepModel(this.models,
       { accumulation: this.parts.accumulation, kind: 'accumulate' }).model);
     const feeds = { ...(await this.baseFeeds(batch, true)), ...this.accumulatorFeeds() };
-    const out = await run(session, feeds, 'trainStep');
+    const out = await this.withMasks(batch, feeds, () => run(session, feeds, 'trainStep'));
     const loss = lossValue(out);
     const bad = nonFiniteOf(out);
     if (bad) return this.nonFinite(bad, out, session);
+    this.commitStats(out);
     const next = new Map(this.models.params.map((p) => [p.name, out[stepNames.accumulated(p.name)]]));
     this.replaceAccumulators(next);
     this.microStep++;
@@ -218,7 +256,9 @@ export class TrainingSession {
     const { session, fused } = await this.updateSession();
     const base = { ...(await this.baseFeeds(batch, false)), ...this.accumulatorFeeds() };
     let out: Record<string, Tensor>;
+    const rng = this.dropout.state;
     try {
+      Object.assign(base, this.maskFeeds(batch));
       // One optimizer step: hooks, the update's feeds, this one run, the commit of parameters and state.
       out = await this.bridge.stepFused(fused, async (feeds) => {
         const params = this.sliceParams ? {} : this.bridge.paramViews(this.runtime.Tensor);
@@ -229,6 +269,7 @@ export class TrainingSession {
       });
     } catch (e) {
       if (e instanceof NonFiniteLoss) return this.nonFinite(e.what, e.results, e.session);
+      this.dropout.state = rng;
       if (!fused.updates.every((u) => u.upToDate())) {
         // The graph was built for the optimizer's form before the step's pre-hooks ran.
         throw new Error(`trainStep: a step pre-hook changed an option that changes the update's form (${e instanceof Error ? e.message : String(e)}); ` +
@@ -236,6 +277,7 @@ export class TrainingSession {
       }
       throw e;
     }
+    this.commitStats(out);
     this.step++;
     this.microStep = 0;
     this.disposeAccumulators();
@@ -260,7 +302,9 @@ export class TrainingSession {
     return this.exclusive('lossAndGradients', async () => {
       this.check(batch, 'lossAndGradients');
       const session = await this.session('gradients', () => this.models.training);
-      const out = await run(session, await this.baseFeeds(batch, true), 'lossAndGradients');
+      const feeds = await this.baseFeeds(batch, true);
+      // Training mode computes with the batch's statistics but keeps the running ones: nothing is updated.
+      const out = await this.withMasks(batch, feeds, () => run(session, feeds, 'lossAndGradients'));
       const gradients = new Map<string, Float32Array>();
       for (const p of this.models.params) gradients.set(p.name, out[gradName(p.name)].data as Float32Array);
       return { loss: lossValue(out, this.models.lossName), gradients };
@@ -276,7 +320,8 @@ export class TrainingSession {
   async exportModel(): Promise<Uint8Array> {
     return this.exclusive('exportModel', async () => {
       const values = await this.bridge.hostParams();
-      const dims = new Map(this.models.params.map((p) => [p.name, p.dims]));
+      const dims = new Map([...this.models.params, ...(this.models.stats ?? [])].map((p) => [p.name, p.dims]));
+      for (const [n, v] of this.stats) values.set(n, v);
       return encodeModel(withInitializers(this.parts.forward, new Map([...values].map(([n, data]) => [n, { data, dims: dims.get(n)! }]))));
     });
   }
@@ -288,6 +333,9 @@ export class TrainingSession {
   async saveCheckpoint(file: string): Promise<void> {
     if (typeof file !== 'string' || file === '') throw new TypeError(`saveCheckpoint: expected a file path, got ${describe(file)}`);
     await this.exclusive('saveCheckpoint', async () => {
+      // The path stays this session's until release(): a second writer fails instead of taking turns.
+      const key = nodePath('saveCheckpoint').resolve(file);
+      if (!this.locks.has(key)) this.locks.set(key, await CheckpointLock.acquire(file, this.lockToken));
       await writeFileAtomic(file, encodeCheckpoint(await this.currentState()));
     });
   }
@@ -309,6 +357,8 @@ export class TrainingSession {
       optimizer: { algorithm: this.bridge.algorithm, stateDict: this.optimizer.stateDict() },
       counters: { step: this.step, skippedSteps: this.skippedSteps, microStep: this.microStep },
       accumulators,
+      stats: new Map(this.stats),
+      dropoutState: this.dropout.state,
       rngState: this.rngState,
       sampler: this.sampler?.stateDict(),
     };
@@ -326,7 +376,7 @@ export class TrainingSession {
       const bytes = fromFile ? await readFileNamed(file, 'checkpoint') : file;
       const source = fromFile ? `checkpoint '${file}'` : 'checkpoint bytes';
       const content = decodeCheckpoint(bytes, source);
-      await this.restore(readSessionState(content, source, this.models.params, this.bridge.algorithm), source);
+      await this.restore(readSessionState(content, source, this.models.params, this.bridge.algorithm, this.models.stats), source);
     });
   }
 
@@ -349,6 +399,8 @@ export class TrainingSession {
       const T = this.runtime.Tensor;
       this.accumulators = new Map(this.models.params.map((p) => [p.name, new T('float32', state.accumulators.get(p.name)!, p.dims)]));
     }
+    for (const [n, v] of state.stats ?? []) this.stats.set(n, Float32Array.from(v));
+    if (state.dropoutState !== undefined) this.dropout.state = state.dropoutState;
     this.rngState = state.rngState;
   }
 
@@ -361,6 +413,8 @@ export class TrainingSession {
     for (const s of all) await (await s.catch(() => undefined))?.release();
     await this.optimizer.release();
     this.disposeAccumulators();
+    for (const lock of this.locks.values()) await lock.release();
+    this.locks.clear();
     if (this.parts.ownsRuntime) await this.runtime.release();
   }
 
@@ -389,7 +443,31 @@ export class TrainingSession {
       const values = await this.bridge.currentParams();
       for (const p of this.models.params) feeds[p.name] = new T('float32', values.get(p.name)!, p.dims);
     }
+    for (const s of this.models.stats ?? []) feeds[s.name] = new this.runtime.Tensor('float32', this.stats.get(s.name)!, s.dims);
     return feeds;
+  }
+
+  /** The Dropout masks of a training-mode step, drawn from the session's generator. */
+  private maskFeeds(batch: Batch): Record<string, Tensor> {
+    const masks = this.models.masks ?? [];
+    return masks.length ? this.dropout.draw(masks, this.models.inputs, batch.inputs, this.runtime.Tensor) : {};
+  }
+
+  /** Runs with this step's masks; a run that throws leaves the generator where it was. */
+  private async withMasks(batch: Batch, feeds: Record<string, Tensor>, fn: () => Promise<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    const rng = this.dropout.state;
+    try {
+      Object.assign(feeds, this.maskFeeds(batch));
+      return await fn();
+    } catch (e) {
+      this.dropout.state = rng;
+      throw e;
+    }
+  }
+
+  /** Takes the running statistics a successful training-mode step computed. */
+  private commitStats(out: Record<string, Tensor>): void {
+    for (const s of this.models.stats ?? []) this.stats.set(s.name, Float32Array.from(out[s.next].data as Float32Array));
   }
 
   private accumulatorFeeds(): Record<string, Tensor> {

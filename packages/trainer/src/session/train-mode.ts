@@ -1,0 +1,210 @@
+// Training mode of a forward model, as PyTorch's module.train(): BatchNormalization normalises with the
+// batch's statistics (the gradient flows through them) and updates its running mean and variance;
+// Dropout drops. The rewrite is plain ONNX ops, so the existing gradient rules differentiate it and every
+// execution provider runs it. It works on models exported in eval mode (PyTorch's default) as they are.
+import { fromOnnxDataType, makeAttribute, tensorFromArray, tensorToArray } from '@ortrain/graph-builder';
+import type { DType, Dim, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '@ortrain/graph-builder';
+import { NodeAttrs, describeNode } from '../autodiff/attrs';
+import { ShapeTable } from '../autodiff/infer';
+
+/** A running statistic of a BatchNormalization: a model input in both modes, updated by every training step. */
+export interface RunningStat {
+  /** The initializer's name in the forward model (export writes the new values there). */
+  name: string;
+  dims: number[];
+  initial: Float32Array;
+  /** The training model's output holding its value after the step. */
+  next: string;
+}
+
+/** A Dropout in training mode: its mask (0 or 1 / (1 - ratio), the input's shape) is fed at every step. */
+export interface DropoutMask {
+  /** The training model's input that takes the mask. */
+  name: string;
+  ratio: number;
+  /** The shape of the dropped tensor: sizes, or symbolic sizes of the model's inputs. */
+  shape: Dim[];
+  /** The node, for error messages. */
+  node: string;
+}
+
+export interface TrainModeModels {
+  /** The forward model in training mode: running statistics as inputs, their new values and masks. */
+  train: ModelProto;
+  /** The forward model in eval mode with the running statistics as inputs (fed their current values). */
+  eval: ModelProto;
+  stats: RunningStat[];
+  masks: DropoutMask[];
+}
+
+const ONNX = new Set(['', 'ai.onnx']);
+
+/**
+ * The training-mode form of `model`, or undefined when it has no BatchNormalization or Dropout (training
+ * and eval mode are then the same model). Throws for a BatchNormalization whose running statistics are not
+ * initializers, or a Dropout whose ratio is not a constant, naming the node.
+ */
+export function trainModeModels(model: ModelProto): TrainModeModels | undefined {
+  const graph = model.graph!;
+  const nodes = graph.node ?? [];
+  const isBn = (n: NodeProto) => n.opType === 'BatchNormalization' && ONNX.has(n.domain ?? '');
+  const isDropout = (n: NodeProto) => n.opType === 'Dropout' && ONNX.has(n.domain ?? '');
+  if (!nodes.some((n) => isBn(n) || isDropout(n))) return undefined;
+  const opset = Number((model.opsetImport ?? []).find((o) => ONNX.has(o.domain ?? ''))?.version ?? 1);
+
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name!, t]));
+  const constants = new Map<string, TensorProto>();
+  for (const n of nodes) if (n.opType === 'Constant' && n.output?.[0]) {
+    const t = (n.attribute ?? []).find((a) => a.name === 'value')?.t;
+    if (t) constants.set(n.output[0], t);
+  }
+  const taken = new Set<string>([...inits.keys(), ...(graph.input ?? []).map((i) => i.name!)]);
+  for (const n of nodes) for (const o of [...(n.output ?? []), n.name ?? '']) if (o) taken.add(o);
+  const fresh = (base: string) => {
+    let name = base;
+    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
+    taken.add(name);
+    return name;
+  };
+
+  // Shapes of the dropped tensors (masks are made on the host, so their sizes must follow from the inputs).
+  const table = new ShapeTable(ShapeTable.hintsFrom([...(graph.valueInfo ?? []), ...(graph.input ?? []), ...(graph.output ?? [])]));
+  for (const i of graph.input ?? []) if (!inits.has(i.name!)) {
+    const h = ShapeTable.hintsFrom([i]).get(i.name!);
+    if (h) table.set(i.name!, h);
+  }
+  for (const t of inits.values()) table.addTensor(t);
+  for (const n of nodes) table.inferNode(n);
+
+  const stats: RunningStat[] = [];
+  const masks: DropoutMask[] = [];
+  const used = new Set<string>();
+  const extraInits: TensorProto[] = [];
+  const constant = (base: string, dtype: DType, dims: number[], values: number[]) => {
+    const name = fresh(base);
+    extraInits.push(tensorFromArray(name, dtype, dims, values));
+    return name;
+  };
+  const node = (opType: string, input: string[], base: string, attrs: Record<string, number | number[]> = {}, output = fresh(base)): string => {
+    train.push({ opType, input, output: [output], name: fresh(`${base}_${opType}`),
+      attribute: Object.entries(attrs).map(([k, v]) => makeAttribute(k, v, Array.isArray(v) ? 'ints' : Number.isInteger(v) && k !== 'epsilon' ? 'int' : 'float')) });
+    return output;
+  };
+  const reduceMean = (x: string, axes: number[], base: string) =>
+    opset >= 18 ? node('ReduceMean', [x, constant(`${base}_axes`, 'int64', [axes.length], axes)], base, { keepdims: 1 })
+      : node('ReduceMean', [x], base, { axes, keepdims: 1 });
+
+  const train: NodeProto[] = [];
+  const statInputs: ValueInfoProto[] = [];
+  const newOutputs: ValueInfoProto[] = [];
+  for (const n of nodes) {
+    if (isBn(n)) {
+      rewriteBatchNorm(n);
+      continue;
+    }
+    if (isDropout(n)) {
+      rewriteDropout(n);
+      continue;
+    }
+    train.push(n);
+  }
+
+  function rewriteBatchNorm(n: NodeProto): void {
+    const a = new NodeAttrs(n);
+    const [x, scale, bias, mean, variance] = n.input ?? [];
+    const base = n.name || n.output![0];
+    for (const s of [mean, variance]) {
+      const t = inits.get(s);
+      if (!t || fromOnnxDataType(t.dataType ?? 0) !== 'float32') {
+        throw new RangeError(`${describeNode(n)}: training mode needs its running statistic '${s}' to be a float32 initializer ` +
+          `(it is ${t ? fromOnnxDataType(t.dataType ?? 0) : 'computed by the graph'}); use mode: 'eval'`);
+      }
+      if (used.has(s)) throw new RangeError(`${describeNode(n)}: running statistic '${s}' is shared with another BatchNormalization; training mode needs one per node`);
+      used.add(s);
+    }
+    const dims = (inits.get(mean)!.dims ?? []).map(Number);
+    const channels = dims[0];
+    const rank = table.get(x)?.shape?.length;
+    if (rank === undefined || rank < 2) throw new RangeError(`${describeNode(n)}: training mode needs the rank of its input '${x}' (>= 2), which is not known`);
+    if (opset < 9 && a.int('spatial', 1) !== 1) throw new RangeError(`${describeNode(n)}: training mode supports spatial = 1 only`);
+    const eps = a.float('epsilon', 1e-5);
+    const momentum = a.float('momentum', 0.9);
+    const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
+    const perChannel = constant(`${base}_channel_shape`, 'int64', [rank - 1], [channels, ...new Array(rank - 2).fill(1)]);
+    const flat = constant(`${base}_flat_shape`, 'int64', [1], [channels]);
+    // y = (x - mean) / sqrt(var + eps) * scale + bias, with the batch's mean and biased variance per channel.
+    const m = reduceMean(x, axes, `${base}_batch_mean`);
+    const d = node('Sub', [x, m], `${base}_centred`);
+    const v = reduceMean(node('Mul', [d, d], `${base}_squares`), axes, `${base}_batch_var`);
+    const std = node('Sqrt', [node('Add', [v, constant(`${base}_eps`, 'float32', [], [eps])], `${base}_var_eps`)], `${base}_std`);
+    const xhat = node('Div', [d, std], `${base}_normalised`);
+    const scaled = node('Mul', [xhat, node('Reshape', [scale, perChannel], `${base}_scale`)], `${base}_scaled`);
+    node('Add', [scaled, node('Reshape', [bias, perChannel], `${base}_bias`)], base, {}, n.output![0]);
+    // running = running * momentum + batch * (1 - momentum), with the unbiased variance (n / (n - 1)), as torch.
+    const count = node('Div', [node('Cast', [node('Size', [x], `${base}_size`)], `${base}_size_float`, { to: 1 }),
+      constant(`${base}_channels`, 'float32', [], [channels])], `${base}_count`);
+    const bessel = node('Div', [count, node('Sub', [count, constant(`${base}_one`, 'float32', [], [1])], `${base}_count_minus_1`)], `${base}_bessel`);
+    const keep = constant(`${base}_momentum`, 'float32', [], [momentum]);
+    const take = constant(`${base}_one_minus_momentum`, 'float32', [], [1 - momentum]);
+    const batchVar = node('Mul', [node('Reshape', [v, flat], `${base}_var_flat`), bessel], `${base}_var_unbiased`);
+    const batchMean = node('Reshape', [m, flat], `${base}_mean_flat`);
+    const update = (running: string, batch: string, what: string, out: string | undefined) =>
+      node('Add', [node('Mul', [running, keep], `${base}_${what}_kept`), node('Mul', [batch, take], `${base}_${what}_taken`)], `${running}_next`, {}, out || fresh(`${running}.next`));
+    const outs = n.output ?? [];
+    const nextMean = update(mean, batchMean, 'mean', outs[1]);
+    const nextVar = update(variance, batchVar, 'var', outs[2]);
+    for (const [s, next] of [[mean, nextMean], [variance, nextVar]]) {
+      stats.push({ name: s, dims, initial: Float32Array.from(tensorToArray(inits.get(s)!) as Float32Array), next });
+      statInputs.push(valueInfo(s, dims));
+      newOutputs.push(valueInfo(next, dims));
+    }
+  }
+
+  function rewriteDropout(n: NodeProto): void {
+    const a = new NodeAttrs(n);
+    const [x, ratioName] = n.input ?? [];
+    let ratio = opset < 12 ? a.float('ratio', 0.5) : 0.5;
+    if (opset >= 12 && ratioName) {
+      const t = inits.get(ratioName) ?? constants.get(ratioName);
+      if (!t) throw new RangeError(`${describeNode(n)}: training mode needs a constant ratio, but '${ratioName}' is computed by the graph`);
+      ratio = Number((tensorToArray(t) as ArrayLike<number>)[0]);
+    }
+    if (!(ratio >= 0 && ratio < 1)) throw new RangeError(`${describeNode(n)}: ratio must be in [0, 1), got ${ratio}`);
+    const info = table.get(x);
+    if (info?.dtype !== 'float32') throw new RangeError(`${describeNode(n)}: training mode drops float32 tensors only; '${x}' is ${info?.dtype ?? 'of unknown type'}`);
+    if (!info.shape) throw new RangeError(`${describeNode(n)}: training mode needs the shape of its input '${x}', which is not known`);
+    const base = n.name || n.output![0];
+    const mask = fresh(`${base}.dropout_mask`);
+    masks.push({ name: mask, ratio, shape: info.shape, node: n.name || n.output![0] });
+    statInputs.push(valueInfo(mask, info.shape));
+    node('Mul', [x, mask], base, {}, n.output![0]);
+    if (n.output?.[1]) train.push({ opType: 'Cast', input: [mask], output: [n.output[1]], name: fresh(`${base}_mask_bool`), attribute: [makeAttribute('to', 9, 'int')] });
+  }
+
+  const statNames = new Set(stats.map((s) => s.name));
+  const keptInits = (graph.initializer ?? []).filter((t) => !statNames.has(t.name!));
+  const statInfos = statInputs.filter((i) => statNames.has(i.name!));
+  // Models that list initializers among their inputs keep one entry per running statistic.
+  const inputs = (graph.input ?? []).filter((i) => !statNames.has(i.name!));
+  const evalModel: ModelProto = { ...model, graph: { ...graph, initializer: keptInits, input: [...inputs, ...statInfos] } };
+  const trainModel: ModelProto = {
+    ...model,
+    graph: {
+      ...graph,
+      node: train,
+      initializer: [...keptInits, ...extraInits],
+      input: [...inputs, ...statInputs],
+      output: [...(graph.output ?? []), ...newOutputs],
+      // Shapes recorded for the eval-mode values may not hold in training mode.
+      valueInfo: (graph.valueInfo ?? []).filter((v) => !nodes.some((n) => (isBn(n) || isDropout(n)) && n.output?.slice(1).includes(v.name!))),
+    },
+  };
+  return { train: trainModel, eval: evalModel, stats, masks };
+}
+
+function valueInfo(name: string, shape: readonly Dim[]): ValueInfoProto {
+  return {
+    name,
+    type: { tensorType: { elemType: 1, shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  };
+}
