@@ -15,6 +15,8 @@ export type SessionMode = 'train' | 'eval';
 export function modelsInMode(model: ModelProto, mode: SessionMode, trainable: Trainable | undefined, loss: LossSpec, output?: string): SessionModels {
   const forms = mode === 'train' ? trainModeModels(model) : undefined;
   if (!forms) return modelsFromForward(model, trainable, loss, output);
+  const wide = forms.stats.find((s) => s.dtype !== 'float32');
+  if (wide) throw new RangeError(`mode 'train': running statistic '${wide.name}' is ${wide.dtype}; the session keeps float32 statistics (use mode: 'eval')`);
   const statNames = forms.stats.map((s) => s.name);
   const evalModels = modelsFromForward(forms.eval, trainable, loss, output, { inputs: statNames, outputs: [] });
   const names = evalModels.params.map((p) => p.name);

@@ -2,7 +2,7 @@
 // batch's statistics (the gradient flows through them) and updates its running mean and variance;
 // Dropout drops. The rewrite is plain ONNX ops, so the existing gradient rules differentiate it and every
 // execution provider runs it. It works on models exported in eval mode (PyTorch's default) as they are.
-import { fromOnnxDataType, makeAttribute, tensorFromArray, tensorToArray } from '@ortrain/graph-builder';
+import { fromOnnxDataType, makeAttribute, tensorFromArray, tensorToArray, toOnnxDataType } from '@ortrain/graph-builder';
 import type { DType, Dim, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '@ortrain/graph-builder';
 import { NodeAttrs, describeNode } from '../autodiff/attrs';
 import { ShapeTable } from '../autodiff/infer';
@@ -12,6 +12,7 @@ export interface RunningStat {
   /** The initializer's name in the forward model (export writes the new values there). */
   name: string;
   dims: number[];
+  dtype: DType;
   initial: Float32Array;
   /** The training model's output holding its value after the step. */
   next: string;
@@ -113,10 +114,11 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
     const a = new NodeAttrs(n);
     const [x, scale, bias, mean, variance] = n.input ?? [];
     const base = n.name || n.output![0];
+    const dtype = table.get(x)?.dtype ?? 'float32';
     for (const s of [mean, variance]) {
       const t = inits.get(s);
-      if (!t || fromOnnxDataType(t.dataType ?? 0) !== 'float32') {
-        throw new RangeError(`${describeNode(n)}: training mode needs its running statistic '${s}' to be a float32 initializer ` +
+      if (!t || fromOnnxDataType(t.dataType ?? 0) !== dtype) {
+        throw new RangeError(`${describeNode(n)}: training mode needs its running statistic '${s}' to be a ${dtype} initializer ` +
           `(it is ${t ? fromOnnxDataType(t.dataType ?? 0) : 'computed by the graph'}); use mode: 'eval'`);
       }
       if (used.has(s)) throw new RangeError(`${describeNode(n)}: running statistic '${s}' is shared with another BatchNormalization; training mode needs one per node`);
@@ -136,16 +138,16 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
     const m = reduceMean(x, axes, `${base}_batch_mean`);
     const d = node('Sub', [x, m], `${base}_centred`);
     const v = reduceMean(node('Mul', [d, d], `${base}_squares`), axes, `${base}_batch_var`);
-    const std = node('Sqrt', [node('Add', [v, constant(`${base}_eps`, 'float32', [], [eps])], `${base}_var_eps`)], `${base}_std`);
+    const std = node('Sqrt', [node('Add', [v, constant(`${base}_eps`, dtype, [], [eps])], `${base}_var_eps`)], `${base}_std`);
     const xhat = node('Div', [d, std], `${base}_normalised`);
     const scaled = node('Mul', [xhat, node('Reshape', [scale, perChannel], `${base}_scale`)], `${base}_scaled`);
     node('Add', [scaled, node('Reshape', [bias, perChannel], `${base}_bias`)], base, {}, n.output![0]);
     // running = running * momentum + batch * (1 - momentum), with the unbiased variance (n / (n - 1)), as torch.
-    const count = node('Div', [node('Cast', [node('Size', [x], `${base}_size`)], `${base}_size_float`, { to: 1 }),
-      constant(`${base}_channels`, 'float32', [], [channels])], `${base}_count`);
-    const bessel = node('Div', [count, node('Sub', [count, constant(`${base}_one`, 'float32', [], [1])], `${base}_count_minus_1`)], `${base}_bessel`);
-    const keep = constant(`${base}_momentum`, 'float32', [], [momentum]);
-    const take = constant(`${base}_one_minus_momentum`, 'float32', [], [1 - momentum]);
+    const count = node('Div', [node('Cast', [node('Size', [x], `${base}_size`)], `${base}_size_float`, { to: toOnnxDataType(dtype) }),
+      constant(`${base}_channels`, dtype, [], [channels])], `${base}_count`);
+    const bessel = node('Div', [count, node('Sub', [count, constant(`${base}_one`, dtype, [], [1])], `${base}_count_minus_1`)], `${base}_bessel`);
+    const keep = constant(`${base}_momentum`, dtype, [], [momentum]);
+    const take = constant(`${base}_one_minus_momentum`, dtype, [], [1 - momentum]);
     const batchVar = node('Mul', [node('Reshape', [v, flat], `${base}_var_flat`), bessel], `${base}_var_unbiased`);
     const batchMean = node('Reshape', [m, flat], `${base}_mean_flat`);
     const update = (running: string, batch: string, what: string, out: string | undefined) =>
@@ -154,9 +156,9 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
     const nextMean = update(mean, batchMean, 'mean', outs[1]);
     const nextVar = update(variance, batchVar, 'var', outs[2]);
     for (const [s, next] of [[mean, nextMean], [variance, nextVar]]) {
-      stats.push({ name: s, dims, initial: Float32Array.from(tensorToArray(inits.get(s)!) as Float32Array), next });
-      statInputs.push(valueInfo(s, dims));
-      newOutputs.push(valueInfo(next, dims));
+      stats.push({ name: s, dims, dtype, initial: Float32Array.from(tensorToArray(inits.get(s)!) as Float32Array), next });
+      statInputs.push(valueInfo(s, dims, dtype));
+      newOutputs.push(valueInfo(next, dims, dtype));
     }
   }
 
@@ -202,9 +204,9 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
   return { train: trainModel, eval: evalModel, stats, masks };
 }
 
-function valueInfo(name: string, shape: readonly Dim[]): ValueInfoProto {
+function valueInfo(name: string, shape: readonly Dim[], dtype: DType = 'float32'): ValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: 1, shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: { tensorType: { elemType: toOnnxDataType(dtype), shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
 }
