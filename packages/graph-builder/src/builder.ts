@@ -120,10 +120,10 @@ export class GraphBuilder {
 
   // ---- inputs, outputs, initializers, constants ----
 
-  /** A graph input. Shape entries are sizes or symbolic names ('batch'). */
-  input(name: string, dtype: DType, shape: readonly Dim[]): Value {
+  /** A graph input. Shape entries are sizes or symbolic names ('batch'); undefined: of unknown rank. */
+  input(name: string, dtype: DType, shape: readonly Dim[] | undefined): Value {
     this.claim(name, 'input');
-    const v = new Value(name, dtype, [...shape]);
+    const v = new Value(name, dtype, shape ? [...shape] : undefined);
     this.values.set(name, v);
     this.inputs.push(valueInfo(name, dtype, shape));
     return v;
