@@ -59,8 +59,9 @@ Options:
   -h, --help                    show this help
 
 Example:
-  ortrain finetune model.onnx --data train.csv --label-column label --trainable '^fc' \\
-    --optimizer adam --lr 1e-3 --epochs 5 --batch-size 32 --out tuned.onnx
+  ortrain finetune apps/example/models/digits-mlp.onnx --data apps/example/data/digits.csv \\
+    --feature-scale 0.0625 --trainable '^net\\.2\\.' --lr 1e-2 --out apps/example/out/digits-tuned.onnx
+  (from the repository's root; the digits model's last layer is net.2)
 `;
 
 const STRING_OPTIONS = [

@@ -55,7 +55,8 @@ run().then(
     process.exitCode = code;
   },
   (err) => {
-    console.error(err instanceof InputError ? err.message : err);
+    // One line, as the CLI prints: a provider that cannot start is not a bug to debug (ORTRAIN_DEBUG=1 shows the stack).
+    console.error(`ortrain: ${process.env.ORTRAIN_DEBUG ? (err as Error).stack : (err as Error).message ?? String(err)}`);
     process.exitCode = err instanceof InputError ? 2 : 1;
   },
 );
