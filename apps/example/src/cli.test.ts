@@ -82,6 +82,15 @@ describe("the READMEs' ortrain commands run as written, from the repository's ro
   });
 });
 
+test('--lr 1e9: one warning that the loss diverges, naming the lr', async () => {
+  const r = await run(['finetune', MODEL, '--data', DIGITS, '--feature-scale', '0.0625', '--lr', '1e9', '--epochs', '1', '--no-progress', '--out', join(dir, 'wild.onnx')]);
+  const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(/^warning: the training loss grew from [\d.e+-]+ \(step \d+\) to [\d.e+-]+ \(step \d+\), \d+ orders of magnitude: the lr \(1000000000\) is probably too large$/);
+  const sane = await run(['finetune', MODEL, '--data', DIGITS, '--feature-scale', '0.0625', '--lr', '1e-2', '--epochs', '1', '--no-progress', '--out', join(dir, 'sane.onnx')]);
+  expect(sane.stderr).toBe('');
+});
+
 describe('ortrain errors (exit code 2, message naming the thing)', () => {
   test.each([
     [['--lr', '-1'], "ortrain: --lr: expected a positive number, got '-1'"],

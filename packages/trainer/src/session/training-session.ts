@@ -17,6 +17,7 @@ import { buildStepModel, stepNames } from './step-graph';
 import { defaultIntraOpThreads } from './threads';
 import { SessionModels, Trainable, gradName } from './training-graphs';
 import { DropoutMasks } from './dropout-masks';
+import { Divergence, DivergenceOptions, DivergenceWatch } from './divergence';
 import { SessionMode, modelsInMode } from './mode-models';
 
 /** Any optimizer of @ortrain/optimizers, whatever its options type. */
@@ -68,6 +69,12 @@ export interface TrainingSessionOptions extends RunOptions {
   mode?: SessionMode;
   /** Seed of the generator of Dropout masks in 'train' mode (default 0); checkpoints save its state. */
   seed?: number;
+  /**
+   * Called when the training loss grows by orders of magnitude (`divergence.factor`, default 1000) within
+   * `divergence.window` steps (default 50): usually an lr too large. The step itself goes on.
+   */
+  onDivergence?: (d: Divergence) => void;
+  divergence?: DivergenceOptions;
 }
 
 export interface StepResult {
@@ -135,6 +142,7 @@ export class TrainingSession {
   /** Current running statistics of BatchNormalization in 'train' mode, by initializer name. */
   private readonly stats = new Map<string, Float32Array>();
   private readonly dropout = new DropoutMasks(0);
+  private divergence: { watch: DivergenceWatch; report: (d: Divergence) => void } | undefined;
   /** Checkpoint paths this session writes, each claimed by a lock file. */
   private readonly locks = new Map<string, CheckpointLock>();
   private readonly lockToken = Math.random().toString(36).slice(2);
@@ -170,6 +178,10 @@ export class TrainingSession {
     const models = modelsInMode(proto, mode, options.trainable, options.loss, options.output);
     const session = await TrainingSession.assemble(models, proto, run, options.optimizer, undefined);
     session.trainMode = mode;
+    if (options.onDivergence !== undefined) {
+      if (typeof options.onDivergence !== 'function') throw new RangeError(`onDivergence: expected a function, got ${describe(options.onDivergence)}`);
+      session.divergence = { watch: new DivergenceWatch(options.divergence), report: options.onDivergence };
+    }
     session.dropout.state = seed;
     return session;
   }
@@ -231,8 +243,10 @@ export class TrainingSession {
     return this.exclusive('trainStep', async () => {
       this.check(batch, 'trainStep');
       const k = this.parts.accumulation;
-      if (k > 1 && this.microStep < k - 1) return this.accumulateStep(batch);
-      return this.updateStep(batch);
+      const result = k > 1 && this.microStep < k - 1 ? await this.accumulateStep(batch) : await this.updateStep(batch);
+      const diverged = result.skipped ? undefined : this.divergence?.watch.record(this.step, result.loss);
+      if (diverged) this.divergence!.report(diverged);
+      return result;
     });
   }
 
