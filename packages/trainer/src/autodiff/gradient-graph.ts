@@ -4,7 +4,7 @@
 import {
   GraphBuilder, Value, float16ToFloat32, fromOnnxDataType, isFloatType, tensorToArray,
 } from '@ortrain/graph-builder';
-import type { GraphProto, ModelProto, NodeProto, TensorProto } from '@ortrain/graph-builder';
+import type { DType, Dim, GraphProto, ModelProto, NodeProto, TensorProto } from '@ortrain/graph-builder';
 import { emitForward } from './emit';
 import { describeNode } from './attrs';
 import { liftConstants } from './constants';
@@ -83,24 +83,10 @@ function opsetOf(model: ModelProto): number {
   return entry?.version ?? 1;
 }
 
-/**
- * Builds forward + loss + backward of `model` in one GraphBuilder. Trainable initializers become graph
- * inputs, frozen ones stay initializers. Throws, before anything is returned, for an op on the path from a
- * trainable initializer to the loss that has no gradient rule, naming the op, the node and the initializer.
- */
-export function buildGradientGraph(model: ModelProto, options: GradientGraphOptions = {}): GradientGraph {
-  const graph = model.graph;
-  if (!graph) throw new RangeError('buildGradientGraph: the model has no graph');
-  if (!options.loss && !options.lossOutput) throw new RangeError('buildGradientGraph: give `loss` (a loss appended to a model output) or `lossOutput` (a scalar model output)');
+/** The model's graph as the autodiff reads it: Constants lifted, nodes sorted, control flow expanded, types inferred. */
+function importGraph(model: ModelProto) {
+  const graph = model.graph!;
   const modelOpset = opsetOf(model);
-  const opset = options.opset ?? Math.max(modelOpset, 17);
-  if (!Number.isInteger(opset) || opset < 13 || opset < modelOpset) {
-    throw new RangeError(`buildGradientGraph: opset ${options.opset} must be an integer >= 13 and >= the model's opset ${modelOpset}`);
-  }
-  const extraOpsets: Record<string, number> = {};
-  for (const o of model.opsetImport ?? []) if (!ONNX_DOMAINS.has(o.domain ?? '')) extraOpsets[o.domain!] = o.version ?? 1;
-
-  // ---- what the graph holds ----
   // Float Constants (weights, for some exporters) are imported as initializers: they can train like them.
   const { nodes: graphNodes, tensors: lifted } = liftConstants(graph.node ?? []);
   const initializers = new Map<string, TensorProto>();
@@ -122,6 +108,40 @@ export function buildGradientGraph(model: ModelProto, options: GradientGraphOpti
   const taken = namesOf(graph);
   // Ifs on constants fold, loops of constant length unroll; what cannot is kept with the reason.
   const { nodes: expanded, blocked } = expandControlFlow(sorted, table, modelOpset, freshNames(taken));
+  return { initializers, sources, lifted, inputs, hints, table, available, taken, expanded, blocked };
+}
+
+/**
+ * The element type and shape of any value of a model (a graph output or an intermediate value), as the
+ * autodiff infers them; undefined when no node, input or initializer defines it.
+ */
+export function valueInfoOf(model: ModelProto, name: string): { dtype?: DType; shape?: Dim[]; producer?: NodeProto } | undefined {
+  if (!model.graph) return undefined;
+  const { table, available, expanded } = importGraph(model);
+  const producer = expanded.find((n) => n.output?.includes(name));
+  if (!producer && !available.has(name)) return undefined;
+  const info = table.get(name) ?? {};
+  return { dtype: info.dtype, shape: info.shape ? [...info.shape] : undefined, producer };
+}
+
+/**
+ * Builds forward + loss + backward of `model` in one GraphBuilder. Trainable initializers become graph
+ * inputs, frozen ones stay initializers. Throws, before anything is returned, for an op on the path from a
+ * trainable initializer to the loss that has no gradient rule, naming the op, the node and the initializer.
+ */
+export function buildGradientGraph(model: ModelProto, options: GradientGraphOptions = {}): GradientGraph {
+  const graph = model.graph;
+  if (!graph) throw new RangeError('buildGradientGraph: the model has no graph');
+  if (!options.loss && !options.lossOutput) throw new RangeError('buildGradientGraph: give `loss` (a loss appended to a model output) or `lossOutput` (a scalar model output)');
+  const modelOpset = opsetOf(model);
+  const opset = options.opset ?? Math.max(modelOpset, 17);
+  if (!Number.isInteger(opset) || opset < 13 || opset < modelOpset) {
+    throw new RangeError(`buildGradientGraph: opset ${options.opset} must be an integer >= 13 and >= the model's opset ${modelOpset}`);
+  }
+  const extraOpsets: Record<string, number> = {};
+  for (const o of model.opsetImport ?? []) if (!ONNX_DOMAINS.has(o.domain ?? '')) extraOpsets[o.domain!] = o.version ?? 1;
+
+  const { initializers, sources, lifted, inputs, hints, table, available, taken, expanded, blocked } = importGraph(model);
   const forward = upgradeNodes(expanded, modelOpset, opset, table).map((n) => upgradeSubgraphs(n, modelOpset, opset, table));
 
   const outputNames = (graph.output ?? []).map((o) => o.name!);
