@@ -25,7 +25,12 @@ export class OptimizerBridge {
   /** Per group, its parameters' names in group order. */
   private readonly groups: string[][];
 
-  constructor(readonly optimizer: AnyOptimizer, private readonly params: Parameter[], runtime: Runtime) {
+  /** `optimizer` undefined: a session for gradients only; parameters keep their values. */
+  constructor(readonly optimizer: AnyOptimizer | undefined, private readonly params: Parameter[], runtime: Runtime) {
+    if (!optimizer) {
+      this.groups = [];
+      return;
+    }
     const seen = new Set<Parameter>();
     this.groups = optimizer.paramGroups.map((g: { params: Parameter[] }) => g.params.map((p) => {
       if (!params.includes(p)) throw new RangeError(`optimizer: parameter '${p.name}' is not one of the session's trainable parameters`);
@@ -43,12 +48,13 @@ export class OptimizerBridge {
 
   /** The optimizer's algorithm name ('Adam'), which checkpoints record. */
   get algorithm(): string {
-    return this.optimizer.rule.algorithm;
+    return this.optimizer ? this.optimizer.rule.algorithm : 'none';
   }
 
   /** Starts the update in `g`: parameters become slices of the group buffers, fed by the optimizer. */
   fuse(g: GraphBuilder): FusedStep {
-    const updates = this.groups.map((_, gi) => this.optimizer.fuse(g, gi, `opt${gi}.`));
+    const optimizer = this.optimizer!;
+    const updates = this.groups.map((_, gi) => optimizer.fuse(g, gi, `opt${gi}.`));
     const step: FusedStep = {
       updates,
       views: () => {
@@ -67,7 +73,7 @@ export class OptimizerBridge {
 
   /** Runs one optimizer step around `run` (hooks, feeds of the update, commit): see Optimizer.stepFused. */
   stepFused(step: FusedStep, run: (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-    return this.optimizer.stepFused(step.updates, run);
+    return this.optimizer!.stepFused(step.updates, run);
   }
 
   /**
@@ -100,6 +106,6 @@ export class OptimizerBridge {
     for (const p of this.params) p.data = Float32Array.from(values.get(p.name)!);
     // Assigned values are taken in by the optimizer's next step; take them in now so that p.read() and the
     // eval graphs see them at once.
-    await this.optimizer.sync();
+    await this.optimizer?.sync();
   }
 }

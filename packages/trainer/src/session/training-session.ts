@@ -3,6 +3,7 @@ import { Optimizer, Parameter } from '@ortrain/optimizers';
 import { ExecutionProvider, OrtModule, Runtime, RuntimeSession } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import type { LossSpec } from '../losses';
+import type { TrainableChoice } from '../autodiff';
 import { readArtifacts } from '../artifacts/read';
 import { readFileNamed, writeFileAtomic } from '../checkpoint/file';
 import { CheckpointLock } from '../checkpoint/lock';
@@ -54,13 +55,17 @@ export interface RunOptions {
 export interface TrainingSessionOptions extends RunOptions {
   /** The forward model: a path to an .onnx file, or its bytes. */
   model: string | Uint8Array;
-  /** Initializers to train: names, a RegExp, or a predicate (default every float initializer); the rest are frozen. */
+  /**
+   * Tensors to train (initializers and float Constants): names, a RegExp, or a predicate; default the weights
+   * and biases of parameterised ops (see describeTrainable); the rest are frozen.
+   */
   trainable?: Trainable;
   /** The loss: a name ('cross_entropy', 'mse', 'l1', 'bce_with_logits') or `{ kind, ...options }`. */
   loss: LossSpec;
-  /** The model output the loss applies to (default the loss's `output`, else the first output). */
+  /** The value the loss applies to: any value of the graph (default the loss's `output`, else the first output). */
   output?: string;
-  optimizer: OptimizerFactory;
+  /** The optimizer over the trainable parameters; without it the session computes lossAndGradients and evalStep only. */
+  optimizer?: OptimizerFactory;
   /**
    * The mode of trainStep and lossAndGradients, as torch's module.train() / .eval() (default 'train'):
    * in 'train' BatchNormalization normalises with the batch's statistics and updates its running ones, and
@@ -101,7 +106,8 @@ interface Parts {
   runtime: Runtime;
   ownsRuntime: boolean;
   params: Parameter[];
-  optimizer: AnyOptimizer;
+  /** Undefined for a session made without an optimizer (gradients and evaluation only). */
+  optimizer?: AnyOptimizer;
   accumulation: number;
   maxGradNorm?: number;
   nonFinite: 'throw' | 'skip';
@@ -115,8 +121,6 @@ interface Parts {
  * call schedulers, read `stateDict()`, register hooks; a training step is one optimizer step.
  */
 export class TrainingSession {
-  /** The optimizer the factory built; its parameters are the session's trainable initializers. */
-  readonly optimizer: AnyOptimizer;
   readonly runtime: Runtime;
   /** Trainable parameter names, in the model's order. */
   readonly parameterNames: readonly string[];
@@ -150,7 +154,6 @@ export class TrainingSession {
   private readonly sliceParams: boolean;
 
   private constructor(private readonly parts: Parts) {
-    this.optimizer = parts.optimizer;
     this.runtime = parts.runtime;
     this.parameterNames = parts.models.params.map((p) => p.name);
     this.bridge = new OptimizerBridge(parts.optimizer, parts.params, parts.runtime);
@@ -162,12 +165,26 @@ export class TrainingSession {
     }
   }
 
+  /** The optimizer the factory built; its parameters are the session's trainable tensors. */
+  get optimizer(): AnyOptimizer {
+    if (!this.parts.optimizer) throw new Error(NO_OPTIMIZER);
+    return this.parts.optimizer;
+  }
+
+  /**
+   * For every initializer and float Constant of the model: whether it trains and why (a weight slot, named
+   * in `trainable`, an exporter constant, not reaching the loss, ...). Empty for a session from artifacts.
+   */
+  describeTrainable(): TrainableChoice[] {
+    return (this.parts.models.choices ?? []).map((c) => ({ ...c, dims: [...c.dims] }));
+  }
+
   /** A session for a forward model: builds its gradient graph, the loss and the optimizer. */
   static async create(options: TrainingSessionOptions): Promise<TrainingSession> {
     if (!options || typeof options !== 'object') throw new TypeError(`TrainingSession.create: expected an options object, got ${String(options)}`);
     const run = checkRunOptions(options);
-    if (typeof options.optimizer !== 'function') {
-      throw new RangeError(`optimizer: expected a function (params) => optimizer, got ${options.optimizer === undefined ? 'undefined' : typeof options.optimizer}`);
+    if (options.optimizer !== undefined && typeof options.optimizer !== 'function') {
+      throw new RangeError(`optimizer: expected a function (params) => optimizer, got ${typeof options.optimizer}`);
     }
     if (options.loss === undefined) throw new RangeError(`loss: required ('cross_entropy', 'mse', 'l1', 'bce_with_logits' or { kind, ... })`);
     const mode = options.mode ?? 'train';
@@ -202,11 +219,11 @@ export class TrainingSession {
   }
 
   /** Builds the session from its models (shared by create and fromArtifacts). */
-  private static async assemble(models: SessionModels, forward: ModelProto, run: ReturnType<typeof checkRunOptions>, factory: OptimizerFactory,
+  private static async assemble(models: SessionModels, forward: ModelProto, run: ReturnType<typeof checkRunOptions>, factory: OptimizerFactory | undefined,
     initial: Map<string, Float32Array> | undefined): Promise<TrainingSession> {
     const params = models.params.map((p) => new Parameter(p.name, Float32Array.from(initial?.get(p.name) ?? p.initial), p.dims));
-    const optimizer = factory(params);
-    if (!(optimizer instanceof Optimizer)) throw new TypeError(`optimizer: the factory must return an optimizer of @ortrain/optimizers, got ${describe(optimizer)}`);
+    const optimizer = factory?.(params);
+    if (factory && !(optimizer instanceof Optimizer)) throw new TypeError(`optimizer: the factory must return an optimizer of @ortrain/optimizers, got ${describe(optimizer)}`);
     const runtime = run.runtime ?? (await Runtime.create({ executionProviders: run.executionProviders, ort: run.ort }));
     return new TrainingSession({
       models, forward, runtime, ownsRuntime: !run.runtime, params, optimizer,
@@ -240,6 +257,7 @@ export class TrainingSession {
    * cycle) the optimizer's update. A bad batch or a non-finite loss changes nothing.
    */
   async trainStep(batch: Batch): Promise<StepResult> {
+    if (!this.parts.optimizer) throw new Error(`trainStep: ${NO_OPTIMIZER}`);
     return this.exclusive('trainStep', async () => {
       this.check(batch, 'trainStep');
       const k = this.parts.accumulation;
@@ -425,7 +443,7 @@ export class TrainingSession {
     if (this.update) await this.update.session.release();
     this.update = undefined;
     for (const s of all) await (await s.catch(() => undefined))?.release();
-    await this.optimizer.release();
+    await this.parts.optimizer?.release();
     this.disposeAccumulators();
     for (const lock of this.locks.values()) await lock.release();
     this.locks.clear();
@@ -536,6 +554,9 @@ export class TrainingSession {
     return s;
   }
 }
+
+const NO_OPTIMIZER = 'this session was created without an optimizer: it computes lossAndGradients and evalStep only ' +
+  '(give TrainingSession.create an optimizer, e.g. optimizer: (params) => new SGD(params, { lr: 0.01 }), to train)';
 
 /** Checks the options shared by create and fromArtifacts; a bad one is a RangeError naming it and its value. */
 export function checkRunOptions(o: RunOptions): Required<Pick<RunOptions, 'gradientAccumulationSteps' | 'nonFinite'>> & RunOptions {
