@@ -1,7 +1,7 @@
 // Training mode (mode: 'train'): BatchNormalization with batch statistics and running-statistics updates,
 // against PyTorch's train mode on a network exported in eval mode (tools/oracles/trainer/make_train_mode.py);
 // Dropout with seeded masks that checkpoints save.
-import { readFileSync, promises as fs } from 'fs';
+import { existsSync, readFileSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -177,6 +177,43 @@ describe('Dropout in training mode', () => {
     const s = await TrainingSession.create({ model: encodeModel(g.build()), loss: 'mse', optimizer: sgd(0.1) });
     const b = { inputs: { input: new Tensor('float32', new Float32Array(8).fill(1), [2, 4]) }, labels: new Tensor('float32', new Float32Array(8), [2, 4]) };
     await expect(s.trainStep(b)).rejects.toThrow(/Dropout node 'drop': its mask needs the size/);
+    await s.release();
+  });
+});
+
+describe('training mode with the rest of the session', () => {
+  test('gradient accumulation updates the running statistics at every batch, as torch does at every forward', async () => {
+    const s = await TrainingSession.create({ model: bnModel(), loss: 'cross_entropy', optimizer: sgd(oracle.lr), gradientAccumulationSteps: 2 });
+    const r = await s.trainStep(batchOf(oracle.batches[0]));
+    expect(r.updated).toBe(false);
+    // The first batch's statistics are torch's after its step (the parameters have not moved yet).
+    for (const [n, v] of Object.entries(oracle.steps[0].running)) expect(maxAbs(s.runningStatistics().get(n)!, v)).toBeLessThan(1e-5);
+    expect((await s.trainStep(batchOf(oracle.batches[1]))).updated).toBe(true);
+    const moved = s.runningStatistics();
+    for (const [n, v] of Object.entries(oracle.steps[0].running)) expect(maxAbs(moved.get(n)!, v)).toBeGreaterThan(1e-4);
+    await s.release();
+  });
+
+  test('a skipped step (non-finite loss) leaves the running statistics as they were', async () => {
+    const s = await TrainingSession.create({ model: bnModel(), loss: 'cross_entropy', optimizer: sgd(oracle.lr), nonFinite: 'skip' });
+    const before = s.runningStatistics();
+    const bad = batchOf(oracle.batches[0]);
+    (bad.inputs.input.data as Float32Array)[0] = NaN;
+    expect((await s.trainStep(bad)).skipped).toBe(true);
+    expect(s.runningStatistics()).toEqual(before);
+    await s.release();
+  });
+});
+
+const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+(existsSync(process.env.VK_ICD_FILENAMES || ICD) || process.env.CI ? describe : describe.skip)('training mode on WebGPU (SwiftShader)', () => {
+  test('BatchNorm in train mode on WebGPU matches PyTorch: losses, running statistics, parameters', async () => {
+    const s = await TrainingSession.create({ model: bnModel(), loss: 'cross_entropy', optimizer: sgd(oracle.lr), executionProviders: ['webgpu'] });
+    expect(s.runtime.provider).toBe('webgpu');
+    for (const [k, b] of oracle.batches.entries()) expect(Math.abs((await s.trainStep(batchOf(b))).loss - oracle.steps[k].loss)).toBeLessThan(1e-4);
+    for (const [n, v] of Object.entries(oracle.steps[1].running)) expect(maxAbs(s.runningStatistics().get(n)!, v)).toBeLessThan(1e-4);
+    const params = await s.parameters();
+    for (const [n, v] of Object.entries(oracle.final)) expect(maxAbs(params.get(n)!, v)).toBeLessThan(1e-4);
     await s.release();
   });
 });
