@@ -14,8 +14,8 @@ export const MAX_UNROLL = 512;
 
 export interface Expanded {
   nodes: NodeProto[];
-  /** Loops and Scans left as they are, with why they could not be unrolled. */
-  blocked: Map<NodeProto, string>;
+  /** Loops and Scans left as they are (by their first output), with why they could not be unrolled. */
+  blocked: Map<string, string>;
 }
 
 type Fresh = (base: string) => string;
@@ -50,7 +50,7 @@ export const graphAttr = (n: NodeProto, name: string): GraphProto | undefined =>
 export function expandControlFlow(nodes: readonly NodeProto[], table: ShapeTable, opset: number, fresh: Fresh): Expanded {
   const queue = [...nodes];
   const out: NodeProto[] = [];
-  const blocked = new Map<NodeProto, string>();
+  const blocked = new Map<string, string>();
   while (queue.length) {
     const n = queue.shift()!;
     const op = (n.domain ?? '') === '' || n.domain === 'ai.onnx' ? n.opType : undefined;
@@ -62,7 +62,7 @@ export function expandControlFlow(nodes: readonly NodeProto[], table: ShapeTable
       queue.unshift(...replacement);
       continue;
     }
-    if (typeof replacement === 'string') blocked.set(n, replacement);
+    if (typeof replacement === 'string') blocked.set(blockKey(n), replacement);
     inferAny(n, table);
     out.push(n);
   }
@@ -353,5 +353,8 @@ function unrollScan(n: NodeProto, table: ShapeTable, fresh: Fresh, opset: number
   });
   return nodes;
 }
+
+/** How `blocked` names a node: its first output (unique; nodes are copied on the way). */
+export const blockKey = (n: NodeProto) => n.output?.[0] || n.name || '';
 
 export const describeBlocked = (n: NodeProto, why: string) => `${describeNode(n)}: cannot differentiate through this ${n.opType}: ${why}`;

@@ -10,7 +10,7 @@ import { describeNode } from './attrs';
 import { liftConstants } from './constants';
 import { GradContext, fillValue } from './context';
 import type { GradRule } from './context';
-import { describeBlocked, expandControlFlow, freshNames, namesOf } from './control-flow';
+import { blockKey, describeBlocked, expandControlFlow, freshNames, namesOf } from './control-flow';
 import { ifGradient } from './if-gradient';
 import { ShapeTable, isStatic } from './infer';
 import { GRADIENT_RULES, NO_GRADIENT } from './rules';
@@ -290,7 +290,7 @@ function upgradeSubgraphs(node: NodeProto, from: number, to: number, table: Shap
 
 /** What the backward pass needs besides the nodes: the loops that could not unroll, and the opsets. */
 export interface BackwardEnv {
-  blocked: Map<NodeProto, string>;
+  blocked: Map<string, string>;
   /** Where each trainable tensor came from, for errors. */
   sources?: Map<string, TensorSource>;
   modelOpset: number;
@@ -350,7 +350,7 @@ export function backpropagate(g: GraphBuilder, nodes: NodeProto[], table: ShapeT
   }
   // Every active node needs a rule; check them all before emitting anything.
   for (const n of active) {
-    const why = env.blocked.get(n);
+    const why = env.blocked.get(blockKey(n));
     if (why) throw new RangeError(describeBlocked(n, why));
     if (!ruleOf(n) && !isIf(n)) {
       const param = inputsOf(n).map((i) => source.get(i)).find(Boolean)!;

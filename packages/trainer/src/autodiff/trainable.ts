@@ -3,6 +3,7 @@
 // those silently gives NaN weights while the loss stays finite.
 import { fromOnnxDataType, isFloatType, tensorToArray } from '@ortrain/graph-builder';
 import type { DType, NodeProto, TensorProto } from '@ortrain/graph-builder';
+import { subgraphsOf } from './subgraphs';
 
 /** Where a tensor of the model lives. */
 export type TensorSource = 'initializer' | 'Constant';
@@ -39,7 +40,11 @@ export function chooseTrainable(tensors: Map<string, { tensor: TensorProto; sour
   reaches: Set<string>, spec: TrainableSpec | undefined): TrainableChoice[] {
   const uses = new Map<string, Use[]>();
   const producer = new Map<string, NodeProto>();
-  for (const n of nodes) {
+  // Branches and loop bodies read the tensors of the graph around them by name (names are unique across scopes).
+  const all: NodeProto[] = [];
+  const collect = (list: readonly NodeProto[]) => { for (const n of list) { all.push(n); for (const g of subgraphsOf(n)) collect(g.node ?? []); } };
+  collect(nodes);
+  for (const n of all) {
     (n.input ?? []).forEach((name, index) => { if (name) { const l = uses.get(name) ?? []; l.push({ node: n, index }); uses.set(name, l); } });
     for (const o of n.output ?? []) if (o) producer.set(o, n);
   }
