@@ -8,6 +8,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { GraphBuilder, decodeModel, encodeModel, tensorToArray } from '@ortrain/graph-builder';
 import { SGD } from '@ortrain/optimizers';
 import { TrainingSession } from '../../src/session';
+import { DropoutMasks } from '../../src/session/dropout-masks';
 import { relL2 } from '../autodiff/helpers';
 import { classBatch, random } from './helpers';
 
@@ -121,6 +122,22 @@ function dropoutModel(ratio: number): Uint8Array {
   return encodeModel(g.build());
 }
 
+describe('Dropout masks', () => {
+  test('drop a share `ratio` of elements, scale the rest by 1 / (1 - ratio), size symbolic dimensions from the batch', () => {
+    const gen = new DropoutMasks(5);
+    const x = new Tensor('float32', new Float32Array(400 * 25), [400, 25]);
+    const masks = gen.draw([{ name: 'm', ratio: 0.3, shape: ['batch', 25], node: 'd' }], [{ name: 'input', dtype: 'float32', shape: ['batch', 25] }], { input: x }, Tensor);
+    const m = masks.m.data as Float32Array;
+    expect(masks.m.dims).toEqual([400, 25]);
+    const zeros = m.filter((v) => v === 0).length / m.length;
+    expect(Math.abs(zeros - 0.3)).toBeLessThan(0.02);
+    expect(new Set(m.filter((v) => v !== 0))).toEqual(new Set([Math.fround(1 / 0.7)]));
+    // The generator's state is all there is: the same state draws the same masks.
+    const again = new DropoutMasks(5).draw([{ name: 'm', ratio: 0.3, shape: ['batch', 25], node: 'd' }], [{ name: 'input', dtype: 'float32', shape: ['batch', 25] }], { input: x }, Tensor);
+    expect(again.m.data).toEqual(m);
+  });
+});
+
 describe('Dropout in training mode', () => {
   const batch = (seed: number) => classBatch(8, [6], 3, seed);
 
@@ -139,6 +156,9 @@ describe('Dropout in training mode', () => {
     expect(zeroRows).toBeLessThan(14);
     // Evaluation does not drop.
     expect((await s.evalStep(b)).loss).toBeCloseTo(plain.loss, 6);
+    // A few steps on one batch: finite, falling loss (evaluated without dropping).
+    for (let i = 0; i < 20; i++) expect(Number.isFinite((await s.trainStep(b)).loss)).toBe(true);
+    expect((await s.evalStep(b)).loss).toBeLessThan(plain.loss);
     await Promise.all([s.release(), e.release()]);
   });
 
