@@ -11,8 +11,8 @@ export interface FusedStep {
   updates: FusedUpdate<object>[];
   /** Each parameter as a graph value, by name: a slice of its group's flat buffer, made on first use. */
   views(): Map<string, Value>;
-  /** Appends every group's update given the gradients to apply, by parameter name. */
-  apply(grads: Map<string, Value>): void;
+  /** Appends every group's update given the gradients to apply, by parameter name; returns each group's new flat parameters. */
+  apply(grads: Map<string, Value>): Value[];
   /** Names of the outputs that the next step reads (new parameters and state): kept on the device. */
   outputNames: string[];
 }
@@ -64,8 +64,9 @@ export class OptimizerBridge {
       },
       outputNames: [],
       apply: (grads) => {
-        updates.forEach((u, gi) => u.apply(this.groups[gi].map((n) => grads.get(n)!)));
+        const next = updates.map((u, gi) => u.apply(this.groups[gi].map((n) => grads.get(n)!)));
         step.outputNames = updates.flatMap((u) => u.outputNames);
+        return next;
       },
     };
     return step;

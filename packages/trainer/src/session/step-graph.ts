@@ -6,6 +6,8 @@ import { SessionModels, gradName } from './training-graphs';
 export const stepNames = {
   loss: 'loss',
   gradNorm: 'grad_norm',
+  /** The sum of every updated parameter: NaN or infinite when one of them is (one reduction per group). */
+  paramCheck: 'param_check',
   accumulator: (p: string) => `${p}.grad_accumulator`,
   accumulated: (p: string) => `${p}.grad_accumulator.next`,
 };
@@ -20,6 +22,8 @@ export interface StepOptions {
   /** Batches whose gradients are summed before an update (1: update at every step). */
   accumulation: number;
   maxGradNorm?: number;
+  /** Output `paramCheck`, which the session checks for NaN and Inf after the run (nonFinite given). */
+  checkParameters?: boolean;
   /** 'accumulate': add this batch's gradient to the accumulators; 'update': apply the update. */
   kind: 'accumulate' | 'update';
 }
@@ -77,6 +81,13 @@ export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: O
     }
     return new Map(params.map((p) => [p.name, scale ? g.mul(sums.get(p.name)!, scale) : sums.get(p.name)!]));
   });
-  g.scope('optimizer', () => fused!.apply(applied));
+  const next = g.scope('optimizer', () => fused!.apply(applied));
+  if (o.checkParameters && next.length) {
+    // Overflows to Inf only when the parameters' sum passes 3e38, by which time training has diverged anyway.
+    g.scope('step', () => {
+      const sums = next.map((v) => g.reduceSum(v));
+      g.output(sums.length === 1 ? sums[0] : g.sum(sums), stepNames.paramCheck);
+    });
+  }
   return { model: g.build({ docString: 'ortrain training step: forward, loss, backward and update' }), fused };
 }

@@ -42,7 +42,8 @@ export interface RunOptions {
   maxGradNorm?: number;
   /**
    * What a NaN or infinite loss (or, with maxGradNorm, gradient norm) does: 'throw' (default) or 'skip' the
-   * step, counted in `skippedSteps`. Either way nothing is updated.
+   * step, counted in `skippedSteps`. Either way nothing is updated. When given, each update also checks that
+   * no parameter became NaN or infinite (one reduction per parameter group, in the same run).
    */
   nonFinite?: 'throw' | 'skip';
   /**
@@ -111,6 +112,8 @@ interface Parts {
   accumulation: number;
   maxGradNorm?: number;
   nonFinite: 'throw' | 'skip';
+  /** nonFinite was given: each update also checks that no parameter became NaN or infinite. */
+  checkParameters?: boolean;
   intraOpNumThreads?: number;
 }
 
@@ -227,7 +230,7 @@ export class TrainingSession {
     const runtime = run.runtime ?? (await Runtime.create({ executionProviders: run.executionProviders, ort: run.ort }));
     return new TrainingSession({
       models, forward, runtime, ownsRuntime: !run.runtime, params, optimizer,
-      accumulation: run.gradientAccumulationSteps, maxGradNorm: run.maxGradNorm, nonFinite: run.nonFinite,
+      accumulation: run.gradientAccumulationSteps, maxGradNorm: run.maxGradNorm, nonFinite: run.nonFinite, checkParameters: run.nonFiniteGiven,
       intraOpNumThreads: run.intraOpNumThreads ?? defaultIntraOpThreads(),
     });
   }
@@ -532,7 +535,8 @@ export class TrainingSession {
   private async updateSession(): Promise<{ session: RuntimeSession; fused: FusedStep }> {
     if (this.update && this.update.fused.updates.every((u) => u.upToDate())) return this.update;
     const { model, fused } = buildStepModel(this.models,
-      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, kind: 'update', sliceParams: this.sliceParams }, this.bridge);
+      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, kind: 'update', sliceParams: this.sliceParams,
+        checkParameters: this.parts.checkParameters }, this.bridge);
     // What the next step reads stays on the device; the loss and the norm come back to the host.
     const session = await this.runtime.createSession(encodeModel(model), { deviceOutputs: fused!.outputNames, intraOpNumThreads: this.parts.intraOpNumThreads });
     if (this.update) await this.update.session.release();
@@ -559,7 +563,7 @@ const NO_OPTIMIZER = 'this session was created without an optimizer: it computes
   '(give TrainingSession.create an optimizer, e.g. optimizer: (params) => new SGD(params, { lr: 0.01 }), to train)';
 
 /** Checks the options shared by create and fromArtifacts; a bad one is a RangeError naming it and its value. */
-export function checkRunOptions(o: RunOptions): Required<Pick<RunOptions, 'gradientAccumulationSteps' | 'nonFinite'>> & RunOptions {
+export function checkRunOptions(o: RunOptions): Required<Pick<RunOptions, 'gradientAccumulationSteps' | 'nonFinite'>> & RunOptions & { nonFiniteGiven: boolean } {
   const k = o.gradientAccumulationSteps ?? 1;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`gradientAccumulationSteps: must be an integer >= 1, got ${String(k)}`);
   if (o.maxGradNorm !== undefined && (typeof o.maxGradNorm !== 'number' || !(o.maxGradNorm > 0) || !Number.isFinite(o.maxGradNorm))) {
@@ -569,7 +573,7 @@ export function checkRunOptions(o: RunOptions): Required<Pick<RunOptions, 'gradi
   if (t !== undefined && !(Number.isInteger(t) && t >= 0)) throw new RangeError(`intraOpNumThreads: must be a whole number >= 0, got ${String(t)}`);
   const nonFinite = o.nonFinite ?? 'throw';
   if (nonFinite !== 'throw' && nonFinite !== 'skip') throw new RangeError(`nonFinite: must be 'throw' or 'skip', got ${JSON.stringify(nonFinite)}`);
-  return { ...o, gradientAccumulationSteps: k, nonFinite };
+  return { ...o, gradientAccumulationSteps: k, nonFinite, nonFiniteGiven: o.nonFinite !== undefined };
 }
 
 function lossValue(out: Record<string, Tensor>, name = stepNames.loss): number {
@@ -582,7 +586,10 @@ function nonFiniteOf(out: Record<string, Tensor>): { name: string; value: number
   if (!Number.isFinite(loss)) return { name: 'loss', value: loss };
   const norm = out[stepNames.gradNorm];
   const value = norm ? Number((norm.data as Float32Array)[0]) : 0;
-  return Number.isFinite(value) ? undefined : { name: 'gradient norm', value };
+  if (!Number.isFinite(value)) return { name: 'gradient norm', value };
+  const check = out[stepNames.paramCheck];
+  const sum = check ? Number((check.data as Float32Array)[0]) : 0;
+  return Number.isFinite(sum) ? undefined : { name: 'sum of the updated parameters', value: sum };
 }
 
 /** Carries a non-finite loss out of the optimizer's step, which then commits nothing. */

@@ -5,7 +5,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { decodeModel, encodeModel, fromOnnxDataType, tensorToArray } from '@ortrain/graph-builder';
 import type { ModelProto, TensorProto } from '@ortrain/graph-builder';
-import { Adam } from '@ortrain/optimizers';
+import { Adam, SGD } from '@ortrain/optimizers';
 import { TrainingSession } from '../../src/session';
 import type { Batch, TrainingSessionOptions } from '../../src/session';
 import { createRandom } from '../../src/random';
@@ -13,6 +13,7 @@ import { relL2 } from '../autodiff/helpers';
 import {
   B, HID, IN, OUT, constantsMlp, customLoss, ifOnData, ifOnShape, loopModel, onlyConstants, scanModel, softmaxHead,
 } from '../models/exporter-patterns';
+import { tinyModel } from './tiny-model';
 
 type HostLoss = (prediction: Float32Array, labels: Tensor) => number;
 
@@ -302,4 +303,35 @@ describe('a session without an optimizer', () => {
   });
 });
 
-void HID;
+
+describe('parameters that turn non-finite', () => {
+  // A loss of 1e20 (finite) whose gradient, times lr 1e30, overflows float32: the update gives Inf weights.
+  const batch = (): Batch => ({
+    inputs: { x: new Tensor('float32', Float32Array.from({ length: 12 }, (_, i) => 1 + (i % 3)), [4, 3]) },
+    labels: new Tensor('float32', new Float32Array(8).fill(-1e10), [4, 2]),
+  });
+  const create = (nonFinite?: 'throw' | 'skip') => TrainingSession.create({
+    model: tinyModel(), loss: 'mse', optimizer: (p) => new SGD(p, { lr: 1e30 }), ...(nonFinite ? { nonFinite } : {}),
+  });
+
+  test('with nonFinite set, an update that makes a parameter NaN or infinite is refused (throw or skip); nothing changes', async () => {
+    const plain = await create();
+    expect(Number.isFinite((await plain.trainStep(batch())).loss)).toBe(true);
+    expect(Array.from((await plain.parameters()).get('W')!).some((v) => !Number.isFinite(v))).toBe(true);
+    await plain.release();
+
+    const throwing = await create('throw');
+    const before = await throwing.parameters();
+    await expect(throwing.trainStep(batch())).rejects.toThrow(/trainStep: the sum of the updated parameters is -?(Infinity|NaN) at step 1; nothing was updated/);
+    expect(await throwing.parameters()).toEqual(before);
+    expect(throwing.step).toBe(0);
+    await throwing.release();
+
+    const skipping = await create('skip');
+    const r = await skipping.trainStep(batch());
+    expect(r).toMatchObject({ updated: false, skipped: true });
+    expect(skipping.skippedSteps).toBe(1);
+    expect(await skipping.parameters()).toEqual(before);
+    await skipping.release();
+  });
+});
