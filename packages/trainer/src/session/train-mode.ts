@@ -6,6 +6,7 @@ import { fromOnnxDataType, makeAttribute, tensorFromArray, tensorToArray, toOnnx
 import type { DType, Dim, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '@ortrain/graph-builder';
 import { NodeAttrs, describeNode } from '../autodiff/attrs';
 import { ShapeTable } from '../autodiff/infer';
+import { BATCH_STATISTICS } from '../autodiff/rules/norm';
 
 /** A running statistic of a BatchNormalization: a model input in both modes, updated by every training step. */
 export interface RunningStat {
@@ -112,9 +113,9 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
 
   function rewriteBatchNorm(n: NodeProto): void {
     const a = new NodeAttrs(n);
-    const [x, scale, bias, mean, variance] = n.input ?? [];
+    const [input, scale, bias, mean, variance] = n.input ?? [];
     const base = n.name || n.output![0];
-    const dtype = table.get(x)?.dtype ?? 'float32';
+    const dtype = table.get(input)?.dtype ?? 'float32';
     for (const s of [mean, variance]) {
       const t = inits.get(s);
       if (!t || fromOnnxDataType(t.dataType ?? 0) !== dtype) {
@@ -126,30 +127,35 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
     }
     const dims = (inits.get(mean)!.dims ?? []).map(Number);
     const channels = dims[0];
-    const rank = table.get(x)?.shape?.length;
-    if (rank === undefined || rank < 2) throw new RangeError(`${describeNode(n)}: training mode needs the rank of its input '${x}' (>= 2), which is not known`);
+    const rank = table.get(input)?.shape?.length;
+    if (rank === undefined || rank < 2) throw new RangeError(`${describeNode(n)}: training mode needs the rank of its input '${input}' (>= 2), which is not known`);
     if (opset < 9 && a.int('spatial', 1) !== 1) throw new RangeError(`${describeNode(n)}: training mode supports spatial = 1 only`);
     const eps = a.float('epsilon', 1e-5);
     const momentum = a.float('momentum', 0.9);
-    const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
-    const perChannel = constant(`${base}_channel_shape`, 'int64', [rank - 1], [channels, ...new Array(rank - 2).fill(1)]);
     const flat = constant(`${base}_flat_shape`, 'int64', [1], [channels]);
-    // y = (x - mean) / sqrt(var + eps) * scale + bias, with the batch's mean and biased variance per channel.
+    // A (N, C) input goes through as (N, C, 1): onnxruntime 1.30's WebGPU BatchNormalization gives wrong values
+    // for rank 2 with a mean that is not an initializer.
+    const x = rank > 2 ? input : node('Reshape', [input, constant(`${base}_as_rank3`, 'int64', [3], [0, channels, 1])], `${base}_rank3`);
+    const axes = [0, ...Array.from({ length: Math.max(rank, 3) - 2 }, (_, i) => i + 2)];
+    // y = (x - mean) / sqrt(var + eps) * scale + bias with the batch's mean and biased variance per channel:
+    // BatchNormalization itself on the batch statistics, named so that its gradient rule (rules/norm.ts)
+    // differentiates through them in one fused formula.
     const m = reduceMean(x, axes, `${base}_batch_mean`);
     const d = node('Sub', [x, m], `${base}_centred`);
     const v = reduceMean(node('Mul', [d, d], `${base}_squares`), axes, `${base}_batch_var`);
-    const std = node('Sqrt', [node('Add', [v, constant(`${base}_eps`, dtype, [], [eps])], `${base}_var_eps`)], `${base}_std`);
-    const xhat = node('Div', [d, std], `${base}_normalised`);
-    const scaled = node('Mul', [xhat, node('Reshape', [scale, perChannel], `${base}_scale`)], `${base}_scaled`);
-    node('Add', [scaled, node('Reshape', [bias, perChannel], `${base}_bias`)], base, {}, n.output![0]);
+    const batchMean = node('Reshape', [m, flat], `${base}_mean_flat`);
+    const batchVarBiased = node('Reshape', [v, flat], `${base}_var_flat`);
+    const y = rank > 2 ? n.output![0] : fresh(`${base}_rank3_out`);
+    train.push({ opType: 'BatchNormalization', input: [x, scale, bias, batchMean, batchVarBiased], output: [y],
+      name: fresh(`${base}${BATCH_STATISTICS}`), attribute: [makeAttribute('epsilon', eps, 'float')] });
+    if (rank === 2) node('Reshape', [y, constant(`${base}_as_rank2`, 'int64', [2], [0, channels])], base, {}, n.output![0]);
     // running = running * momentum + batch * (1 - momentum), with the unbiased variance (n / (n - 1)), as torch.
     const count = node('Div', [node('Cast', [node('Size', [x], `${base}_size`)], `${base}_size_float`, { to: toOnnxDataType(dtype) }),
       constant(`${base}_channels`, dtype, [], [channels])], `${base}_count`);
     const bessel = node('Div', [count, node('Sub', [count, constant(`${base}_one`, dtype, [], [1])], `${base}_count_minus_1`)], `${base}_bessel`);
     const keep = constant(`${base}_momentum`, dtype, [], [momentum]);
     const take = constant(`${base}_one_minus_momentum`, dtype, [], [1 - momentum]);
-    const batchVar = node('Mul', [node('Reshape', [v, flat], `${base}_var_flat`), bessel], `${base}_var_unbiased`);
-    const batchMean = node('Reshape', [m, flat], `${base}_mean_flat`);
+    const batchVar = node('Mul', [batchVarBiased, bessel], `${base}_var_unbiased`);
     const update = (running: string, batch: string, what: string, out: string | undefined) =>
       node('Add', [node('Mul', [running, keep], `${base}_${what}_kept`), node('Mul', [batch, take], `${base}_${what}_taken`)], `${running}_next`, {}, out || fresh(`${running}.next`));
     const outs = n.output ?? [];
