@@ -50,6 +50,7 @@ export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: O
   }
   const out = g.inline(training.graph!, feeds, 'train');
   g.output(out[models.lossName], stepNames.loss);
+  if (models.predictionShape) g.output(out[models.predictionShape.name], models.predictionShape.name);
   // Training mode: the running statistics after this batch, which the session feeds to the next step.
   for (const s of models.stats ?? []) g.output(out[s.next], s.next);
   const k = o.accumulation;

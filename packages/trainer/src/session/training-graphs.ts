@@ -1,4 +1,4 @@
-import { Dim, ModelProto, TensorProto } from '@ortrain/graph-builder';
+import { Dim, ModelProto, TensorProto, Value } from '@ortrain/graph-builder';
 import { buildGradientGraph, valueInfoOf } from '../autodiff';
 import type { TrainableChoice } from '../autodiff';
 import { LossSpec, resolveLoss } from '../losses';
@@ -36,6 +36,12 @@ export interface SessionModels {
   loss: ResolvedLoss;
   /** For every initializer and float Constant of the forward model: whether it trains and why (absent for artifacts). */
   choices?: TrainableChoice[];
+  /**
+   * When the rank of the value the loss applies to is unknown until run time: the training and eval models
+   * output its shape under `name`, and the session checks the labels against it (without the class axis
+   * `dropAxis` for cross-entropy) after each run.
+   */
+  predictionShape?: { name: string; value: string; dropAxis?: number };
   /** Training mode: BatchNormalization running statistics the training model updates (see train-mode.ts). */
   stats?: RunningStat[];
   /** Training mode: Dropout masks each training step feeds. */
@@ -114,14 +120,26 @@ export function modelsFromForward(model: ModelProto, trainable: Trainable | unde
   let lossName = 'loss';
   for (let i = 1; outputNames.includes(lossName); i++) lossName = `loss_${i}`;
   const others = model.opsetImport ?? [];
+  // A prediction of unknown rank: its run-time shape comes out beside the loss, for the labels' check.
+  let predictionShape: SessionModels['predictionShape'];
+  let shapeValue: Value | undefined;
+  if (!shape && loss.kind !== 'graph') {
+    let name = 'prediction_shape';
+    for (let i = 1; outputNames.includes(name) || name === lossName; i++) name = `prediction_shape_${i}`;
+    shapeValue = gg.builder.shape(gg.target);
+    const axis = loss.kind === 'cross_entropy' ? (loss.spec as { classAxis?: number }).classAxis ?? 1 : undefined;
+    predictionShape = { name, value: lossOutput, ...(axis === undefined ? {} : { dropAxis: axis }) };
+  }
   const training = modelFor(gg.builder, [
     { value: gg.loss, name: lossName },
     ...gg.params.map((p) => ({ value: gg.grads.get(p.name)!, name: gradName(p.name) })),
     ...state.outputs.map((n) => ({ value: gg.outputs[n], name: n })),
+    ...(predictionShape ? [{ value: shapeValue!, name: predictionShape.name }] : []),
   ], 'ortrain training model: loss and gradients', others);
   const evalModel = modelFor(gg.builder, [
     { value: gg.loss, name: lossName },
     ...outputNames.map((n) => ({ value: gg.outputs[n], name: n })),
+    ...(predictionShape ? [{ value: shapeValue!, name: predictionShape.name }] : []),
   ], 'ortrain eval model: loss and outputs', others);
   return {
     training,
@@ -133,5 +151,6 @@ export function modelsFromForward(model: ModelProto, trainable: Trainable | unde
     lossName,
     loss,
     choices: gg.choices,
+    ...(predictionShape ? { predictionShape } : {}),
   };
 }

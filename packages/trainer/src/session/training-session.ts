@@ -276,6 +276,7 @@ export class TrainingSession {
       { accumulation: this.parts.accumulation, kind: 'accumulate' }).model);
     const feeds = { ...(await this.baseFeeds(batch, true)), ...this.accumulatorFeeds() };
     const out = await this.withMasks(batch, feeds, () => run(session, feeds, 'trainStep'));
+    this.checkLabelShape(out, batch, 'trainStep');
     const loss = lossValue(out);
     const bad = nonFiniteOf(out);
     if (bad) return this.nonFinite(bad, out, session);
@@ -298,6 +299,7 @@ export class TrainingSession {
       out = await this.bridge.stepFused(fused, async (feeds) => {
         const params = this.sliceParams ? {} : this.bridge.paramViews(this.runtime.Tensor);
         const results = await run(session, { ...base, ...feeds, ...params }, 'trainStep');
+        this.checkLabelShape(results, batch, 'trainStep');
         const bad = nonFiniteOf(results);
         if (bad) throw new NonFiniteLoss(bad, results, session);
         return results;
@@ -326,6 +328,7 @@ export class TrainingSession {
       this.check(batch, 'evalStep');
       const session = await this.session('eval', () => this.models.eval);
       const out = await run(session, await this.baseFeeds(batch, true), 'evalStep');
+      this.checkLabelShape(out, batch, 'evalStep');
       const outputs: Record<string, Tensor> = {};
       for (const n of this.models.outputNames) outputs[n] = out[n];
       return { loss: lossValue(out, this.models.lossName), outputs };
@@ -340,6 +343,7 @@ export class TrainingSession {
       const feeds = await this.baseFeeds(batch, true);
       // Training mode computes with the batch's statistics but keeps the running ones: nothing is updated.
       const out = await this.withMasks(batch, feeds, () => run(session, feeds, 'lossAndGradients'));
+      this.checkLabelShape(out, batch, 'lossAndGradients');
       const gradients = new Map<string, Float32Array>();
       for (const p of this.models.params) gradients.set(p.name, out[gradName(p.name)].data as Float32Array);
       return { loss: lossValue(out, this.models.lossName), gradients };
@@ -454,6 +458,23 @@ export class TrainingSession {
   }
 
   // ---- internals ----
+
+  /**
+   * Labels against the prediction's shape of this run, when its rank was unknown when the graph was built
+   * (ONNX broadcasting would otherwise pair [N, 1] labels with an [N, 2] prediction silently).
+   */
+  private checkLabelShape(out: Record<string, Tensor>, batch: Batch, what: string): void {
+    const p = this.models.predictionShape;
+    if (!p) return;
+    const dims = Array.from(out[p.name].data as BigInt64Array, Number);
+    const axis = p.dropAxis === undefined ? undefined : p.dropAxis < 0 ? p.dropAxis + dims.length : p.dropAxis;
+    const want = axis === undefined ? dims : dims.filter((_, i) => i !== axis);
+    const got = batch.labels.dims;
+    if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+      throw new RangeError(`${what}: labels of shape [${got.join(', ')}] do not fit the prediction '${p.value}' of shape [${dims.join(', ')}] ` +
+        `(known only at run time): they must be [${want.join(', ')}]; nothing was updated`);
+    }
+  }
 
   private check(batch: Batch, what: string): void {
     checkBatch(batch, this.models.inputs, this.models.labels, what);

@@ -155,3 +155,17 @@ export function customLoss(): Uint8Array {
   g.output(g.reduceMean(g.add(g.mul(g.mul(d, d), 3), g.abs(d))), 'loss', []);
   return encodeModel(g.build());
 }
+
+/** An output of unknown rank: reshaped to a shape fed at run time (input 'shape', of unknown length). */
+export function unknownRankOutput(): Uint8Array {
+  const g = new GraphBuilder('unknown_rank', { opset: 17 });
+  const x = g.input('x', 'float32', [B, IN]);
+  const s = g.input('shape', 'int64', ['k']);
+  const W = g.initializer('W', 'float32', [IN, OUT], weights(IN * OUT, 20));
+  const b = g.initializer('b', 'float32', [OUT], weights(OUT, 21, 0.1));
+  g.output(g.op('Reshape', [g.add(g.matmul(x, W), b), s]), 'y');
+  const model = g.build();
+  // The builder typed the output [?, ?] from the shape input's length; an exporter may say nothing of it.
+  model.graph!.output = [{ name: 'y', type: { tensorType: { elemType: 1 } } }];
+  return encodeModel(model);
+}

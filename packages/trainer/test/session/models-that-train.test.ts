@@ -11,7 +11,7 @@ import type { Batch, TrainingSessionOptions } from '../../src/session';
 import { createRandom } from '../../src/random';
 import { relL2 } from '../autodiff/helpers';
 import {
-  B, HID, IN, OUT, constantsMlp, customLoss, ifOnData, ifOnShape, loopModel, onlyConstants, scanModel, softmaxHead,
+  B, HID, IN, OUT, constantsMlp, customLoss, ifOnData, ifOnShape, loopModel, onlyConstants, scanModel, softmaxHead, unknownRankOutput,
 } from '../models/exporter-patterns';
 import { tinyModel } from './tiny-model';
 
@@ -286,6 +286,31 @@ describe('the loss on any value', () => {
     await session.release();
     const bad = customLoss().slice(0, 0);
     await expect(TrainingSession.create({ model: bytes, loss: { graph: bad } })).rejects.toThrow(/loss graph/);
+  });
+});
+
+describe('a prediction of unknown rank', () => {
+  const batch = (labelDims: number[]): Batch => {
+    const r = createRandom(4);
+    return {
+      inputs: { x: new Tensor('float32', Float32Array.from({ length: B * IN }, () => 2 * r() - 1), [B, IN]), shape: new Tensor('int64', BigInt64Array.from([BigInt(B), BigInt(OUT)]), [2]) },
+      labels: new Tensor('float32', Float32Array.from({ length: labelDims.reduce((a, d) => a * d, 1) }, () => 2 * r() - 1), labelDims),
+    };
+  };
+
+  test('labels are checked against the shape of each run, not taken as a scalar; a mismatch changes nothing', async () => {
+    const { names, errors } = await checkGradients(unknownRankOutput(), { loss: 'mse' }, batch([B, OUT]), mseHost, 'y');
+    expect(names).toEqual(['W', 'b']);
+    expectSmall(errors);
+    const session = await trains(unknownRankOutput(), { loss: 'mse' }, [batch([B, OUT])], 20);
+    const before = await session.parameters();
+    // [B, 1] would broadcast against [B, 2] without a word.
+    for (const call of ['trainStep', 'evalStep', 'lossAndGradients'] as const) {
+      await expect(session[call](batch([B, 1]))).rejects.toThrow(
+        `${call}: labels of shape [4, 1] do not fit the prediction '${session.models.outputNames[0]}' of shape [4, 2] (known only at run time): they must be [4, 2]`);
+    }
+    expect(await session.parameters()).toEqual(before);
+    await session.release();
   });
 });
 
