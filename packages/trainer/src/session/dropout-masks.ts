@@ -1,6 +1,6 @@
-import type { Dim } from '@ortrain/graph-builder';
 import type { Tensor } from 'onnxruntime-common';
 import type { TensorSpec } from './batch';
+import { resolveShape } from './train-mode';
 import type { DropoutMask } from './train-mode';
 
 /**
@@ -18,14 +18,11 @@ export class DropoutMasks {
 
   /** The masks for a batch; the sizes of each mask's symbolic dimensions come from the batch's inputs. */
   draw(masks: readonly DropoutMask[], inputs: readonly TensorSpec[], batch: Record<string, Tensor>, Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor): Record<string, Tensor> {
-    const sizes = new Map<Dim, number>();
-    for (const spec of inputs) spec.shape?.forEach((d, axis) => { if (typeof d === 'string') sizes.set(d, batch[spec.name].dims[axis]); });
     const out: Record<string, Tensor> = {};
     for (const m of masks) {
-      const dims = m.shape.map((d) => {
-        const size = typeof d === 'number' ? d : sizes.get(d);
+      const dims = resolveShape(m.shape, inputs, batch).map((size, axis) => {
         if (size === undefined) {
-          throw new RangeError(`Dropout node '${m.node}': its mask needs the size '${String(d)}' of shape [${m.shape.join(', ')}], which no model input fixes; use mode: 'eval'`);
+          throw new RangeError(`Dropout node '${m.node}': its mask needs the size '${String(m.shape[axis])}' of shape [${m.shape.join(', ')}], which no model input fixes; use mode: 'eval'`);
         }
         return size;
       });

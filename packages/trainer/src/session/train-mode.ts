@@ -4,6 +4,8 @@
 // execution provider runs it. It works on models exported in eval mode (PyTorch's default) as they are.
 import { fromOnnxDataType, makeAttribute, tensorFromArray, tensorToArray, toOnnxDataType } from '@ortrain/graph-builder';
 import type { DType, Dim, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '@ortrain/graph-builder';
+import type { Tensor } from 'onnxruntime-common';
+import type { TensorSpec } from './batch';
 import { NodeAttrs, describeNode } from '../autodiff/attrs';
 import { ShapeTable } from '../autodiff/infer';
 import { BATCH_STATISTICS } from '../autodiff/rules/norm';
@@ -17,6 +19,9 @@ export interface RunningStat {
   initial: Float32Array;
   /** The training model's output holding its value after the step. */
   next: string;
+  /** The BatchNormalization node, and the shape of its input (batch statistics need two values per channel). */
+  node: string;
+  inputShape?: Dim[];
 }
 
 /** A Dropout in training mode: its mask (0 or 1 / (1 - ratio), the input's shape) is fed at every step. */
@@ -162,7 +167,8 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
     const nextMean = update(mean, batchMean, 'mean', outs[1]);
     const nextVar = update(variance, batchVar, 'var', outs[2]);
     for (const [s, next] of [[mean, nextMean], [variance, nextVar]]) {
-      stats.push({ name: s, dims, dtype, initial: Float32Array.from(tensorToArray(inits.get(s)!) as Float32Array), next });
+      stats.push({ name: s, dims, dtype, initial: Float32Array.from(tensorToArray(inits.get(s)!) as Float32Array), next,
+        node: n.name || n.output![0], inputShape: table.get(input)?.shape });
       statInputs.push(valueInfo(s, dims, dtype));
       newOutputs.push(valueInfo(next, dims, dtype));
     }
@@ -215,4 +221,27 @@ function valueInfo(name: string, shape: readonly Dim[], dtype: DType = 'float32'
     name,
     type: { tensorType: { elemType: toOnnxDataType(dtype), shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
+}
+
+/** A shape's sizes for a batch: numbers, and symbolic sizes that the model's inputs fix; undefined where one is not fixed. */
+export function resolveShape(shape: readonly Dim[], inputs: readonly TensorSpec[], batch: Record<string, Tensor>): (number | undefined)[] {
+  const sizes = new Map<Dim, number>();
+  for (const spec of inputs) spec.shape?.forEach((d, axis) => { if (typeof d === 'string') sizes.set(d, batch[spec.name].dims[axis]); });
+  return shape.map((d) => (typeof d === 'number' ? d : sizes.get(d)));
+}
+
+/**
+ * Throws before a training-mode run whose batch gives some BatchNormalization one value per channel: its
+ * unbiased variance would be 0 / 0 (PyTorch refuses such a batch too).
+ */
+export function checkBatchStatistics(stats: readonly RunningStat[], inputs: readonly TensorSpec[], batch: Record<string, Tensor>, what: string): void {
+  for (const s of stats) {
+    if (!s.inputShape) continue;
+    const dims = resolveShape(s.inputShape, inputs, batch);
+    const perChannel = dims.reduce<number | undefined>((a, d, i) => (i === 1 || a === undefined || d === undefined ? a : a * d), 1);
+    if (perChannel !== undefined && perChannel <= 1 && dims.every((d) => d !== undefined)) {
+      throw new RangeError(`${what}: BatchNormalization node '${s.node}' in training mode needs more than one value per channel, ` +
+        `but its input has shape [${dims.join(', ')}] for this batch; use batches of at least 2 rows, or mode: 'eval'`);
+    }
+  }
 }

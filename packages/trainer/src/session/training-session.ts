@@ -18,6 +18,7 @@ import { buildStepModel, stepNames } from './step-graph';
 import { defaultIntraOpThreads } from './threads';
 import { SessionModels, Trainable, gradName } from './training-graphs';
 import { DropoutMasks } from './dropout-masks';
+import { checkBatchStatistics } from './train-mode';
 import { Divergence, DivergenceOptions, DivergenceWatch } from './divergence';
 import { SessionMode, modelsInMode } from './mode-models';
 
@@ -278,7 +279,7 @@ export class TrainingSession {
     const out = await this.withMasks(batch, feeds, () => run(session, feeds, 'trainStep'));
     this.checkLabelShape(out, batch, 'trainStep');
     const loss = lossValue(out);
-    const bad = nonFiniteOf(out);
+    const bad = nonFiniteOf(out) ?? this.nonFiniteStat(out);
     if (bad) return this.nonFinite(bad, out, session);
     this.commitStats(out);
     const next = new Map(this.models.params.map((p) => [p.name, out[stepNames.accumulated(p.name)]]));
@@ -300,7 +301,7 @@ export class TrainingSession {
         const params = this.sliceParams ? {} : this.bridge.paramViews(this.runtime.Tensor);
         const results = await run(session, { ...base, ...feeds, ...params }, 'trainStep');
         this.checkLabelShape(results, batch, 'trainStep');
-        const bad = nonFiniteOf(results);
+        const bad = nonFiniteOf(results) ?? this.nonFiniteStat(results);
         if (bad) throw new NonFiniteLoss(bad, results, session);
         return results;
       });
@@ -478,6 +479,7 @@ export class TrainingSession {
 
   private check(batch: Batch, what: string): void {
     checkBatch(batch, this.models.inputs, this.models.labels, what);
+    if (what !== 'evalStep' && this.models.stats) checkBatchStatistics(this.models.stats, this.models.inputs, batch.inputs, what);
   }
 
   private async exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -519,6 +521,17 @@ export class TrainingSession {
       this.dropout.state = rng;
       throw e;
     }
+  }
+
+  /** A running statistic the step made NaN or infinite (a batch with one value per channel): nothing is committed. */
+  private nonFiniteStat(out: Record<string, Tensor>): { name: string; value: number } | undefined {
+    for (const s of this.models.stats ?? []) {
+      const v = out[s.next].data as Float32Array;
+      for (let i = 0; i < v.length; i++) {
+        if (!Number.isFinite(v[i])) return { name: `running statistic '${s.name}' of BatchNormalization node '${s.node}' (one value per channel in this batch?)`, value: v[i] };
+      }
+    }
+    return undefined;
   }
 
   /** Takes the running statistics a successful training-mode step computed. */

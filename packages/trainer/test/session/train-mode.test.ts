@@ -214,6 +214,35 @@ describe('training mode with the rest of the session', () => {
     await s.release();
   });
 
+  test('a batch giving BatchNorm one value per channel is refused, as torch refuses it, and changes nothing', async () => {
+    const s = await TrainingSession.create({ model: bnModel(), loss: 'cross_entropy', optimizer: sgd(oracle.lr) });
+    const b = batchOf(oracle.batches[0]);
+    const one = { inputs: { input: new Tensor('float32', (b.inputs.input.data as Float32Array).slice(0, 192), [1, 3, 8, 8]) }, labels: new Tensor('int64', BigInt64Array.of(1n), [1]) };
+    const before = s.runningStatistics();
+    const params = await s.parameters();
+    // bn3's input size (after Flatten) is inferred only as [unk, 10], so the run's own statistics tell.
+    await expect(s.trainStep(one)).rejects.toThrow(/trainStep: the running statistic 'bn3\.running_var' of BatchNormalization node '.*bn3.*' \(one value per channel in this batch\?\) is NaN at step 1; nothing was updated/);
+    expect(s.runningStatistics()).toEqual(before);
+    expect(await s.parameters()).toEqual(params);
+    expect(s.step).toBe(0);
+    // Evaluation (running statistics) takes it.
+    expect(Number.isFinite((await s.evalStep(one)).loss)).toBe(true);
+    await s.release();
+  });
+
+  test('where the sizes are known before the run, such a batch is refused before it', async () => {
+    const g = new GraphBuilder('bn1d', { opset: 17 });
+    const x = g.input('input', 'float32', ['batch', 4]);
+    const c = (n: string, v: number) => g.initializer(n, 'float32', [4], new Float32Array(4).fill(v));
+    const y = g.node('BatchNormalization', [x, c('scale', 1), c('bias', 0), c('mean', 0), c('var', 1)], {}, { name: 'bn' })[0];
+    g.output(g.node('Gemm', [y, g.initializer('w', 'float32', [4, 2], new Float32Array(8).fill(0.1))], {})[0], 'logits', ['batch', 2]);
+    const s = await TrainingSession.create({ model: encodeModel(g.build()), loss: 'cross_entropy', optimizer: sgd(0.1) });
+    const one = { inputs: { input: new Tensor('float32', new Float32Array(4), [1, 4]) }, labels: new Tensor('int64', BigInt64Array.of(1n), [1]) };
+    await expect(s.trainStep(one)).rejects.toThrow(/trainStep: BatchNormalization node 'bn' in training mode needs more than one value per channel, but its input has shape \[1, 4\] for this batch/);
+    await expect(s.lossAndGradients(one)).rejects.toThrow(/lossAndGradients: BatchNormalization node 'bn'/);
+    await s.release();
+  });
+
   test('a skipped step (non-finite loss) leaves the running statistics as they were', async () => {
     const s = await TrainingSession.create({ model: bnModel(), loss: 'cross_entropy', optimizer: sgd(oracle.lr), nonFinite: 'skip' });
     const before = s.runningStatistics();
