@@ -255,7 +255,7 @@ function unrollLoop(n: NodeProto, table: ShapeTable, fresh: Fresh, opset: number
   }
   const bodyIns = (body.input ?? []).map((i) => i.name!);
   const condOut = body.output?.[0]?.name;
-  if (!condOut || !passesCondition(body, bodyIns[1], condOut)) return 'it can stop early: its body computes its condition';
+  if (!condOut || !passesCondition(body, bodyIns[1], condOut, table)) return 'it can stop early: its body computes its condition';
   if (trips > MAX_UNROLL) return `its trip count ${trips} is more than ${MAX_UNROLL}, too many steps to unroll`;
   const N = ins.length - 2;
   const K = (body.output ?? []).length - 1 - N;
@@ -283,13 +283,19 @@ function unrollLoop(n: NodeProto, table: ShapeTable, fresh: Fresh, opset: number
   return nodes;
 }
 
-/** Whether a Loop body's condition output is its condition input, passed on unchanged (no early exit). */
-function passesCondition(body: GraphProto, condIn: string, condOut: string): boolean {
+/**
+ * Whether a Loop body's condition output is its condition input passed on unchanged, or a constant true
+ * (torch's exporter passes the Loop's own constant condition): no early exit.
+ */
+function passesCondition(body: GraphProto, condIn: string, condOut: string, table: ShapeTable): boolean {
   let name = condOut;
   for (;;) {
     if (name === condIn) return true;
     const p = (body.node ?? []).find((x) => x.output?.includes(name));
-    if (!p) return false;
+    if (!p) {
+      const outer = table.values(name);
+      return !!outer && outer.length === 1 && outer[0] === 1;
+    }
     if (p.opType === 'Identity') { name = p.input![0]; continue; }
     if (p.opType === 'Constant') {
       const t = new NodeAttrs(p).tensor('value');

@@ -2,6 +2,8 @@
 // Scan, a Softmax head, a custom loss graph. Each: gradients (a session without an optimizer) against
 // central differences of the forward model run by plain onnxruntime, then a few Adam steps with a finite,
 // falling loss, then the export.
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { decodeModel, encodeModel, fromOnnxDataType, tensorToArray } from '@ortrain/graph-builder';
 import type { ModelProto, TensorProto } from '@ortrain/graph-builder';
@@ -359,4 +361,39 @@ describe('parameters that turn non-finite', () => {
     expect(await skipping.parameters()).toEqual(before);
     await skipping.release();
   });
+});
+
+describe('models exported by PyTorch (tools/oracles/trainer/make_exported_patterns.py), against autograd', () => {
+  interface TorchCase { x: number[]; x_shape: number[]; labels: number[]; labels_shape: number[]; loss: number; grads: Record<string, number[]> }
+  interface TorchModel { file: string; loss: 'mse' | 'cross_entropy'; logits?: string; cases: TorchCase[] }
+  const oracle = JSON.parse(readFileSync(path.join(__dirname, '../models/torch_patterns.json'), 'utf8')) as Record<string, TorchModel>;
+  const bytesOf = (m: TorchModel) => new Uint8Array(readFileSync(path.join(__dirname, '../models', m.file)));
+  const batchOf = (m: TorchModel, c: TorchCase): Batch => ({
+    inputs: { x: new Tensor('float32', Float32Array.from(c.x), c.x_shape) },
+    labels: m.loss === 'cross_entropy'
+      ? new Tensor('int64', BigInt64Array.from(c.labels.map(BigInt)), c.labels_shape)
+      : new Tensor('float32', Float32Array.from(c.labels), c.labels_shape),
+  });
+
+  for (const [key, params] of [
+    ['control_flow', ['a.weight', 'a.bias', 'b.weight', 'b.bias', 'c.weight', 'c.bias']],
+    ['softmax_head', ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']],
+    ['constants', ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']],
+  ] as const) {
+    test(`${key}: loss and gradients match PyTorch on every batch, and it trains`, async () => {
+      const m = oracle[key];
+      const options = { loss: m.loss, ...(m.logits ? { output: m.logits } : {}) } as const;
+      const session = await TrainingSession.create({ model: bytesOf(m), ...options });
+      expect([...session.parameterNames].sort()).toEqual([...params].sort());
+      for (const c of m.cases) {
+        const { loss, gradients } = await session.lossAndGradients(batchOf(m, c));
+        expect(Math.abs(loss - c.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(c.loss)));
+        for (const p of params) expect(relL2(gradients.get(p)!, c.grads[p])).toBeLessThan(1e-4);
+      }
+      await session.release();
+      const trained = await trains(bytesOf(m), options, m.cases.map((c) => batchOf(m, c)), 30, 0.8);
+      if (key === 'control_flow') expect(opsOf(trained.models.training).filter((o) => o === 'If' || o === 'Loop')).toEqual(['If', 'If']);
+      await trained.release();
+    });
+  }
 });
