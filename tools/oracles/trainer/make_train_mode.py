@@ -2,12 +2,13 @@
 
 Run with Debian's python3-torch:  /usr/bin/python3 tools/oracles/trainer/make_train_mode.py
 Writes packages/trainer/test/session/models/bn_net.onnx (exported with the model in eval mode, BatchNorm kept
-with its running statistics) and bn_net.train.json:
+with its running statistics), bn_net_training.onnx (the same exported in training mode) and bn_net.train.json:
   {input, labels, steps: [{loss, grads: {initializer: data}, running: {initializer: data}}, ...],
    lr, final: {initializer: data}, eval_loss}
 Two SGD(lr) steps in train mode on two batches: each step's loss and gradients (through the batch statistics),
 the running statistics after it, and the parameters after both; eval_loss is the eval-mode loss after them.
 """
+import copy
 import json
 import os
 
@@ -55,6 +56,11 @@ def main():
     torch.onnx.export(model, (batches[0][0],), path, input_names=['input'], output_names=['logits'], opset_version=17,
                       dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}}, do_constant_folding=False,
                       training=torch.onnx.TrainingMode.PRESERVE)  # model in eval mode: BatchNorm kept, eval form
+    # The same network exported in training mode (BatchNormalization with training_mode = 1 and its running
+    # statistics outputs), from a copy: tracing in train mode updates the running statistics.
+    torch.onnx.export(copy.deepcopy(model).train(), (batches[0][0],), os.path.join(OUT, 'bn_net_training.onnx'), input_names=['input'],
+                      output_names=['logits'], opset_version=17, dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}},
+                      do_constant_folding=False, training=torch.onnx.TrainingMode.TRAINING)
     onnx_model = onnx.load(path)
     inits = {t.name: numpy_helper.to_array(t) for t in onnx_model.graph.initializer}
     named = dict(model.named_parameters())

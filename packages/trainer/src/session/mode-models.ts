@@ -1,6 +1,6 @@
 import type { ModelProto } from '@ortrain/graph-builder';
 import type { LossSpec } from '../losses';
-import { trainModeModels } from './train-mode';
+import { evalForm, trainModeModels } from './train-mode';
 import { SessionModels, Trainable, modelsFromForward } from './training-graphs';
 
 /** How BatchNormalization and Dropout behave in training steps, as torch's module.train() / .eval(). */
@@ -14,7 +14,7 @@ export type SessionMode = 'train' | 'eval';
  */
 export function modelsInMode(model: ModelProto, mode: SessionMode, trainable: Trainable | undefined, loss: LossSpec, output?: string): SessionModels {
   const forms = mode === 'train' ? trainModeModels(model) : undefined;
-  if (!forms) return modelsFromForward(model, trainable, loss, output);
+  if (!forms) return modelsFromForward(evalForm(model), trainable, loss, output);
   const wide = forms.stats.find((s) => s.dtype !== 'float32');
   if (wide) throw new RangeError(`mode 'train': running statistic '${wide.name}' is ${wide.dtype}; the session keeps float32 statistics (use mode: 'eval')`);
   const statNames = forms.stats.map((s) => s.name);

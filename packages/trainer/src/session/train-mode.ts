@@ -200,7 +200,8 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
   const statInfos = statInputs.filter((i) => statNames.has(i.name!));
   // Models that list initializers among their inputs keep one entry per running statistic.
   const inputs = (graph.input ?? []).filter((i) => !statNames.has(i.name!));
-  const evalModel: ModelProto = { ...model, graph: { ...graph, initializer: keptInits, input: [...inputs, ...statInfos] } };
+  const evalGraph = evalForm(model).graph!;
+  const evalModel: ModelProto = { ...model, graph: { ...evalGraph, initializer: keptInits, input: [...inputs, ...statInfos] } };
   const trainModel: ModelProto = {
     ...model,
     graph: {
@@ -244,4 +245,36 @@ export function checkBatchStatistics(stats: readonly RunningStat[], inputs: read
         `but its input has shape [${dims.join(', ')}] for this batch; use batches of at least 2 rows, or mode: 'eval'`);
     }
   }
+}
+
+/**
+ * The model in eval (inference) mode: BatchNormalization and Dropout nodes exported in training mode
+ * (training_mode = 1, PyTorch's TrainingMode.TRAINING) become their inference forms; the model itself when
+ * none is. A BatchNormalization's running-statistics outputs then pass its running statistics on unchanged.
+ */
+export function evalForm(model: ModelProto): ModelProto {
+  const graph = model.graph!;
+  const nodes = graph.node ?? [];
+  let changed = false;
+  const out: NodeProto[] = [];
+  for (const n of nodes) {
+    const onnx = ONNX.has(n.domain ?? '');
+    const trainingBn = onnx && n.opType === 'BatchNormalization' && (new NodeAttrs(n).int('training_mode', 0) === 1 || (n.output ?? []).filter(Boolean).length > 1);
+    const trainingDropout = onnx && n.opType === 'Dropout' && !!n.input?.[2];
+    if (!trainingBn && !trainingDropout) {
+      out.push(n);
+      continue;
+    }
+    changed = true;
+    if (trainingDropout) {
+      out.push({ ...n, input: n.input!.slice(0, 2) });
+      continue;
+    }
+    out.push({ ...n, output: [n.output![0]], attribute: (n.attribute ?? []).filter((a) => a.name !== 'training_mode') });
+    [1, 2].forEach((k) => {
+      const o = n.output?.[k];
+      if (o) out.push({ opType: 'Identity', input: [n.input![k + 2]], output: [o], name: `${n.name || n.output![0]}_running_${k}` });
+    });
+  }
+  return changed ? { ...model, graph: { ...graph, node: out } } : model;
 }
