@@ -18,8 +18,8 @@ export interface TrainableChoice {
   reason: string;
 }
 
-/** The user's choice: names, a RegExp, or a predicate over (name, tensor). */
-export type TrainableSpec = string[] | RegExp | ((name: string, tensor: TensorProto) => boolean);
+/** The user's choice: names, a RegExp, a predicate over (name, tensor), or the default set but `except` some. */
+export type TrainableSpec = string[] | RegExp | ((name: string, tensor: TensorProto) => boolean) | { except: string[] };
 
 // Ops that pass a tensor's values on, rearranged (a weight transposed, cast, or split per gate before its use).
 const VIEWS = new Set(['Identity', 'Cast', 'Transpose', 'Reshape', 'Unsqueeze', 'Squeeze', 'Flatten', 'Slice', 'Split', 'Expand', 'Tile', 'Concat']);
@@ -52,6 +52,7 @@ export function chooseTrainable(tensors: Map<string, { tensor: TensorProto; sour
   const slotOf = (use: Use) => weightSlot(use, constant, producer);
   const choices: TrainableChoice[] = [];
   const named = Array.isArray(spec) ? new Set(spec) : undefined;
+  const except = spec && typeof spec === 'object' && !Array.isArray(spec) && !(spec instanceof RegExp) ? new Set(spec.except) : undefined;
   for (const [name, { tensor, source }] of tensors) {
     const dtype = fromOnnxDataType(tensor.dataType ?? 0);
     const dims = (tensor.dims ?? []).map(Number);
@@ -69,6 +70,7 @@ export function chooseTrainable(tensors: Map<string, { tensor: TensorProto; sour
       choice(picked, picked ? `matches trainable ${spec instanceof RegExp ? spec : '(a predicate)'}` : `does not match trainable ${spec instanceof RegExp ? spec : '(a predicate)'}`);
       continue;
     }
+    if (except?.has(name)) { choice(false, 'frozen: listed in trainable.except'); continue; }
     const { reads, all } = followViews(name, uses);
     const slot = reads.map(slotOf).find(Boolean);
     const combined = all.find((u) => COMBINE.has(u.node.opType ?? '') && (u.node.input ?? []).some((x, i) => i !== u.index && x && !constant(x)));

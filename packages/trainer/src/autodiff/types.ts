@@ -15,9 +15,10 @@ export interface GradientGraphOptions {
    * that reach the loss through differentiable inputs and sit in a weight or bias slot of a parameterised op
    * (see trainable.ts); exporter constants (a Pow exponent, a Clip bound, epsilons, scalars) stay frozen.
    * Named tensors must exist, be float and reach the loss (else a RangeError: a zero gradient is never given
-   * silently); a RegExp or predicate picks among the float tensors that reach the loss and are finite.
+   * silently); a RegExp or predicate picks among the float tensors that reach the loss and are finite;
+   * `{ except: names }` is the default set without those.
    */
-  trainable?: string[] | RegExp | ((name: string, tensor: TensorProto) => boolean);
+  trainable?: string[] | RegExp | ((name: string, tensor: TensorProto) => boolean) | { except: string[] };
   /** The loss appended to the value `output` (any value of the graph; default the model's first output). */
   loss?: { build: LossBuilder; labels: { name: string; dtype: DType; shape?: Dim[] }; output?: string };
   /** Without `loss`: the name of a scalar model output to differentiate. */

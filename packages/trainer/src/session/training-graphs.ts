@@ -50,7 +50,7 @@ export interface SessionModels {
 
 export const gradName = (param: string) => `${param}.grad`;
 
-export type Trainable = string[] | RegExp | ((name: string, tensor: TensorProto) => boolean);
+export type Trainable = string[] | RegExp | ((name: string, tensor: TensorProto) => boolean) | { except: string[] };
 
 /** The name of the labels input: 'labels', or a variant when the model already has a value of that name. */
 export function labelsName(model: ModelProto): string {

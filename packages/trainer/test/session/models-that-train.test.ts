@@ -397,3 +397,13 @@ describe('models exported by PyTorch (tools/oracles/trainer/make_exported_patter
     });
   }
 });
+
+describe('trainable: { except }', () => {
+  test('is the default set without the named tensors; artifacts\' frozenParams means the same', async () => {
+    const session = await TrainingSession.create({ model: constantsMlp(), loss: 'mse', trainable: { except: ['b1'] } });
+    expect(session.parameterNames).toEqual(['W1', 'W2', 'b2']);
+    expect(session.describeTrainable().find((c) => c.name === 'b1')).toMatchObject({ trainable: false, reason: 'frozen: listed in trainable.except' });
+    expect(session.describeTrainable().find((c) => c.name === 'exponent')).toMatchObject({ trainable: false });
+    await session.release();
+  });
+});
