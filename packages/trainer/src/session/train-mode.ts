@@ -74,7 +74,7 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
     return name;
   };
 
-  // Shapes of the dropped tensors (masks are made on the host, so their sizes must follow from the inputs).
+  // Types and shapes: a BatchNormalization's rank and sizes, a Dropout's sizes (its mask is made on the host).
   const table = new ShapeTable(ShapeTable.hintsFrom([...(graph.valueInfo ?? []), ...(graph.input ?? []), ...(graph.output ?? [])]));
   for (const i of graph.input ?? []) if (!inits.has(i.name!)) {
     const h = ShapeTable.hintsFrom([i]).get(i.name!);
@@ -83,6 +83,7 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
   for (const t of inits.values()) table.addTensor(t);
   for (const n of nodes) table.inferNode(n);
 
+  const train: NodeProto[] = [];
   const stats: RunningStat[] = [];
   const masks: DropoutMask[] = [];
   const used = new Set<string>();
@@ -92,16 +93,16 @@ export function trainModeModels(model: ModelProto): TrainModeModels | undefined 
     extraInits.push(tensorFromArray(name, dtype, dims, values));
     return name;
   };
+  // A node of integer attributes (axes, keepdims, to) appended to the training form; returns its output.
   const node = (opType: string, input: string[], base: string, attrs: Record<string, number | number[]> = {}, output = fresh(base)): string => {
     train.push({ opType, input, output: [output], name: fresh(`${base}_${opType}`),
-      attribute: Object.entries(attrs).map(([k, v]) => makeAttribute(k, v, Array.isArray(v) ? 'ints' : Number.isInteger(v) && k !== 'epsilon' ? 'int' : 'float')) });
+      attribute: Object.entries(attrs).map(([k, v]) => makeAttribute(k, v, Array.isArray(v) ? 'ints' : 'int')) });
     return output;
   };
   const reduceMean = (x: string, axes: number[], base: string) =>
     opset >= 18 ? node('ReduceMean', [x, constant(`${base}_axes`, 'int64', [axes.length], axes)], base, { keepdims: 1 })
       : node('ReduceMean', [x], base, { axes, keepdims: 1 });
 
-  const train: NodeProto[] = [];
   const statInputs: ValueInfoProto[] = [];
   const newOutputs: ValueInfoProto[] = [];
   for (const n of nodes) {
