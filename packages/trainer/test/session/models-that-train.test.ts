@@ -2,13 +2,14 @@
 // Scan, a Softmax head, a custom loss graph. Each: gradients (a session without an optimizer) against
 // central differences of the forward model run by plain onnxruntime, then a few Adam steps with a finite,
 // falling loss, then the export.
-import { readFileSync } from 'fs';
+import { promises as fs, readFileSync } from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { decodeModel, encodeModel, fromOnnxDataType, tensorToArray } from '@ortrain/graph-builder';
 import type { ModelProto, TensorProto } from '@ortrain/graph-builder';
 import { Adam, SGD } from '@ortrain/optimizers';
-import { TrainingSession } from '../../src/session';
+import { TrainingSession, generateArtifacts } from '../../src/session';
 import type { Batch, TrainingSessionOptions } from '../../src/session';
 import { createRandom } from '../../src/random';
 import { relL2 } from '../autodiff/helpers';
@@ -286,6 +287,17 @@ describe('the loss on any value', () => {
     const session = await trains(bytes, { loss: { graph: customLoss() } }, [regressionBatch(1), regressionBatch(2)]);
     expect(session.models.loss.kind).toBe('graph');
     await session.release();
+    // Artifacts keep the loss graph (as base64 in the checkpoint's JSON): fromArtifacts computes the same loss.
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ortrain-graph-loss-'));
+    try {
+      await generateArtifacts(bytes, { loss: { graph: customLoss() }, optimizer: { name: 'SGD', lr: 0.1 } }, dir);
+      const fromDisk = await TrainingSession.fromArtifacts(dir);
+      expect(fromDisk.models.loss.kind).toBe('graph');
+      expect((await fromDisk.evalStep(regressionBatch(1))).loss).toBeCloseTo(host((await fromDisk.evalStep(regressionBatch(1))).outputs.y.data as Float32Array, regressionBatch(1).labels), 5);
+      await fromDisk.release();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
     const bad = customLoss().slice(0, 0);
     await expect(TrainingSession.create({ model: bytes, loss: { graph: bad } })).rejects.toThrow(/loss graph/);
   });
