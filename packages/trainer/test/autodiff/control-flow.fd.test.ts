@@ -17,6 +17,22 @@ function ifOnData(g: GraphBuilder, [x, W1, W2, W3]: (Value | undefined)[]): Valu
   return [g.node('If', [cond], { then_branch: then.toGraph(), else_branch: other.toGraph() }, { outputs: 1 })[0]];
 }
 
+/** An If on data whose then branch holds another If on data (on the sign of its first column). */
+function nestedIf(g: GraphBuilder, [x, W, V]: (Value | undefined)[]): Value[] {
+  const outer = g.op('Greater', [g.reduceSum(x!), g.constant(0, x!.dtype)]);
+  const xw = g.matmul(x!, W!);
+  const then = g.subgraph('then');
+  const inner = then.op('Greater', [then.reduceSum(then.slice(x!, [0], [1], [1])), then.constant(0, x!.dtype)]);
+  const a = then.subgraph('inner_then');
+  a.output(a.tanh(xw), 'a');
+  const b = then.subgraph('inner_else');
+  b.output(b.mul(xw, V!), 'b');
+  then.output(then.node('If', [inner], { then_branch: a.toGraph(), else_branch: b.toGraph() }, { outputs: 1 })[0], 'then_y');
+  const other = g.subgraph('else');
+  other.output(other.sigmoid(xw), 'else_y');
+  return [g.node('If', [outer], { then_branch: then.toGraph(), else_branch: other.toGraph() }, { outputs: 1 })[0]];
+}
+
 /** A Loop of 3 steps whose body holds an If on the step's data: h <- h + (sum(h) > 0 ? tanh(h W) : h W * a). */
 function loopWithIf(g: GraphBuilder, [x, W, a]: (Value | undefined)[]): Value[] {
   const body = g.subgraph('body');
@@ -63,6 +79,9 @@ const cases: FdCase[] = [
   { name: 'If on data, then branch', build: ifOnData, inputs: [{ data: [2, 3], gen: positive() }, { param: [3, 4] }, { param: [4, 2] }, { param: [4, 2] }] },
   { name: 'If on data, else branch', build: ifOnData, inputs: [{ data: [2, 3], gen: negative }, { param: [3, 4] }, { param: [4, 2] }, { param: [4, 2] }] },
   { name: 'Loop of 3 steps with an If in its body, carried and scan outputs', build: loopWithIf, inputs: [{ data: [2, 3] }, { param: [3, 3] }, { param: [3] }] },
+  // Positive sums take the outer then branch; the first column's sum picks the inner one (negative in the second case).
+  { name: 'If on data nested in an If branch (inner then)', build: nestedIf, inputs: [{ data: [2, 3], gen: positive() }, { param: [3, 2] }, { param: [2, 2] }] },
+  { name: 'If on data nested in an If branch (inner else)', build: nestedIf, inputs: [{ data: [2, 3], gen: (r, i, n) => (i % 3 === 0 ? -0.2 : 2 * positive()(r, i, n)) }, { param: [3, 2] }, { param: [2, 2] }] },
   { name: 'Scan forward', build: scan(0), inputs: [{ data: [4, 2, 3] }, { param: [3, 3] }, { param: [3, 3] }, { param: [2, 3] }] },
   { name: 'Scan reverse', build: scan(1), inputs: [{ data: [4, 2, 3] }, { param: [3, 3] }, { param: [3, 3] }, { param: [2, 3] }] },
   { name: 'If on a static shape (folded)', build: ifOnShape, inputs: [{ data: [2, 3] }, { param: [3, 2] }, { constant: [1, 2, 3, 4, 5, 6], dtype: 'float', shape: [3, 2] }] },
