@@ -24,5 +24,5 @@ export function modelsInMode(model: ModelProto, mode: SessionMode, trainable: Tr
     inputs: [...statNames, ...forms.masks.map((m) => m.name)],
     outputs: forms.stats.map((s) => s.next),
   });
-  return { ...trainModels, eval: evalModels.eval, stats: forms.stats, masks: forms.masks };
+  return { ...trainModels, eval: evalModels.eval, trainModeEval: trainModels.eval, stats: forms.stats, masks: forms.masks };
 }

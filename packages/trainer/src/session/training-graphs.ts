@@ -46,6 +46,8 @@ export interface SessionModels {
   stats?: RunningStat[];
   /** Training mode: Dropout masks each training step feeds. */
   masks?: DropoutMask[];
+  /** Training mode: the eval model's cut of the training form (loss and outputs on batch statistics, masks fed). */
+  trainModeEval?: ModelProto;
 }
 
 export const gradName = (param: string) => `${param}.grad`;

@@ -71,7 +71,7 @@ export interface TrainingSessionOptions extends RunOptions {
   /**
    * The mode of trainStep and lossAndGradients, as torch's module.train() / .eval() (default 'train'):
    * in 'train' BatchNormalization normalises with the batch's statistics and updates its running ones, and
-   * Dropout drops. evalStep always runs in 'eval' mode (the running statistics, no dropping).
+   * Dropout drops. evalStep runs in 'eval' mode (the running statistics, no dropping) unless asked for 'train'.
    */
   mode?: SessionMode;
   /** Seed of the generator of Dropout masks in 'train' mode (default 0); checkpoints save its state. */
@@ -324,11 +324,17 @@ export class TrainingSession {
   }
 
   /** The loss and the outputs of the forward model on a batch, with the current parameters. */
-  async evalStep(batch: Batch): Promise<{ loss: number; outputs: Record<string, Tensor> }> {
+  async evalStep(batch: Batch, options: { mode?: SessionMode } = {}): Promise<{ loss: number; outputs: Record<string, Tensor> }> {
     return this.exclusive('evalStep', async () => {
-      this.check(batch, 'evalStep');
-      const session = await this.session('eval', () => this.models.eval);
-      const out = await run(session, await this.baseFeeds(batch, true), 'evalStep');
+      const mode = options?.mode ?? 'eval';
+      if (mode !== 'train' && mode !== 'eval') throw new RangeError(`evalStep: mode must be 'train' or 'eval', got ${JSON.stringify(mode)}`);
+      if (mode === 'train' && this.trainMode !== 'train') throw new RangeError("evalStep: mode 'train' needs a session created in mode 'train'");
+      // Training mode (batch statistics, masks) keeps the running statistics: evaluation updates nothing.
+      const trainForm = mode === 'train' ? this.models.trainModeEval : undefined;
+      this.check(batch, trainForm ? 'evalStep in train mode' : 'evalStep');
+      const session = await this.session(trainForm ? 'eval-train' : 'eval', () => trainForm ?? this.models.eval);
+      const feeds = await this.baseFeeds(batch, true);
+      const out = trainForm ? await this.withMasks(batch, feeds, () => run(session, feeds, 'evalStep')) : await run(session, feeds, 'evalStep');
       this.checkLabelShape(out, batch, 'evalStep');
       const outputs: Record<string, Tensor> = {};
       for (const n of this.models.outputNames) outputs[n] = out[n];

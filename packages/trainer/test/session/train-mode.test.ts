@@ -48,6 +48,11 @@ describe('BatchNormalization in training mode, against PyTorch', () => {
       const err = Math.hypot(...g) < 1e-5 ? maxAbs(gradients.get(n)!, g) * 10 : relL2(gradients.get(n)!, g);
       if (!(err < 1e-4)) throw new Error(`gradient of '${n}': relative L2 error ${err}`);
     }
+    // evalStep in train mode: the batch's statistics, nothing updated.
+    const trainEval = await s.evalStep(batchOf(oracle.batches[0]), { mode: 'train' });
+    expect(Math.abs(trainEval.loss - oracle.steps[0].loss)).toBeLessThan(1e-5);
+    expect(trainEval.outputs.logits.dims).toEqual([5, 4]);
+    await expect(s.evalStep(batchOf(oracle.batches[0]), { mode: 'test' as 'eval' })).rejects.toThrow(/evalStep: mode must be 'train' or 'eval', got "test"/);
     // lossAndGradients updates nothing, running statistics included.
     const before = s.runningStatistics();
     for (const [n, v] of before) expect(maxAbs(v, tensorToArray(decodeModel(bnModel()).graph!.initializer!.find((t) => t.name === n)!) as Float32Array)).toBe(0);
@@ -102,6 +107,7 @@ describe('BatchNormalization in training mode, against PyTorch', () => {
     const r = await s.trainStep(batchOf(oracle.batches[0]));
     expect(Math.abs(r.loss - oracle.steps[0].loss)).toBeGreaterThan(1e-3);
     expect(s.runningStatistics().size).toBe(0);
+    await expect(s.evalStep(batchOf(oracle.batches[0]), { mode: 'train' })).rejects.toThrow(/evalStep: mode 'train' needs a session created in mode 'train'/);
     await expect(TrainingSession.create({ model: bnModel(), loss: 'cross_entropy', optimizer: sgd(0.1), mode: 'training' as 'train' }))
       .rejects.toThrow(/mode: must be 'train' or 'eval', got "training"/);
     await s.release();
