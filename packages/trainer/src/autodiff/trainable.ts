@@ -74,10 +74,12 @@ export function chooseTrainable(tensors: Map<string, { tensor: TensorProto; sour
     const { reads, all } = followViews(name, uses);
     const slot = reads.map(slotOf).find(Boolean);
     const combined = all.find((u) => COMBINE.has(u.node.opType ?? '') && (u.node.input ?? []).some((x, i) => i !== u.index && x && !constant(x)));
-    if (dims.length === 0 || dims.reduce((a, b) => a * b, 1) <= 1) {
-      choice(false, `a scalar${describeReads(reads)}: an exporter constant`);
-    } else if (slot) {
+    // A weight or bias has a dimension (a [1] bias of a one-output layer is one); other one-element tensors
+    // are exporter constants (epsilons, scales, exponents).
+    if (dims.length > 0 && slot) {
       choice(true, slot);
+    } else if (dims.length === 0 || dims.reduce((a, b) => a * b, 1) <= 1) {
+      choice(false, `a scalar${describeReads(reads)}: an exporter constant`);
     } else if (combined) {
       choice(true, `a learned tensor combined with the data by ${label(combined.node)}`);
     } else {

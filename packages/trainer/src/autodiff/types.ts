@@ -11,7 +11,7 @@ export type { LossBuilder };
 export interface GradientGraphOptions {
   /**
    * Trainable tensors (initializers, and float Constant nodes, which are lifted to parameters): names, a
-   * RegExp, or a predicate. Default: the float tensors of at least two elements, holding only finite values,
+   * RegExp, or a predicate. Default: the float tensors of at least one dimension, holding only finite values,
    * that reach the loss through differentiable inputs and sit in a weight or bias slot of a parameterised op
    * (see trainable.ts); exporter constants (a Pow exponent, a Clip bound, epsilons, scalars) stay frozen.
    * Named tensors must exist, be float and reach the loss (else a RangeError: a zero gradient is never given

@@ -6,7 +6,7 @@ import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { decodeModel, encodeModel, fromOnnxDataType, tensorToArray } from '@ortrain/graph-builder';
+import { GraphBuilder, decodeModel, encodeModel, fromOnnxDataType, tensorToArray } from '@ortrain/graph-builder';
 import type { ModelProto, TensorProto } from '@ortrain/graph-builder';
 import { Adam, SGD } from '@ortrain/optimizers';
 import { TrainingSession, generateArtifacts } from '../../src/session';
@@ -416,6 +416,21 @@ describe('trainable: { except }', () => {
     expect(session.parameterNames).toEqual(['W1', 'W2', 'b2']);
     expect(session.describeTrainable().find((c) => c.name === 'b1')).toMatchObject({ trainable: false, reason: 'frozen: listed in trainable.except' });
     expect(session.describeTrainable().find((c) => c.name === 'exponent')).toMatchObject({ trainable: false });
+    await session.release();
+  });
+});
+
+describe('the default trainable set', () => {
+  test('a one-element bias in a bias slot trains; a one-element tensor elsewhere is an exporter constant', async () => {
+    const g = new GraphBuilder('one_output', { opset: 17 });
+    const x = g.input('x', 'float32', [B, IN]);
+    const W = g.initializer('W', 'float32', [IN, 1], Float32Array.from([0.1, 0.2, 0.3]));
+    const b = g.initializer('b', 'float32', [1], Float32Array.from([0.5]));
+    const scale = g.initializer('scale', 'float32', [1], Float32Array.from([0.5]));
+    g.output(g.mul(g.op('Gemm', [x, W, b]), scale), 'y', [B, 1]);
+    const session = await TrainingSession.create({ model: encodeModel(g.build()), loss: 'mse' });
+    expect(session.parameterNames).toEqual(['W', 'b']);
+    expect(session.describeTrainable().find((c) => c.name === 'scale')).toMatchObject({ trainable: false, reason: expect.stringMatching(/^a scalar \(read as input 1 of Mul/) });
     await session.release();
   });
 });
