@@ -165,6 +165,18 @@ describe('weights stored as Constant nodes', () => {
     await session.release();
   });
 
+  test('a checkpoint of trained Constants restores them', async () => {
+    const make = () => TrainingSession.create({ model: constantsMlp(), loss: 'mse', optimizer: (p) => new Adam(p, { lr: 0.05 }) });
+    const a = await make();
+    for (let i = 0; i < 3; i++) await a.trainStep(regressionBatch(i));
+    const b = await make();
+    await b.loadCheckpoint(await a.checkpointBytes());
+    expect(await b.parameters()).toEqual(await a.parameters());
+    expect((await b.trainStep(regressionBatch(5))).loss).toBeCloseTo((await a.trainStep(regressionBatch(5))).loss, 6);
+    await a.release();
+    await b.release();
+  });
+
   test('a Constant named in trainable trains even when it is a scalar', async () => {
     const session = await TrainingSession.create({ model: constantsMlp(), loss: 'mse', trainable: ['W1', 'scale'] });
     expect(session.parameterNames).toEqual(['W1', 'scale']);
