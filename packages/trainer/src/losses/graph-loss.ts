@@ -1,7 +1,7 @@
 // A custom loss given as a small ONNX model: two inputs, the prediction and the labels, and one scalar
 // output. It is inlined after the model output like the built-in losses, and differentiated the same way.
 import { decodeModel, fromOnnxDataType } from '@ortrain/graph-builder';
-import type { DType, Dim, GraphProto, ModelProto } from '@ortrain/graph-builder';
+import type { DType, Dim, FunctionProto, GraphProto, ModelProto, NodeProto } from '@ortrain/graph-builder';
 import type { LabelSpec, LossBuilder, PredictionInfo } from './types';
 
 export interface GraphLoss {
@@ -18,7 +18,8 @@ export function graphLoss(source: unknown, prediction?: PredictionInfo): GraphLo
   else if (typeof source === 'string') bytes = fromBase64(source);
   else throw new RangeError(`loss: graph must be the bytes of an ONNX model (a Uint8Array), got ${source === null ? 'null' : typeof source}`);
   const model: ModelProto = decodeModel(bytes, 'loss graph');
-  const graph = model.graph as GraphProto;
+  // A loss written as an ONNX function: the graph calls a function of the model; its body is inlined.
+  const graph: GraphProto = { ...model.graph, node: inlineFunctions(model.graph?.node ?? [], model.functions ?? [], new Set()) };
   const inits = new Set((graph.initializer ?? []).map((t) => t.name!));
   const inputs = (graph.input ?? []).filter((i) => !inits.has(i.name!));
   if (inputs.length !== 2) {
@@ -44,6 +45,27 @@ export function graphLoss(source: unknown, prediction?: PredictionInfo): GraphLo
   const out = graph.output![0].name!;
   const build: LossBuilder = (g, prediction, labels) => g.inline(graph, { [names[0]]: prediction, [names[1]]: labels }, 'graph_loss')[out];
   return { build, labels: l.shape ? { dtype: l.dtype, shape: l.shape } : { dtype: l.dtype }, base64: toBase64(bytes) };
+}
+
+/** Calls of the model's local functions replaced by their bodies (names made unique per call). */
+function inlineFunctions(nodes: NodeProto[], functions: FunctionProto[], active: Set<string>): NodeProto[] {
+  if (functions.length === 0) return nodes;
+  const out: NodeProto[] = [];
+  nodes.forEach((n, k) => {
+    const f = functions.find((x) => x.name === n.opType && (x.domain ?? '') === (n.domain ?? ''));
+    if (!f) { out.push(n); return; }
+    const id = `${f.domain ?? ''}.${f.name}`;
+    if (active.has(id)) throw new RangeError(`loss graph: function '${f.name}' calls itself`);
+    if ((f.attribute ?? []).length || (f.attributeProto ?? []).length) throw new RangeError(`loss graph: function '${f.name}' takes attributes, which are not supported`);
+    const prefix = `${n.name || f.name}_${k}/`;
+    const map = new Map<string, string>();
+    (f.input ?? []).forEach((x, i) => map.set(x, n.input?.[i] ?? ''));
+    (f.output ?? []).forEach((x, i) => map.set(x, n.output?.[i] ?? ''));
+    const rename = (x: string) => (x ? map.get(x) ?? `${prefix}${x}` : x);
+    const body = (f.node ?? []).map((b) => ({ ...b, name: `${prefix}${b.name ?? b.opType}`, input: (b.input ?? []).map(rename), output: (b.output ?? []).map(rename) }));
+    out.push(...inlineFunctions(body, functions, new Set([...active, id])));
+  });
+  return out;
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -169,3 +169,28 @@ export function unknownRankOutput(): Uint8Array {
   model.graph!.output = [{ name: 'y', type: { tensorType: { elemType: 1 } } }];
   return encodeModel(model);
 }
+
+/** The same kind of loss as an ONNX function: the graph is one call of a model-local function 3 mean((p - y)^2). */
+export function functionLoss(): Uint8Array {
+  const float = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'n' }, { dimValue: OUT }] } } } });
+  return encodeModel({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }, { domain: 'my.losses', version: 1 }],
+    graph: {
+      name: 'function_loss',
+      input: [float('prediction'), float('target')],
+      output: [{ name: 'loss', type: { tensorType: { elemType: 1, shape: { dim: [] } } } }],
+      node: [{ opType: 'ScaledSquare', domain: 'my.losses', name: 'call', input: ['prediction', 'target'], output: ['loss'] }],
+    },
+    functions: [{
+      name: 'ScaledSquare', domain: 'my.losses', input: ['p', 'y'], output: ['l'], opsetImport: [{ domain: '', version: 17 }],
+      node: [
+        { opType: 'Sub', input: ['p', 'y'], output: ['d'] },
+        { opType: 'Mul', input: ['d', 'd'], output: ['d2'] },
+        { opType: 'ReduceMean', input: ['d2'], output: ['m'], attribute: [{ name: 'keepdims', type: 2, i: 0 }] },
+        { opType: 'Constant', input: [], output: ['three'], attribute: [{ name: 'value', type: 4, t: tensorFromArray('three', 'float32', [], [3]) }] },
+        { opType: 'Mul', input: ['m', 'three'], output: ['l'] },
+      ],
+    }],
+  });
+}

@@ -14,7 +14,7 @@ import type { Batch, TrainingSessionOptions } from '../../src/session';
 import { createRandom } from '../../src/random';
 import { relL2 } from '../autodiff/helpers';
 import {
-  B, HID, IN, OUT, constantsMlp, customLoss, ifOnData, ifOnShape, loopModel, onlyConstants, scanModel, softmaxHead, unknownRankOutput,
+  B, HID, IN, OUT, constantsMlp, customLoss, ifOnData, ifOnShape, loopModel, onlyConstants, scanModel, softmaxHead, unknownRankOutput, functionLoss,
 } from '../models/exporter-patterns';
 import { tinyModel } from './tiny-model';
 
@@ -280,6 +280,15 @@ describe('the loss on any value', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  test('a loss given as an ONNX function (a model-local function the loss graph calls) is inlined and trains', async () => {
+    const host: HostLoss = (p, labels) => 3 * mseHost(p, labels);
+    const { errors } = await checkGradients(constantsMlp(), { loss: { graph: functionLoss() } }, regressionBatch(1), host, 'y');
+    expectSmall(errors);
+    const session = await trains(constantsMlp(), { loss: { graph: functionLoss() } }, [regressionBatch(1), regressionBatch(2)]);
+    expect(opsOf(session.models.training)).not.toContain('ScaledSquare');
+    await session.release();
   });
 
   test('output naming no value of the model is an error listing its outputs', async () => {
