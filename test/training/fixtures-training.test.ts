@@ -33,7 +33,9 @@ test('mobilenet_v3_small (BatchNormalization kept): only the classifier trains; 
   const labels = new Tensor('int64', BigInt64Array.from([7n, 123n]), [2]);
   const session = await TrainingSession.create({
     model: model('mobilenet_v3_small_bn'), loss: 'cross_entropy', trainable: /^classifier\./,
-    optimizer: (p) => new Adam(p, { lr: 1e-3 }),
+    // A frozen backbone, as torch's model.eval(): BatchNorm keeps its running statistics (mode 'train' would
+    // update them, as torch does whatever trains).
+    optimizer: (p) => new Adam(p, { lr: 1e-3 }), mode: 'eval',
   });
   expect(session.parameterNames.length).toBeGreaterThan(0);
   expect(session.parameterNames.every((n) => n.startsWith('classifier.'))).toBe(true);
@@ -51,5 +53,27 @@ test('mobilenet_v3_small (BatchNormalization kept): only the classifier trains; 
     else expect(same).toBe(true);
   }
   expect(changed).toBe(session.parameterNames.length);
+  await session.release();
+});
+
+test('mobilenet_v3_small exported in eval mode trains in train mode: batch statistics, running statistics updated and exported', async () => {
+  const rand = createRandom(6);
+  const x = new Tensor('float32', Float32Array.from({ length: 4 * 3 * 64 * 64 }, () => rand() * 2 - 1), [4, 3, 64, 64]);
+  const batch = { inputs: { input: x }, labels: new Tensor('int64', BigInt64Array.from([7n, 123n, 7n, 500n]), [4]) };
+  const session = await TrainingSession.create({ model: model('mobilenet_v3_small_bn'), loss: 'cross_entropy', optimizer: (p) => new Adam(p, { lr: 1e-3 }) });
+  expect(session.mode).toBe('train');
+  const stats0 = session.runningStatistics();
+  expect(stats0.size).toBeGreaterThan(60);
+  const losses: number[] = [];
+  for (let i = 0; i < 3; i++) losses.push((await session.trainStep(batch)).loss);
+  expect(losses.every(Number.isFinite)).toBe(true);
+  expect(losses[2]).toBeLessThan(losses[0]);
+  const stats = session.runningStatistics();
+  let moved = 0;
+  for (const [n, v] of stats) if (v.some((e, i) => e !== stats0.get(n)![i])) moved++;
+  expect(moved).toBe(stats.size);
+  const exported = new Map(decodeModel(await session.exportModel()).graph!.initializer!.map((t) => [t.name!, t]));
+  const name = [...stats.keys()][0];
+  expect(Float32Array.from(new Float32Array(new Uint8Array(exported.get(name)!.rawData!).slice().buffer))).toEqual(stats.get(name));
   await session.release();
 });

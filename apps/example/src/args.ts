@@ -97,10 +97,11 @@ Options:
   --no-progress                 print one line per epoch instead of a progress bar
   -h, --help                    show this help
 
-Examples:
-  ortrain finetune model.onnx --data train.csv --label-column label --trainable '^fc' \\
-    --optimizer adam --lr 1e-3 --epochs 5 --batch-size 32 --out tuned.onnx
-  ortrain finetune model.onnx --data train.csv --optimizer sgd --lr 0.05 --epochs 5 \\
+Examples (from the repository's root; the digits model's last layer is net.2):
+  ortrain finetune apps/example/models/digits-mlp.onnx --data apps/example/data/digits.csv \\
+    --feature-scale 0.0625 --trainable '^net\\.2\\.' --lr 1e-2 --out apps/example/out/digits-tuned.onnx
+  ortrain finetune apps/example/models/digits-mlp.onnx --data apps/example/data/digits.csv \\
+    --feature-scale 0.0625 --optimizer sgd --lr 0.05 --epochs 5 \\
     --damper padadamp --initial-batch-size 8 --max-batch-size 256 --damper-opt growthRate=0.1 --damper-opt dwell=1
 `;
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from './cli';
@@ -61,6 +61,34 @@ describe('ortrain as a child process', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("ortrain: unknown option '--frobnicate' (see ortrain --help)");
   });
+});
+
+/** The `npx ortrain ...` commands of a README, continuation lines joined. */
+function readmeCommands(readme: string): string[] {
+  const text = readFileSync(readme, 'utf8').replace(/\\\n\s*/g, '');
+  return text.split('\n').filter((l) => l.startsWith('npx ortrain '));
+}
+
+describe("the READMEs' ortrain commands run as written, from the repository's root", () => {
+  const readmes = [join(ROOT, 'README.md'), join(__dirname, '..', 'README.md')];
+  test.each(readmes)('%s', (readme) => {
+    const commands = readmeCommands(readme);
+    expect(commands.some((c) => c.startsWith('npx ortrain finetune '))).toBe(true);
+    for (const command of commands) {
+      const r = spawnSync('bash', ['-c', command.replace(/^npx /, 'npx --no-install ')], { cwd: ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${command}\nexited ${r.status}: ${r.stderr}`);
+      if (command.includes(' finetune ')) expect(r.stdout).toMatch(/plain onnxruntime-node on the exported model: max output difference/);
+    }
+  });
+});
+
+test('--lr 1e9: one warning that the loss diverges, naming the lr', async () => {
+  const r = await run(['finetune', MODEL, '--data', DIGITS, '--feature-scale', '0.0625', '--lr', '1e9', '--epochs', '1', '--no-progress', '--out', join(dir, 'wild.onnx')]);
+  const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(/^warning: the training loss grew from [\d.e+-]+ \(step \d+\) to [\d.e+-]+ \(step \d+\), \d+ orders of magnitude: the lr \(1000000000\) is probably too large$/);
+  const sane = await run(['finetune', MODEL, '--data', DIGITS, '--feature-scale', '0.0625', '--lr', '1e-2', '--epochs', '1', '--no-progress', '--out', join(dir, 'sane.onnx')]);
+  expect(sane.stderr).toBe('');
 });
 
 describe('ortrain errors (exit code 2, message naming the thing)', () => {

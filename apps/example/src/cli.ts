@@ -19,7 +19,7 @@ export async function main(argv: string[], out: (line: string) => void = console
       out(command.text);
       return 0;
     }
-    const report = await finetune(command.options, out);
+    const report = await finetune(command.options, out, err);
     for (const line of summarize(report)) out(line);
     if (!(report.maxOutputDifference <= EXPORT_TOLERANCE)) {
       err(`ortrain: the exported model's outputs differ from the training session's by ${report.maxOutputDifference}`);

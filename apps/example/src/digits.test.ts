@@ -31,4 +31,19 @@ describe('the main job (npm start)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/held-out accuracy [\d.]+% is below the target 95%/);
   });
+
+  test('WebGPU on a machine without Vulkan: one clean line naming the provider, no stack trace, exit 1', () => {
+    const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'apps/example/src/digits.ts', '--execution-provider', 'webgpu', '--no-progress'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      // A Vulkan loader that finds no driver, as on a machine without one.
+      env: { ...process.env, VK_ICD_FILENAMES: join(tmpdir(), 'no-such-vulkan-icd.json'), ORTRAIN_DEBUG: '' },
+    });
+    expect(r.status).toBe(1);
+    // The Vulkan loader and Dawn write their own warnings (native code); ours is one line.
+    const ours = r.stderr.split('\n').filter((l) => l.startsWith('ortrain:'));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatch(/^ortrain: executionProviders: none of 'webgpu' could start/);
+    expect(r.stderr).not.toMatch(/\.ts:\d+|Error: /);
+  });
 });

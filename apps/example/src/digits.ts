@@ -56,8 +56,9 @@ run().then(
     process.exitCode = code;
   },
   (err) => {
+    // One line, as the CLI prints: a provider that cannot start is not a bug to debug (ORTRAIN_DEBUG=1 shows the stack).
     const mine = err instanceof InputError || err instanceof DataError;
-    console.error(mine ? err.message : err);
+    console.error(`ortrain: ${process.env.ORTRAIN_DEBUG ? (err as Error).stack : (err as Error).message ?? String(err)}`);
     process.exitCode = mine ? 2 : 1;
   },
 );

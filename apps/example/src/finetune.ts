@@ -69,7 +69,9 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
  * after every epoch, exports the trained model and runs the export with plain onnxruntime-node to confirm it
  * gives what the training session gave.
  */
-export async function finetune(options: FinetuneOptions, log: (line: string) => void = console.log): Promise<FinetuneReport> {
+/** `warn` gets warnings (a diverging loss), on stderr by default. */
+export async function finetune(options: FinetuneOptions, log: (line: string) => void = console.log,
+  warn: (line: string) => void = console.error): Promise<FinetuneReport> {
   const started = Date.now();
   const optimizer = optimizerFactory(options.optimizer, options.lr, options.optimizerOptions, options);
   const model = readModel(options.model);
@@ -81,12 +83,20 @@ export async function finetune(options: FinetuneOptions, log: (line: string) => 
   }
   const table = await readCsv(options.data, { delimiter: options.delimiter, header: options.header });
 
+  let diverged = 0;
   const session = await TrainingSession.create({
     model: model.bytes,
     trainable: options.trainable,
     loss: options.loss,
     optimizer,
     executionProviders: [options.executionProvider],
+    // Once per run: a diverging run would otherwise warn at every window.
+    onDivergence: (d) => {
+      if (diverged++ === 0) {
+        warn(`warning: the training loss grew from ${d.from.toPrecision(3)} (step ${d.fromStep}) to ${d.loss.toPrecision(3)} ` +
+          `(step ${d.step}), ${Math.round(Math.log10(d.growth))} orders of magnitude: the lr (${options.lr}) is probably too large`);
+      }
+    },
   });
   try {
     const data = tableDataset(table, session, { labelColumn: options.labelColumn, featureScale: options.featureScale, inputName: options.inputName, modelSource: options.model });

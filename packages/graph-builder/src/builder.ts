@@ -120,10 +120,10 @@ export class GraphBuilder {
 
   // ---- inputs, outputs, initializers, constants ----
 
-  /** A graph input. Shape entries are sizes or symbolic names ('batch'). */
-  input(name: string, dtype: DType, shape: readonly Dim[]): Value {
+  /** A graph input. Shape entries are sizes or symbolic names ('batch'); undefined: of unknown rank. */
+  input(name: string, dtype: DType, shape: readonly Dim[] | undefined): Value {
     this.claim(name, 'input');
-    const v = new Value(name, dtype, [...shape]);
+    const v = new Value(name, dtype, shape ? [...shape] : undefined);
     this.values.set(name, v);
     this.inputs.push(valueInfo(name, dtype, shape));
     return v;
@@ -301,6 +301,7 @@ export class GraphBuilder {
         return [{ dtype: first?.dtype, shape }];
       }
       case 'MatMul': return [{ dtype: first?.dtype, shape: matmulShape(first?.shape, inputs[1]?.shape, `MatMul of '${first?.name}' and '${inputs[1]?.name}'`) }];
+      case 'If': case 'Loop': case 'Scan': return subgraphOutputs(opType, attrs, inputs, count);
       default: return Array.from({ length: count }, () => ({ dtype: first?.dtype }));
     }
   }
@@ -525,6 +526,19 @@ export class GraphBuilder {
 }
 
 /** A Value for a name, with the element type and shape its ValueInfoProto gives, when there is one. */
+/** The outputs of If (its then branch's), Loop and Scan (carried values, then scan outputs with a new axis). */
+function subgraphOutputs(opType: string, attrs: Attributes, inputs: NodeInput[], count: number): { dtype?: DType; shape?: readonly Dim[] }[] {
+  const body = (opType === 'If' ? attrs.then_branch : attrs.body) as GraphProto | undefined;
+  const outs = (body?.output ?? []).map((o) => valueFromInfo(o.name ?? '', o));
+  const carried = opType === 'Loop' ? inputs.length - 2 : opType === 'Scan' ? inputs.length - Number(attrs.num_scan_inputs ?? 0) : count;
+  const offset = opType === 'Loop' ? 1 : 0;
+  return Array.from({ length: count }, (_, i) => {
+    const o = outs[offset + i];
+    if (i < carried) return { dtype: o?.dtype ?? inputs[(opType === 'Loop' ? 2 : 0) + i]?.dtype, shape: o?.shape };
+    return { dtype: o?.dtype };
+  });
+}
+
 function valueFromInfo(name: string, info: ValueInfoProto | undefined): Value {
   const t = info?.type?.tensorType;
   const dtype = t?.elemType ? fromOnnxDataType(t.elemType) : undefined;

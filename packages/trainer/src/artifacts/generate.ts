@@ -1,4 +1,4 @@
-import { GraphBuilder, ModelProto, TensorProto, Value, encodeModel, isFloatType, fromOnnxDataType } from '@ortrain/graph-builder';
+import { GraphBuilder, ModelProto, Value, encodeModel } from '@ortrain/graph-builder';
 import { Optimizer, OptimizerConfig, Parameter, optimizerFromConfig } from '@ortrain/optimizers';
 import { Runtime } from '@ortrain/runtime';
 import { Wrapper } from '@ortrain/wrappers';
@@ -15,7 +15,7 @@ import type { OptimizerFactory } from '../session/training-session';
 import { ARTIFACT_FILES, ArtifactConfig, OPTIMIZER_METADATA, specToJson } from './layout';
 
 export interface ArtifactOptions {
-  /** Initializers to train (ONNX Runtime's requires_grad); default every float initializer not frozen. */
+  /** Initializers to train (ONNX Runtime's requires_grad); default the default trainable set without frozenParams. */
   requiresGrad?: string[];
   /** Initializers to keep fixed (ONNX Runtime's frozen_params). */
   frozenParams?: string[];
@@ -99,8 +99,7 @@ function trainableOf(model: ModelProto, o: ArtifactOptions): Trainable | undefin
     if (both.length) throw new RangeError(`requiresGrad and frozenParams both name '${both.join("', '")}'`);
     return o.requiresGrad;
   }
-  if (frozen.size === 0) return undefined;
-  return (name: string, t: TensorProto) => !frozen.has(name) && isFloatType(fromOnnxDataType(t.dataType ?? 0));
+  return frozen.size === 0 ? undefined : { except: [...frozen] };
 }
 
 /** An optimizer factory from a name, an OptimizerConfig, a `{ name, ...options }` object or a factory (see the registry of @ortrain/optimizers). */

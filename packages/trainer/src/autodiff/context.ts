@@ -153,7 +153,7 @@ export class GradContext {
         return k === 0 ? new Value(summed.name, grad.dtype, ts) : this.reshapeLike(summed, undefined, target);
       }
     }
-    if (!gs || !ts) this.fail(`cannot reduce the gradient to '${target.name}': its rank or the broadcast rank is unknown`);
+    if (!gs || !ts) return this.reduceToAtRunTime(grad, target);
     // Run time: sum over the axes where the (left-padded) target's size differs from the gradient's.
     const g = this.g;
     const k = gs.length - ts.length;
@@ -163,6 +163,24 @@ export class GradContext {
     const axes = g.reshape(g.op('NonZero', [differ], {}, { dtypes: ['int64'] }), [-1]);
     const summed = g.op('ReduceSum', [grad, axes], { keepdims: 1, noop_with_empty_axes: 1 }, { dtypes: [grad.dtype] });
     return k > 0 ? this.typedOp('Reshape', [summed, this.shapeOf(target)], {}, target) : new Value(summed.name, grad.dtype, ts);
+  }
+
+  /**
+   * reduceTo when a rank is unknown until run time: the target's shape is left-padded with ones to the
+   * gradient's rank, the axes where they differ are summed (keepdims), then the padding axes are summed
+   * away. (No Reshape: onnxruntime 1.30 fails to load a Reshape on a run-time shape followed by another.)
+   */
+  private reduceToAtRunTime(grad: Value, target: Value): Value {
+    const g = this.g;
+    const gShape = g.shape(grad);
+    const tShape = this.shapeOf(target);
+    const pad = g.sub(g.size(gShape), g.size(tShape));
+    const ones = g.op('ConstantOfShape', [g.unsqueeze(pad, [0])], { value: fillValue('int64', 1) }, { dtypes: ['int64'] });
+    const padded = g.concat([ones, tShape], 0);
+    const axes = g.reshape(g.op('NonZero', [g.not(g.equal(gShape, padded))], {}, { dtypes: ['int64'] }), [-1]);
+    const summed = g.op('ReduceSum', [grad, axes], { keepdims: 1, noop_with_empty_axes: 1 }, { dtypes: [grad.dtype] });
+    const leading = g.op('Range', [g.constant(0, 'int64'), pad, g.constant(1, 'int64')], {}, { dtypes: ['int64'] });
+    return this.typedOp('ReduceSum', [summed, leading], { keepdims: 0, noop_with_empty_axes: 1 }, target);
   }
 
   /** Normalises a possibly negative axis against v's rank. */

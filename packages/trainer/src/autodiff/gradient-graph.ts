@@ -2,14 +2,20 @@
 // initializers become graph inputs), the loss is appended, and a backward pass over the topologically sorted
 // nodes emits each op's gradient rule, summing the contributions of values used more than once.
 import {
-  GraphBuilder, Value, attributeKind, attributeValue, float16ToFloat32, fromOnnxDataType, isFloatType, tensorToArray,
+  GraphBuilder, Value, float16ToFloat32, fromOnnxDataType, isFloatType, tensorToArray,
 } from '@ortrain/graph-builder';
-import type { AttributeProto, AttributeValue, ModelProto, NodeProto, TensorProto, TypedAttribute } from '@ortrain/graph-builder';
+import type { DType, Dim, GraphProto, ModelProto, NodeProto, TensorProto } from '@ortrain/graph-builder';
+import { emitForward } from './emit';
 import { describeNode } from './attrs';
+import { liftConstants } from './constants';
 import { GradContext, fillValue } from './context';
 import type { GradRule } from './context';
+import { blockKey, describeBlocked, expandControlFlow, freshNames, namesOf } from './control-flow';
+import { ifGradient } from './if-gradient';
 import { ShapeTable, isStatic } from './infer';
 import { GRADIENT_RULES, NO_GRADIENT } from './rules';
+import { inputsOf, subgraphsOf } from './subgraphs';
+import { TensorSource, chooseTrainable, nothingTrainable } from './trainable';
 import type { GradientGraph, GradientGraphOptions, GradientParam } from './types';
 import { upgradeNodes } from './upgrade';
 
@@ -25,13 +31,15 @@ function isNoGradient(node: NodeProto): boolean {
   return ONNX_DOMAINS.has(node.domain ?? '') && NO_GRADIENT.has(node.opType ?? '');
 }
 
-/** The inputs of a node that a gradient can flow through. */
+const isIf = (node: NodeProto) => node.opType === 'If' && ONNX_DOMAINS.has(node.domain ?? '');
+
+/** The inputs of a node (with what its subgraphs read, see inputsOf) that a gradient can flow through. */
 function differentiableInputs(node: NodeProto, table: ShapeTable): number[] {
   if (isNoGradient(node)) return [];
   const rule = ruleOf(node);
   const out: number[] = [];
-  (node.input ?? []).forEach((name, i) => {
-    if (!name || rule?.nondiff?.includes(i)) return;
+  inputsOf(node).forEach((name, i) => {
+    if (!name || rule?.nondiff?.includes(i) || (isIf(node) && i === 0)) return;
     const dtype = table.get(name)?.dtype;
     if (dtype && !isFloatType(dtype)) return;
     out.push(i);
@@ -49,9 +57,10 @@ function topoSort(nodes: NodeProto[], available: Set<string>): NodeProto[] {
     if (state[i] === 2) return;
     if (state[i] === 1) throw new RangeError(`${describeNode(nodes[i])}: the graph has a cycle`);
     state[i] = 1;
-    for (const inp of nodes[i].input ?? []) {
+    for (const inp of inputsOf(nodes[i])) {
       if (!inp || available.has(inp)) continue;
       const p = producer.get(inp);
+      if (p === undefined && subgraphsOf(nodes[i]).length && !(nodes[i].input ?? []).includes(inp)) continue;
       if (p === undefined) throw new RangeError(`${describeNode(nodes[i])}: input '${inp}' is not produced by any node, input or initializer`);
       visit(p);
     }
@@ -62,32 +71,6 @@ function topoSort(nodes: NodeProto[], available: Set<string>): NodeProto[] {
   return order;
 }
 
-/** An AttributeProto as the builder's typed attribute value (lossless). */
-function typedAttrs(node: NodeProto): Record<string, AttributeValue> {
-  const out: Record<string, AttributeValue> = {};
-  for (const a of node.attribute ?? []) {
-    const kind = attributeKind(a.type) ?? guessKind(a);
-    if (!kind) throw new RangeError(`${describeNode(node)}: attribute '${a.name}' has no type`);
-    const value = attributeValue({ ...a, type: a.type ?? KIND_CODE[kind] });
-    // Plain values where the kind is unambiguous (the builder reads some, e.g. Transpose's perm); floats stay typed.
-    const plain = (kind === 'int' || kind === 'string' || kind === 'tensor' || kind === 'graph' || ((kind === 'ints' || kind === 'strings') && (value as unknown[]).length > 0));
-    out[a.name!] = plain ? (value as AttributeValue) : { kind, value };
-  }
-  return out;
-}
-const KIND_CODE: Record<string, number> = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7, strings: 8 };
-function guessKind(a: AttributeProto): TypedAttribute['kind'] | undefined {
-  if (a.ints?.length) return 'ints';
-  if (a.floats?.length) return 'floats';
-  if (a.strings?.length) return 'strings';
-  if (a.t) return 'tensor';
-  if (a.g) return 'graph';
-  if (a.s) return 'string';
-  if (a.f !== undefined) return 'float';
-  if (a.i !== undefined) return 'int';
-  return undefined;
-}
-
 function toFloat32(t: TensorProto): Float32Array {
   const data = tensorToArray(t);
   if (data instanceof Float32Array) return data;
@@ -95,15 +78,50 @@ function toFloat32(t: TensorProto): Float32Array {
   return Float32Array.from(data as Float64Array);
 }
 
-function allFinite(t: TensorProto): boolean {
-  const data = toFloat32(t);
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
-  return true;
-}
-
 function opsetOf(model: ModelProto): number {
   const entry = (model.opsetImport ?? []).find((o) => ONNX_DOMAINS.has(o.domain ?? ''));
   return entry?.version ?? 1;
+}
+
+/** The model's graph as the autodiff reads it: Constants lifted, nodes sorted, control flow expanded, types inferred. */
+function importGraph(model: ModelProto) {
+  const graph = model.graph!;
+  const modelOpset = opsetOf(model);
+  // Float Constants (weights, for some exporters) are imported as initializers: they can train like them.
+  const { nodes: graphNodes, tensors: lifted } = liftConstants(graph.node ?? []);
+  const initializers = new Map<string, TensorProto>();
+  const sources = new Map<string, TensorSource>();
+  for (const t of graph.initializer ?? []) { initializers.set(t.name!, t); sources.set(t.name!, 'initializer'); }
+  for (const t of lifted) { initializers.set(t.name!, t); sources.set(t.name!, 'Constant'); }
+  if ((graph.sparseInitializer ?? []).length) throw new RangeError('buildGradientGraph: sparse initializers are not supported');
+  const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name!));
+  const hints = ShapeTable.hintsFrom([...(graph.valueInfo ?? []), ...(graph.input ?? []), ...(graph.output ?? [])]);
+  const table = new ShapeTable(hints);
+  for (const i of inputs) {
+    const h = hints.get(i.name!);
+    if (!h?.dtype) throw new RangeError(`buildGradientGraph: graph input '${i.name}' has no tensor type`);
+    table.set(i.name!, h);
+  }
+  for (const t of initializers.values()) table.addTensor(t);
+  const available = new Set<string>([...inputs.map((i) => i.name!), ...initializers.keys()]);
+  const sorted = topoSort(graphNodes, available);
+  const taken = namesOf(graph);
+  // Ifs on constants fold, loops of constant length unroll; what cannot is kept with the reason.
+  const { nodes: expanded, blocked } = expandControlFlow(sorted, table, modelOpset, freshNames(taken));
+  return { initializers, sources, lifted, inputs, hints, table, available, taken, expanded, blocked };
+}
+
+/**
+ * The element type and shape of any value of a model (a graph output or an intermediate value), as the
+ * autodiff infers them; undefined when no node, input or initializer defines it.
+ */
+export function valueInfoOf(model: ModelProto, name: string): { dtype?: DType; shape?: Dim[]; producer?: NodeProto } | undefined {
+  if (!model.graph) return undefined;
+  const { table, available, expanded } = importGraph(model);
+  const producer = expanded.find((n) => n.output?.includes(name));
+  if (!producer && !available.has(name)) return undefined;
+  const info = table.get(name) ?? {};
+  return { dtype: info.dtype, shape: info.shape ? [...info.shape] : undefined, producer };
 }
 
 /**
@@ -123,65 +141,49 @@ export function buildGradientGraph(model: ModelProto, options: GradientGraphOpti
   const extraOpsets: Record<string, number> = {};
   for (const o of model.opsetImport ?? []) if (!ONNX_DOMAINS.has(o.domain ?? '')) extraOpsets[o.domain!] = o.version ?? 1;
 
-  // ---- what the graph holds ----
-  const initializers = new Map<string, TensorProto>();
-  for (const t of graph.initializer ?? []) initializers.set(t.name!, t);
-  if ((graph.sparseInitializer ?? []).length) throw new RangeError('buildGradientGraph: sparse initializers are not supported');
-  const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name!));
-  const hints = ShapeTable.hintsFrom([...(graph.valueInfo ?? []), ...(graph.input ?? []), ...(graph.output ?? [])]);
-  const table = new ShapeTable(hints);
-  for (const i of inputs) {
-    const h = hints.get(i.name!);
-    if (!h?.dtype) throw new RangeError(`buildGradientGraph: graph input '${i.name}' has no tensor type`);
-    table.set(i.name!, h);
-  }
-  for (const t of initializers.values()) table.addTensor(t);
-  const available = new Set<string>([...inputs.map((i) => i.name!), ...initializers.keys()]);
-  const sorted = topoSort(graph.node ?? [], available);
-  for (const n of sorted) table.inferNode(n);
-  const forward = upgradeNodes(sorted, modelOpset, opset, table);
+  const { initializers, sources, lifted, inputs, hints, table, available, taken, expanded, blocked } = importGraph(model);
+  const forward = upgradeNodes(expanded, modelOpset, opset, table).map((n) => upgradeSubgraphs(n, modelOpset, opset, table));
 
   const outputNames = (graph.output ?? []).map((o) => o.name!);
   const target = options.loss ? options.loss.output ?? outputNames[0] : options.lossOutput!;
-  if (!outputNames.includes(target)) {
+  const defined = new Set<string>([...available, ...forward.flatMap((n) => n.output ?? [])]);
+  if (!defined.has(target)) {
     const what = options.loss ? 'loss.output' : 'lossOutput';
-    throw new RangeError(`buildGradientGraph: ${what} '${target}' is not an output of the model (outputs: ${outputNames.join(', ')})`);
+    throw new RangeError(`buildGradientGraph: ${what} '${target}' is not a value of the model (its outputs: ${outputNames.join(', ')})`);
   }
 
-  // ---- which initializers train ----
+  // ---- which tensors train ----
   const reaches = reachingTarget(forward, table, target);
-  const floatInits = [...initializers.values()].filter((t) => isFloatType(fromOnnxDataType(t.dataType ?? 0)));
   const spec = options.trainable;
-  let trainable: TensorProto[];
+  const tensors = new Map([...initializers].map(([n, t]) => [n, { tensor: t, source: sources.get(n)! }]));
   if (Array.isArray(spec)) {
     const seen = new Set<string>();
-    trainable = spec.map((name) => {
+    for (const name of spec) {
       const t = initializers.get(name);
-      if (!t) throw new RangeError(`trainable: '${name}' is not an initializer of the model`);
+      if (!t) throw new RangeError(`trainable: '${name}' is not an initializer of the model, nor a float Constant`);
       const dtype = fromOnnxDataType(t.dataType ?? 0);
-      if (!isFloatType(dtype)) throw new RangeError(`trainable: initializer '${name}' is ${dtype}; only float initializers can train`);
-      if (!reaches.has(name)) throw new RangeError(`trainable: the loss does not depend on initializer '${name}' through any differentiable input`);
+      const where = sources.get(name) === 'Constant' ? 'Constant' : 'initializer';
+      if (!isFloatType(dtype)) throw new RangeError(`trainable: ${where} '${name}' is ${dtype}; only float ${where}s can train`);
+      if (!reaches.has(name)) throw new RangeError(`trainable: the loss does not depend on ${where} '${name}' through any differentiable input`);
       if (seen.has(name)) throw new RangeError(`trainable: '${name}' is listed twice`);
       seen.add(name);
-      return t;
-    });
-  } else {
-    const pick = spec instanceof RegExp ? (n: string) => spec.test(n) : typeof spec === 'function' ? (n: string, t: TensorProto) => spec(n, t) : () => true;
-    // Tensors holding Inf or NaN (additive attention masks of -inf) are constants, never parameters.
-    trainable = floatInits.filter((t) => reaches.has(t.name!) && pick(t.name!, t) && allFinite(t));
+    }
   }
-  if (trainable.length === 0) throw new RangeError('buildGradientGraph: no trainable initializer reaches the loss (check `trainable`)');
+  const choices = chooseTrainable(tensors, forward, reaches, spec);
+  const chosen = new Set(choices.filter((c) => c.trainable).map((c) => c.name));
+  const trainable = (Array.isArray(spec) ? spec : [...initializers.keys()]).filter((n) => chosen.has(n)).map((n) => initializers.get(n)!);
+  if (trainable.length === 0) throw nothingTrainable(choices, { initializers: (graph.initializer ?? []).length, constants: lifted.length });
   const trainableNames = new Set(trainable.map((t) => t.name!));
 
   // ---- the forward graph ----
   const g = new GraphBuilder(graph.name || 'training', { opset, extraOpsets });
-  for (const name of [...available, ...forward.flatMap((n) => n.output ?? []), ...forward.map((n) => n.name ?? '')]) if (name) g.uniqueName(name);
+  for (const name of [...available, ...taken, ...forward.flatMap((n) => n.output ?? []), ...forward.map((n) => n.name ?? '')]) if (name) g.uniqueName(name);
   for (const i of inputs) g.input(i.name!, table.get(i.name!)!.dtype!, table.get(i.name!)!.shape ?? []);
   const params: GradientParam[] = [];
   for (const t of trainable) {
     const dtype = fromOnnxDataType(t.dataType ?? 0);
     const dims = (t.dims ?? []).map(Number);
-    params.push({ name: t.name!, value: g.input(t.name!, dtype, dims), dtype, dims, initial: toFloat32(t) });
+    params.push({ name: t.name!, value: g.input(t.name!, dtype, dims), dtype, dims, initial: toFloat32(t), source: sources.get(t.name!)! });
   }
   const frozen: string[] = [];
   for (const t of initializers.values()) {
@@ -202,12 +204,13 @@ export function buildGradientGraph(model: ModelProto, options: GradientGraphOpti
   let loss: Value;
   if (options.loss) {
     const { labels } = options.loss;
+    // Labels of a prediction of unknown rank have unknown rank too (checked against the run's shapes).
     const labelsValue = g.input(labels.name, labels.dtype, labels.shape);
-    table.set(labels.name, { dtype: labels.dtype, shape: [...labels.shape] });
-    loss = options.loss.build(g, outputs[target], labelsValue);
+    table.set(labels.name, { dtype: labels.dtype, shape: labels.shape ? [...labels.shape] : undefined });
+    loss = options.loss.build(g, outputs[target] ?? typed(target), labelsValue);
     if (!(loss instanceof Value) || !g.get(loss.name)) throw new RangeError('loss.build: did not return a value of the graph');
   } else {
-    loss = outputs[target];
+    loss = outputs[target] ?? typed(target);
   }
   const full = g.toGraph();
   for (const t of full.initializer ?? []) if (!table.get(t.name!)) table.addTensor(t);
@@ -228,8 +231,8 @@ export function buildGradientGraph(model: ModelProto, options: GradientGraphOpti
 
   // ---- the backward graph ----
   const all = [...(full.node ?? [])];
-  const grads = backward(g, all, table, trainableNames, loss, params);
-  return { builder: g, loss, outputs, params, grads, frozen };
+  const grads = backward(g, all, table, trainableNames, loss, params, { blocked, modelOpset, opset, sources });
+  return { builder: g, loss, outputs, params, grads, frozen, choices, target: outputs[target] ?? typed(target) };
 }
 
 /** Float initializers and values from which `target` can be reached through differentiable inputs. */
@@ -238,7 +241,8 @@ function reachingTarget(nodes: NodeProto[], table: ShapeTable, target: string): 
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k];
     if (!(n.output ?? []).some((o) => o && reach.has(o))) continue;
-    for (const i of differentiableInputs(n, table)) reach.add(n.input![i]);
+    const ins = inputsOf(n);
+    for (const i of differentiableInputs(n, table)) reach.add(ins[i]);
   }
   return reach;
 }
@@ -247,7 +251,8 @@ function reachingTarget(nodes: NodeProto[], table: ShapeTable, target: string): 
 function requiresGrad(nodes: NodeProto[], table: ShapeTable, trainable: Set<string>): Set<string> {
   const req = new Set(trainable);
   for (const n of nodes) {
-    if (!differentiableInputs(n, table).some((i) => req.has(n.input![i]))) continue;
+    const ins = inputsOf(n);
+    if (!differentiableInputs(n, table).some((i) => req.has(ins[i]))) continue;
     for (const o of n.output ?? []) {
       const dtype = table.get(o)?.dtype;
       if (o && (!dtype || isFloatType(dtype))) req.add(o);
@@ -270,47 +275,88 @@ function withGradientOutputs(node: NodeProto, requires: Set<string>, g: GraphBui
   return copy;
 }
 
-function emitForward(g: GraphBuilder, node: NodeProto, table: ShapeTable): void {
-  const ins = (node.input ?? []).map((name) => {
-    if (!name) return undefined;
-    const v = g.get(name);
-    if (!v) throw new RangeError(`${describeNode(node)}: input '${name}' is not defined`);
-    return v;
-  });
-  const outs = (node.output ?? []).map((o) => o || g.uniqueName(`${node.name || node.opType}_unused`));
-  // Trailing omitted outputs are dropped; inner ones get names so the node keeps its output positions.
-  while (outs.length && !(node.output ?? [])[outs.length - 1]) outs.pop();
-  g.node(node.opType!, ins, typedAttrs(node), {
-    outputs: outs, name: node.name || undefined, domain: node.domain || undefined,
-    dtypes: outs.map((o) => table.get(o)?.dtype), shapes: outs.map((o) => table.get(o)?.shape),
-  });
+/** Nodes inside If/Loop/Scan subgraphs in the forms of the training graph's opset. */
+function upgradeSubgraphs(node: NodeProto, from: number, to: number, table: ShapeTable): NodeProto {
+  if (from >= to || !subgraphsOf(node).length) return node;
+  const up = (g: GraphProto): GraphProto => {
+    const child = table.child(ShapeTable.hintsFrom([...(g.valueInfo ?? []), ...(g.input ?? []), ...(g.output ?? [])]));
+    for (const i of g.input ?? []) child.set(i.name!, child.get(i.name!) ?? {});
+    for (const t of g.initializer ?? []) child.addTensor(t);
+    for (const n of g.node ?? []) child.inferNode(n);
+    return { ...g, node: upgradeNodes(g.node ?? [], from, to, child).map((n) => upgradeSubgraphs(n, from, to, child)) };
+  };
+  return { ...node, attribute: (node.attribute ?? []).map((a) => (a.g ? { ...a, g: up(a.g) } : a.graphs?.length ? { ...a, graphs: a.graphs.map(up) } : a)) };
 }
 
-function backward(g: GraphBuilder, nodes: NodeProto[], table: ShapeTable, trainable: Set<string>, loss: Value, params: GradientParam[]): Map<string, Value> {
-  // Which values need a gradient: reachable from a trainable initializer and leading to the loss.
-  const req = requiresGrad(nodes, table, trainable);
+/** What the backward pass needs besides the nodes: the loops that could not unroll, and the opsets. */
+export interface BackwardEnv {
+  blocked: Map<string, string>;
+  /** Where each trainable tensor came from, for errors. */
+  sources?: Map<string, TensorSource>;
+  modelOpset: number;
+  opset: number;
+}
+
+function backward(g: GraphBuilder, nodes: NodeProto[], table: ShapeTable, trainable: Set<string>, loss: Value, params: GradientParam[], env: BackwardEnv): Map<string, Value> {
+  // Seed: d loss / d loss = 1.
+  const ls = loss.shape;
+  const seed = ls && isStatic(ls)
+    ? g.constant(new Array(ls.reduce((a, b) => a * b, 1)).fill(1), loss.dtype!, ls)
+    : g.op('ConstantOfShape', [g.shape(loss)], { value: fillValue(loss.dtype, 1) }, { dtypes: [loss.dtype] });
+  const gradOf = backpropagate(g, nodes, table, trainable, new Map([[loss.name, new Value(seed.name, loss.dtype, ls)]]),
+    ls && ls.length === 0 ? seed.name : undefined, env);
+
+  const grads = new Map<string, Value>();
+  const used = new Set<string>();
+  // Values that no node produces (inputs, initializers, constants) need an Identity to become a separate output.
+  const produced = new Set((g.toGraph().node ?? []).flatMap((n) => n.output ?? []));
+  for (const p of params) {
+    let v = gradOf(p.name);
+    if (!v) v = g.op('ConstantOfShape', [g.ints(p.dims)], { value: fillValue(p.dtype) }, { dtypes: [p.dtype], shapes: [p.dims] });
+    // Each param gets its own value, so that callers can mark every gradient as a graph output.
+    if (used.has(v.name) || !produced.has(v.name)) v = g.op('Identity', [v], {}, { dtypes: [p.dtype], shapes: [p.dims] });
+    used.add(v.name);
+    grads.set(p.name, new Value(v.name, p.dtype, p.dims));
+  }
+  return grads;
+}
+
+/**
+ * Reverse mode over `nodes` in `g`: from the gradients `seeds` of some values, the gradient of every value
+ * that depends on one of `sources` and leads to a seed. Returns the summed gradient of a value (undefined
+ * when no gradient reaches it). Also the backward pass of an If's branch, in the If's gradient subgraph.
+ */
+export function backpropagate(g: GraphBuilder, nodes: NodeProto[], table: ShapeTable, sources: Set<string>, seeds: Map<string, Value>,
+  scalarSeed: string | undefined, env: BackwardEnv): (name: string) => Value | undefined {
+  // Which values need a gradient: reachable from a source and leading to a seed.
+  const req = requiresGrad(nodes, table, sources);
   const source = new Map<string, string>();
-  for (const name of trainable) source.set(name, name);
+  for (const name of sources) source.set(name, name);
   for (const n of nodes) {
-    const from = differentiableInputs(n, table).map((i) => source.get(n.input![i])).find(Boolean);
+    const ins = inputsOf(n);
+    const from = differentiableInputs(n, table).map((i) => source.get(ins[i])).find(Boolean);
     if (from) for (const o of n.output ?? []) if (o && !source.has(o)) source.set(o, from);
   }
-  const leads = new Set<string>([loss.name]);
+  const leads = new Set<string>(seeds.keys());
   const active: NodeProto[] = [];
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k];
     if (!(n.output ?? []).some((o) => o && leads.has(o) && req.has(o))) continue;
-    const diff = differentiableInputs(n, table).filter((i) => req.has(n.input![i]));
+    const ins = inputsOf(n);
+    const diff = differentiableInputs(n, table).filter((i) => req.has(ins[i]));
     if (diff.length === 0) continue;
-    for (const i of diff) leads.add(n.input![i]);
+    for (const i of diff) leads.add(ins[i]);
     active.push(n);
   }
   // Every active node needs a rule; check them all before emitting anything.
   for (const n of active) {
-    if (!ruleOf(n)) {
-      const param = (n.input ?? []).map((i) => source.get(i)).find(Boolean);
+    const why = env.blocked.get(blockKey(n));
+    if (why) throw new RangeError(describeBlocked(n, why));
+    if (!ruleOf(n) && !isIf(n)) {
+      const param = inputsOf(n).map((i) => source.get(i)).find(Boolean)!;
       const domain = n.domain && !ONNX_DOMAINS.has(n.domain) ? ` (domain '${n.domain}')` : '';
-      throw new RangeError(`no gradient rule for op ${n.opType}${domain} at node '${n.name || n.output?.[0]}', which the gradient of trainable initializer '${param}' needs`);
+      const kind = env.sources?.get(param) === 'Constant' ? 'Constant' : 'initializer';
+      throw new RangeError(`no gradient rule for op ${n.opType}${domain} at node '${n.name || n.output?.[0]}', which the gradient of trainable ${kind} '${param}' needs`);
     }
   }
 
@@ -330,44 +376,30 @@ function backward(g: GraphBuilder, nodes: NodeProto[], table: ShapeTable, traina
     }
     return contributions.get(name)![0];
   };
-
-  // Seed: d loss / d loss = 1.
-  const ls = loss.shape;
-  const seed = ls && isStatic(ls)
-    ? g.constant(new Array(ls.reduce((a, b) => a * b, 1)).fill(1), loss.dtype!, ls)
-    : g.op('ConstantOfShape', [g.shape(loss)], { value: fillValue(loss.dtype, 1) }, { dtypes: [loss.dtype] });
-  add(loss.name, new Value(seed.name, loss.dtype, ls));
+  for (const [name, v] of seeds) add(name, v);
 
   const shapeCache = new Map<string, Value>();
   for (const n of active) {
     const outGrads = (n.output ?? []).map((o) => (o && req.has(o) ? summed(o) : undefined));
     if (outGrads.every((v) => !v)) continue;
-    const rule = ruleOf(n)!;
-    const diff = new Set(differentiableInputs(n, table).filter((i) => req.has(n.input![i])));
-    const needed = (n.input ?? []).map((_, i) => diff.has(i));
-    const ctx = new GradContext(g, n, table, outGrads, needed, shapeCache, ls && ls.length === 0 ? seed.name : undefined);
-    const results = g.scope(`grad`, () => rule.grad(ctx));
+    const ins = inputsOf(n);
+    const diff = new Set(differentiableInputs(n, table).filter((i) => req.has(ins[i])));
+    let results: (Value | undefined)[];
+    if (isIf(n)) {
+      const wanted = [...diff].map((i) => ins[i]);
+      const byName = g.scope('grad', () => ifGradient(g, n, table, outGrads, wanted, env, backpropagate));
+      results = ins.map((name) => byName.get(name));
+    } else {
+      const needed = ins.map((_, i) => diff.has(i));
+      const ctx = new GradContext(g, n, table, outGrads, needed, shapeCache, scalarSeed);
+      results = g.scope('grad', () => ruleOf(n)!.grad(ctx));
+    }
     for (const i of diff) {
       const r = results[i];
-      if (!r) throw new RangeError(`${describeNode(n)}: the rule gave no gradient for input ${i} ('${n.input![i]}')`);
-      const info = table.get(n.input![i]);
-      add(n.input![i], new Value(r.name, info?.dtype ?? r.dtype, info?.shape ?? r.shape));
+      if (!r) throw new RangeError(`${describeNode(n)}: the rule gave no gradient for input ${i} ('${ins[i]}')`);
+      const info = table.get(ins[i]);
+      add(ins[i], new Value(r.name, info?.dtype ?? r.dtype, info?.shape ?? r.shape));
     }
   }
-
-  const grads = new Map<string, Value>();
-  const used = new Set<string>();
-  // Values that no node produces (inputs, initializers, constants) need an Identity to become a separate output.
-  const produced = new Set((g.toGraph().node ?? []).flatMap((n) => n.output ?? []));
-  for (const p of params) {
-    let v = summed(p.name);
-    if (!v) v = g.op('ConstantOfShape', [g.ints(p.dims)], { value: fillValue(p.dtype) }, { dtypes: [p.dtype], shapes: [p.dims] });
-    // Each param gets its own value, so that callers can mark every gradient as a graph output.
-    if (used.has(v.name) || !produced.has(v.name)) v = g.op('Identity', [v], {}, { dtypes: [p.dtype], shapes: [p.dims] });
-    used.add(v.name);
-    grads.set(p.name, new Value(v.name, p.dtype, p.dims));
-  }
-  return grads;
+  return summed;
 }
-
-

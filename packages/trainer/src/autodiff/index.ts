@@ -3,7 +3,8 @@ import { buildGradientGraph } from './gradient-graph';
 import type { GradientGraphOptions, GradientParam } from './types';
 
 export type { LossBuilder, GradientGraphOptions, GradientGraph, GradientParam } from './types';
-export { buildGradientGraph } from './gradient-graph';
+export { buildGradientGraph, valueInfoOf } from './gradient-graph';
+export type { TrainableChoice, TensorSource } from './trainable';
 export { GRADIENT_RULES, NO_GRADIENT } from './rules';
 export type { GradContext, GradRule, GradFn } from './context';
 

@@ -33,6 +33,14 @@ export class ShapeTable {
 
   constructor(private readonly hints = new Map<string, Info>()) {}
 
+  /** A table for a subgraph: what this one knows, and the subgraph's own hints. */
+  child(hints: Map<string, Info>): ShapeTable {
+    const c = new ShapeTable(new Map([...this.hints, ...hints]));
+    for (const [k, v] of this.info) c.info.set(k, v);
+    for (const [k, v] of this.known) c.known.set(k, v);
+    return c;
+  }
+
   /** Records hints from value_info entries (used where inference knows less). */
   static hintsFrom(infos: readonly ValueInfoProto[]): Map<string, Info> {
     const m = new Map<string, Info>();
@@ -535,6 +543,30 @@ function fold(t: ShapeTable, node: NodeProto): Known | undefined {
         values.push(op === 'Add' ? x + y : op === 'Sub' ? x - y : op === 'Mul' ? x * y : isInt ? Math.trunc(x / y) : x / y);
       }
       return { shape: ka.shape.length >= kb.shape.length ? [...ka.shape] : [...kb.shape], values };
+    }
+    case 'Equal': case 'Less': case 'Greater': case 'LessOrEqual': case 'GreaterOrEqual': case 'And': case 'Or': case 'Xor': {
+      // Conditions of an If on shapes (x.shape[0] == 1): folded so that the If folds to its branch.
+      const a = v(0), b = v(1);
+      if (!a || !b) return undefined;
+      const n = Math.max(a.length, b.length);
+      if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) return undefined;
+      const values: Dim[] = [];
+      for (let i = 0; i < n; i++) {
+        const x = a[a.length === 1 ? 0 : i], y = b[b.length === 1 ? 0 : i];
+        if (typeof x !== 'number' || typeof y !== 'number') {
+          if (op === 'Equal' && x === y) { values.push(1); continue; }
+          return undefined;
+        }
+        const r = op === 'Equal' ? x === y : op === 'Less' ? x < y : op === 'Greater' ? x > y : op === 'LessOrEqual' ? x <= y
+          : op === 'GreaterOrEqual' ? x >= y : op === 'And' ? !!x && !!y : op === 'Or' ? !!x || !!y : !!x !== !!y;
+        values.push(r ? 1 : 0);
+      }
+      const ka = t.known.get(ins[0])!, kb = t.known.get(ins[1])!;
+      return { shape: ka.shape.length >= kb.shape.length ? [...ka.shape] : [...kb.shape], values };
+    }
+    case 'Not': {
+      const k = t.known.get(ins[0]);
+      return k && k.values.every((x) => typeof x === 'number') ? { shape: [...k.shape], values: k.values.map((x) => (x ? 0 : 1)) } : undefined;
     }
     case 'ConstantOfShape': {
       const s = t.ints(ins[0]);

@@ -1,4 +1,5 @@
 import type { DType, Dim, GraphBuilder, TensorProto, Value } from '@ortrain/graph-builder';
+import type { TensorSource, TrainableChoice } from './trainable';
 
 
 // One LossBuilder type for the package: the losses define it as
@@ -9,15 +10,17 @@ export type { LossBuilder };
 
 export interface GradientGraphOptions {
   /**
-   * Trainable initializers: names, a RegExp, or a predicate; default every float initializer that reaches
-   * the loss through differentiable inputs (BatchNormalization's running statistics, for one, do not) and
-   * holds only finite values (an additive -inf attention mask is a constant). Named initializers must
-   * exist, be float and reach the loss (else a RangeError: a zero gradient is never given silently); a
-   * RegExp or predicate is narrowed the same way as the default, the rest stay frozen.
+   * Trainable tensors (initializers, and float Constant nodes, which are lifted to parameters): names, a
+   * RegExp, or a predicate. Default: the float tensors of at least one dimension, holding only finite values,
+   * that reach the loss through differentiable inputs and sit in a weight or bias slot of a parameterised op
+   * (see trainable.ts); exporter constants (a Pow exponent, a Clip bound, epsilons, scalars) stay frozen.
+   * Named tensors must exist, be float and reach the loss (else a RangeError: a zero gradient is never given
+   * silently); a RegExp or predicate picks among the float tensors that reach the loss and are finite;
+   * `{ except: names }` is the default set without those.
    */
-  trainable?: string[] | RegExp | ((name: string, tensor: TensorProto) => boolean);
-  /** The loss appended to the model output `output` (default the model's first output). */
-  loss?: { build: LossBuilder; labels: { name: string; dtype: DType; shape: Dim[] }; output?: string };
+  trainable?: string[] | RegExp | ((name: string, tensor: TensorProto) => boolean) | { except: string[] };
+  /** The loss appended to the value `output` (any value of the graph; default the model's first output). */
+  loss?: { build: LossBuilder; labels: { name: string; dtype: DType; shape?: Dim[] }; output?: string };
   /** Without `loss`: the name of a scalar model output to differentiate. */
   lossOutput?: string;
   /** ai.onnx opset of the training graph (default max(model opset, 17)). */
@@ -30,6 +33,8 @@ export interface GradientParam {
   dtype: DType;
   dims: number[];
   initial: Float32Array;
+  /** An initializer of the model, or a float Constant node lifted to be trainable. */
+  source: TensorSource;
 }
 
 export interface GradientGraph {
@@ -45,4 +50,8 @@ export interface GradientGraph {
   grads: Map<string, Value>;
   /** Float initializers left frozen (still initializers of the graph). */
   frozen: string[];
+  /** For every initializer and float Constant: whether it trains, and why (see describeTrainable). */
+  choices: TrainableChoice[];
+  /** The value the loss is computed from (`loss.output`, any value of the graph). */
+  target: Value;
 }

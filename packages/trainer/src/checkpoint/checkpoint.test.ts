@@ -2,7 +2,9 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from './format';
+import { spawnSync } from 'child_process';
 import { readFileNamed, writeFileAtomic } from './file';
+import { CheckpointLock } from './lock';
 import { crc32 } from './crc32';
 
 describe('checkpoint format', () => {
@@ -36,9 +38,13 @@ describe('checkpoint format', () => {
     expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 9), 'b.ckpt')).toThrow(/b\.ckpt: checksum mismatch.*truncated/);
     expect(() => decodeCheckpoint(new TextEncoder().encode('{"not":"a checkpoint at all"}'), 'c.ckpt')).toThrow(CheckpointError);
     expect(() => decodeCheckpoint(new Uint8Array(3), 'd.ckpt')).toThrow(/d\.ckpt: .*too short/);
-    const versioned = bytes.slice();
-    new DataView(versioned.buffer).setUint32(8, 99, true);
-    expect(() => decodeCheckpoint(versioned, 'e.ckpt')).toThrow(/e\.ckpt: checkpoint format version 99/);
+    // A damaged version field is corruption; a version written by another release (checksum intact) is named.
+    const damaged = bytes.slice();
+    new DataView(damaged.buffer).setUint32(8, 65281, true);
+    expect(() => decodeCheckpoint(damaged, 'e.ckpt')).toThrow(/e\.ckpt: checksum mismatch.*corrupt/);
+    const versioned = damaged.slice();
+    new DataView(versioned.buffer).setUint32(versioned.length - 4, crc32(versioned.subarray(0, versioned.length - 4)), true);
+    expect(() => decodeCheckpoint(versioned, 'f.ckpt')).toThrow(/f\.ckpt: checkpoint format version 65281 is not supported/);
   });
 });
 
@@ -63,8 +69,41 @@ describe('atomic file writes', () => {
     expect(await fs.readdir(dir)).toEqual(['x.bin']);
   });
 
+  test("temporary files of dead processes are removed by the next save; a live process's are kept", async () => {
+    const file = path.join(dir, 'x.bin');
+    const dead = await deadPid();
+    const stale = `.x.bin.${dead}.abc123.tmp`;
+    const live = `.x.bin.${process.ppid}.def456.tmp`;
+    const other = `.y.bin.${dead}.abc123.tmp`;
+    for (const f of [stale, live, other]) await fs.writeFile(path.join(dir, f), 'partial');
+    await writeFileAtomic(file, new Uint8Array([1]));
+    expect((await fs.readdir(dir)).sort()).toEqual([live, other, 'x.bin'].sort());
+  });
+
+  test("a second writer of a checkpoint path fails naming the owner; a dead owner's lock is taken over", async () => {
+    const file = path.join(dir, 'run.ckpt');
+    const a = await CheckpointLock.acquire(file, 'session-a');
+    expect(await fs.readFile(`${file}.lock`, 'utf8')).toBe(`${process.pid} session-a\n`);
+    await CheckpointLock.acquire(file, 'session-a'); // the owner again: fine
+    await expect(CheckpointLock.acquire(file, 'session-b')).rejects.toThrow(/checkpoint '.*run\.ckpt' is being written by another training session of this process \(lock file '.*run\.ckpt\.lock'\)/);
+    await fs.writeFile(`${file}.lock`, `${process.ppid} other\n`);
+    await expect(CheckpointLock.acquire(file, 'session-b')).rejects.toThrow(new RegExp(`being written by process ${process.ppid}`));
+    await fs.writeFile(`${file}.lock`, `${await deadPid()} gone\n`);
+    const b = await CheckpointLock.acquire(file, 'session-b');
+    await a.release(); // no longer a's: left alone
+    expect(await fs.readFile(`${file}.lock`, 'utf8')).toBe(`${process.pid} session-b\n`);
+    await b.release();
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
   test('a missing directory or file is named in the error', async () => {
     await expect(writeFileAtomic(path.join(dir, 'no', 'x.bin'), new Uint8Array(1))).rejects.toThrow(/cannot write '.*no\/x\.bin'/);
     await expect(readFileNamed(path.join(dir, 'gone.ckpt'), 'checkpoint')).rejects.toThrow(/checkpoint '.*gone\.ckpt': no such file/);
   });
 });
+
+/** The id of a process that has exited (a child that ran and was reaped). */
+async function deadPid(): Promise<number> {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  return Number(child.stdout.toString());
+}

@@ -9,6 +9,7 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
   const path = nodePath(`writing '${file}'`);
   const dir = path.dirname(path.resolve(file));
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  await removeStaleTemps(dir, path.basename(file));
   try {
     const handle = await fs.open(temp, 'wx');
     try {
@@ -33,5 +34,38 @@ export async function readFileNamed(file: string, what: string): Promise<Uint8Ar
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
     throw new Error(`${what} '${file}': ${why}`, { cause: err });
+  }
+}
+
+/**
+ * Removes the temporary files that saves of `name` by processes no longer running left behind (a save killed
+ * mid-write). Another live process's file is left alone: it may be writing it now.
+ */
+async function removeStaleTemps(dir: string, name: string): Promise<void> {
+  const fs = nodeFs(`writing '${name}'`).promises;
+  const prefix = `.${name}.`;
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir);
+  } catch {
+    return; // the write itself reports a missing directory
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const pid = Number(entry.slice(prefix.length).split('.')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) {
+      await fs.rm(nodePath('').join(dir, entry), { force: true }).catch(() => undefined);
+    }
+  }
+}
+
+/** Whether a process of this id runs (on this machine). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

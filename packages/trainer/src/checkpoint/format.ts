@@ -87,13 +87,14 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): unkn
   const magic = new TextDecoder().decode(bytes.subarray(0, 8));
   if (magic !== CHECKPOINT_MAGIC) throw fail(`not an ortrain checkpoint (starts with ${JSON.stringify(magic)}, expected "${CHECKPOINT_MAGIC}")`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint32(8, true);
-  if (version !== CHECKPOINT_VERSION) throw fail(`checkpoint format version ${version} is not supported (this ortrain reads version ${CHECKPOINT_VERSION})`);
+  // The checksum first: a damaged version field is corruption, not a format from another release.
   const stored = view.getUint32(bytes.length - 4, true);
   const actual = crc32(bytes.subarray(0, bytes.length - 4));
   if (stored !== actual) {
     throw fail(`checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)} over ${bytes.length} bytes): the file is truncated or corrupt`);
   }
+  const version = view.getUint32(8, true);
+  if (version !== CHECKPOINT_VERSION) throw fail(`checkpoint format version ${version} is not supported (this ortrain reads version ${CHECKPOINT_VERSION})`);
   const headerLength = view.getUint32(12, true);
   if (16 + headerLength > bytes.length - 4) throw fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file`);
   let header: { tensors: TensorEntry[]; content: unknown };

@@ -1,2 +1,3 @@
 export { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, CheckpointError, decodeCheckpoint, encodeCheckpoint } from './format';
 export { readFileNamed, writeFileAtomic } from './file';
+export { CheckpointLock } from './lock';

@@ -1,6 +1,6 @@
 // Losses appended to a model's output as ONNX subgraphs, with torch's values and options.
 export type {
-  LossBuilder, LossKind, LossSpec, LossSpecObject, LabelSpec, PredictionInfo, Reduction,
+  LossBuilder, LossKind, LossSpec, GraphLossSpec, LossSpecObject, LabelSpec, PredictionInfo, Reduction,
   CrossEntropyOptions, RegressionOptions, BceWithLogitsOptions,
 } from './types';
 export { crossEntropyLoss } from './cross-entropy';

@@ -4,12 +4,14 @@ import { checkClassCount, classAxisFor, crossEntropyConfig, crossEntropyLoss } f
 import { l1Loss } from './l1';
 import { mseLoss } from './mse';
 import { checkReduction } from './checks';
+import { graphLoss } from './graph-loss';
 import type { LabelSpec, LossBuilder, LossKind, LossSpec, LossSpecObject, PredictionInfo } from './types';
 
 export const LOSS_KINDS: readonly LossKind[] = ['cross_entropy', 'mse', 'l1', 'bce_with_logits'];
 
 export interface ResolvedLoss {
-  kind: LossKind;
+  /** A built-in loss, or 'graph' for a loss given as an ONNX model. */
+  kind: LossKind | 'graph';
   /** Appends the loss to a graph. */
   build: LossBuilder;
   /** The labels the loss takes: int64 class indices for cross-entropy, else the prediction's type and shape. */
@@ -31,6 +33,7 @@ export function resolveLoss(spec: LossSpec, prediction?: PredictionInfo): Resolv
   if (typeof object !== 'object' || object === null) {
     throw new RangeError(`loss: expected a name (${LOSS_KINDS.join(', ')}) or an object { kind, ...options }, got ${String(spec)}`);
   }
+  if ('graph' in object) return resolveGraphLoss(object as { graph: unknown; kind?: unknown; output?: unknown }, prediction);
   const { kind, output, ...options } = object as { kind: unknown; output?: unknown } & Record<string, unknown>;
   if (!LOSS_KINDS.includes(kind as LossKind)) {
     throw new RangeError(`loss: unknown kind ${typeof kind === 'string' ? `'${kind}'` : String(kind)} (known: ${LOSS_KINDS.join(', ')})`);
@@ -71,6 +74,17 @@ export function resolveLoss(spec: LossSpec, prediction?: PredictionInfo): Resolv
     }
   }
   throw new Error('unreachable');
+}
+
+/** `{ graph: bytes }` (or `{ kind: 'graph', graph }`; saved specs hold the bytes as base64). */
+function resolveGraphLoss(o: { graph: unknown; kind?: unknown; output?: unknown }, prediction?: PredictionInfo): ResolvedLoss {
+  const { graph, kind, output, ...rest } = o;
+  if (kind !== undefined && kind !== 'graph') throw new RangeError(`loss: kind ${String(kind)} does not take a graph; give { graph: bytes } alone`);
+  if (Object.keys(rest).length) throw new RangeError(`loss: unknown option '${Object.keys(rest)[0]}' of a graph loss (known: graph, output)`);
+  if (output !== undefined && (typeof output !== 'string' || output === '')) throw new RangeError(`loss: output must be the name of a model value, got ${String(output)}`);
+  const named = output === undefined ? {} : { output: output as string };
+  const loss = graphLoss(graph, prediction);
+  return { kind: 'graph', build: loss.build, labels: loss.labels, spec: { kind: 'graph', graph: loss.base64, ...named } as unknown as LossSpecObject, ...named };
 }
 
 function withShape(dtype: DType, shape: Dim[] | undefined): LabelSpec {

@@ -49,8 +49,18 @@ export type LossSpecObject =
   | ({ kind: 'l1' } & RegressionOptions & OutputChoice)
   | ({ kind: 'bce_with_logits' } & BceWithLogitsOptions & OutputChoice);
 
-/** A loss by name with torch's defaults, or an object with its kind and options. */
-export type LossSpec = LossKind | LossSpecObject;
+/**
+ * A custom loss: an ONNX model whose two inputs are the prediction and the labels (in that order) and whose
+ * one output is the scalar loss.
+ */
+export interface GraphLossSpec {
+  kind?: 'graph';
+  graph: Uint8Array;
+  output?: string;
+}
+
+/** A loss by name with torch's defaults, an object with its kind and options, or a loss graph. */
+export type LossSpec = LossKind | LossSpecObject | GraphLossSpec;
 
 /** What the labels fed to a loss must be: their element type and, when the prediction's is known, shape. */
 export interface LabelSpec {

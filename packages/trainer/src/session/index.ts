@@ -4,3 +4,6 @@ export type { Batch } from './batch';
 export type { SessionModels, Trainable, TrainableParam } from './training-graphs';
 export { generateArtifacts, ARTIFACT_FILES } from '../artifacts';
 export type { ArtifactOptions, ArtifactPaths } from '../artifacts';
+export { DivergenceWatch } from './divergence';
+export type { Divergence, DivergenceOptions } from './divergence';
+export type { SessionMode } from './mode-models';

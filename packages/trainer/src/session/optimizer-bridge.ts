@@ -14,8 +14,8 @@ export interface FusedStep {
   updates: FusedUpdate<object>[];
   /** Each parameter as a graph value, by name: a slice of its group's flat buffer, made on first use. */
   views(): Map<string, Value>;
-  /** Appends every group's update given the gradients to apply, by parameter name (and the slow weights' part). */
-  apply(grads: Map<string, Value>): void;
+  /** Appends every group's update given the gradients to apply, by parameter name (and the slow weights' part); returns each group's new flat parameters. */
+  apply(grads: Map<string, Value>): Value[];
   /** Names of the outputs that the next step reads (new parameters and state): kept on the device. */
   outputNames: string[];
   /** What each wrapper appended (Lookahead's and Scout's state), for their stepFused. */
@@ -32,17 +32,22 @@ export class OptimizerBridge {
   /** Per group, its parameters' names in group order. */
   private readonly groups: string[][];
   /** The optimizer whose rule makes the update (the innermost one under wrappers). */
-  readonly base: AlgorithmOptimizer;
+  readonly base: AlgorithmOptimizer | undefined;
   /** The SAM of the chain of wrappers, if any: its step graph holds two gradient passes. */
   readonly sam: SAM | undefined;
   /** The Lookahead or Scout of the chain, if any. */
   readonly slow: SlowWeights | undefined;
 
-  constructor(readonly optimizer: SessionOptimizer, private readonly params: Parameter[], runtime: Runtime) {
+  /** `optimizer` undefined: a session for gradients only; parameters keep their values. */
+  constructor(readonly optimizer: SessionOptimizer | undefined, private readonly params: Parameter[], runtime: Runtime) {
     const chain = optimizer instanceof Wrapper ? optimizer.chain : [];
     this.base = optimizer instanceof Wrapper ? optimizer.optimizer : optimizer;
     this.sam = chain.find((w): w is SAM => w instanceof SAM);
     this.slow = chain.find((w): w is SlowWeights => w instanceof SlowWeights);
+    if (!optimizer) {
+      this.groups = [];
+      return;
+    }
     const seen = new Set<Parameter>();
     this.groups = optimizer.paramGroups.map((g: { params: Parameter[] }) => g.params.map((p) => {
       if (!params.includes(p)) throw new RangeError(`optimizer: parameter '${p.name}' is not one of the session's trainable parameters`);
@@ -60,6 +65,7 @@ export class OptimizerBridge {
 
   /** The optimizer's name as checkpoints record it: the algorithm ('Adam'), under wrappers 'Lookahead(SAM(Adam))'. */
   get algorithm(): string {
+    if (!this.base) return 'none';
     const names = this.optimizer instanceof Wrapper ? this.optimizer.chain.map((w) => w.name) : [];
     return names.reduceRight((inner, w) => `${w}(${inner})`, this.base.rule.name);
   }
@@ -74,7 +80,8 @@ export class OptimizerBridge {
    * weights, `sync` builds the graph of a step that ends with a sync; `baseOnly` leaves the wrappers' part out.
    */
   fuse(g: GraphBuilder, o: { sync?: boolean; baseOnly?: boolean } = {}): FusedStep {
-    const updates = this.groups.map((_, gi) => this.base.fuse(g, gi, `opt${gi}.`));
+    const base = this.base!;
+    const updates = this.groups.map((_, gi) => base.fuse(g, gi, `opt${gi}.`));
     const step: FusedStep = {
       updates,
       views: () => {
@@ -85,13 +92,14 @@ export class OptimizerBridge {
       outputNames: [],
       parts: new Map(),
       apply: (grads) => {
-        updates.forEach((u, gi) => u.apply(this.groups[gi].map((n) => grads.get(n)!)));
+        const next = updates.map((u, gi) => u.apply(this.groups[gi].map((n) => grads.get(n)!)));
         step.outputNames = updates.flatMap((u) => u.outputNames);
         if (this.slow && !o.baseOnly) {
           const part = g.scope('slow_weights', () => this.slow!.fuse(g, updates, o.sync ?? false));
           step.parts.set(this.slow, part);
           step.outputNames.push(...part.stateOutputs, ...part.fastOutputs);
         }
+        return next;
       },
     };
     return step;
@@ -105,7 +113,7 @@ export class OptimizerBridge {
   /** Runs one optimizer step around `run` (hooks, feeds of the update, commit): see Optimizer.stepFused. */
   stepFused(step: FusedStep, run: (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
     if (this.optimizer instanceof Wrapper) return this.optimizer.stepFused(step.updates, run, step.parts);
-    return this.optimizer.stepFused(step.updates, run);
+    return this.optimizer!.stepFused(step.updates, run);
   }
 
   /** Feeds of graphs run outside stepFused that hold SAM's ascent (the accumulation step). */
@@ -143,6 +151,6 @@ export class OptimizerBridge {
     for (const p of this.params) p.data = Float32Array.from(values.get(p.name)!);
     // Assigned values are taken in by the optimizer's next step; take them in now so that p.read() and the
     // eval graphs see them at once.
-    await this.base.sync();
+    await this.base?.sync();
   }
 }

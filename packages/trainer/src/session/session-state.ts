@@ -1,6 +1,7 @@
 import type { OptimizerConfig } from '@ortrain/wrappers';
 import { CheckpointError } from '../checkpoint/format';
 import type { TrainableParam } from './training-graphs';
+import type { RunningStat } from './train-mode';
 
 /** Everything a checkpoint restores: see `checkpointContent` for how it is laid out in the file. */
 export interface SessionState {
@@ -10,6 +11,10 @@ export interface SessionState {
   counters: { step: number; skippedSteps: number; microStep: number };
   /** Gradient sums of a cycle in progress (empty when microStep is 0). */
   accumulators: Map<string, Float32Array>;
+  /** Running statistics of BatchNormalization in training mode (absent in checkpoints of other sessions). */
+  stats?: Map<string, Float32Array>;
+  /** State of the Dropout mask generator. */
+  dropoutState?: number;
   rngState?: unknown;
   sampler?: unknown;
 }
@@ -29,6 +34,8 @@ export function checkpointContent(s: SessionState): Record<string, unknown> {
     optimizer: { algorithm: s.optimizer.algorithm, ...(s.optimizer.config ? { config: s.optimizer.config } : {}), stateDict: packArrays(s.optimizer.stateDict) },
     counters: s.counters,
     accumulators: Object.fromEntries(s.accumulators),
+    stats: s.stats && s.stats.size ? Object.fromEntries(s.stats) : undefined,
+    dropoutState: s.dropoutState,
     rngState: s.rngState,
     sampler: s.sampler,
   };
@@ -38,7 +45,8 @@ export function checkpointContent(s: SessionState): Record<string, unknown> {
  * Reads and checks checkpoint content against the session's parameters and optimizer; throws a
  * CheckpointError naming `source` and what does not fit. Changes nothing.
  */
-export function readSessionState(content: unknown, source: string, params: readonly TrainableParam[], algorithm: string): SessionState {
+export function readSessionState(content: unknown, source: string, params: readonly TrainableParam[], algorithm: string,
+  stats: readonly RunningStat[] = []): SessionState {
   const fail = (why: string) => new CheckpointError(`${source}: ${why}`);
   const c = content as Record<string, unknown>;
   if (!c || typeof c !== 'object' || c.kind !== SESSION_CHECKPOINT_KIND) {
@@ -57,7 +65,7 @@ export function readSessionState(content: unknown, source: string, params: reado
   }
   const opt = c.optimizer as { algorithm?: unknown; config?: OptimizerConfig; stateDict?: unknown } | undefined;
   if (!opt || typeof opt !== 'object' || typeof opt.algorithm !== 'string') throw fail('has no optimizer state');
-  if (opt.algorithm !== algorithm) throw fail(`holds the state of a ${opt.algorithm} optimizer, the session's is ${algorithm}`);
+  if (opt.algorithm !== algorithm) throw fail(`holds the state of the ${opt.algorithm} optimizer, the session's is ${algorithm}`);
   const counters = c.counters as Record<string, unknown> | undefined;
   const count = (k: string) => {
     const v = counters?.[k];
@@ -72,6 +80,24 @@ export function readSessionState(content: unknown, source: string, params: reado
     rngState: c.rngState,
     sampler: c.sampler,
   };
+  // A checkpoint saved in eval mode (or before running statistics were saved) leaves them as they are.
+  const savedStats = c.stats as Record<string, unknown> | undefined;
+  if (savedStats !== undefined) {
+    if (!savedStats || typeof savedStats !== 'object') throw fail('running statistics are not a map of tensors');
+    const known = new Map(stats.map((s) => [s.name, s]));
+    state.stats = new Map();
+    for (const [n, v] of Object.entries(savedStats)) {
+      const s = known.get(n);
+      if (!s) throw fail(`holds running statistic '${n}', which this session does not update (is it in mode 'eval'?)`);
+      if (!(v instanceof Float32Array) || v.length !== s.initial.length) throw fail(`running statistic '${n}' must be ${s.initial.length} float32 values`);
+      state.stats.set(n, v);
+    }
+  }
+  const dropout = c.dropoutState;
+  if (dropout !== undefined) {
+    if (typeof dropout !== 'number' || !Number.isInteger(dropout) || dropout < 0 || dropout > 0xffffffff) throw fail(`dropout generator state must be a 32-bit unsigned integer, got ${String(dropout)}`);
+    state.dropoutState = dropout;
+  }
   if (state.counters.microStep > 0) {
     const acc = (c.accumulators ?? {}) as Record<string, unknown>;
     for (const p of params) {

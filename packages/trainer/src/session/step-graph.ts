@@ -9,6 +9,8 @@ export const stepNames = {
   perturbedLoss: 'loss_perturbed',
   gradNorm: 'grad_norm',
   gradNorm2: 'grad_norm2',
+  /** The sum of every updated parameter: NaN or infinite when one of them is (one reduction per group). */
+  paramCheck: 'param_check',
   accumulator: (p: string) => `${p}.grad_accumulator`,
   accumulated: (p: string) => `${p}.grad_accumulator.next`,
 };
@@ -25,6 +27,8 @@ export interface StepOptions {
   maxGradNorm?: number;
   /** Update step: also output the squared L2 norm of the applied gradient (before clipping), for dampers. */
   gradNorm2?: boolean;
+  /** Output `paramCheck`, which the session checks for NaN and Inf after the run (nonFinite given). */
+  checkParameters?: boolean;
   /** 'accumulate': add this batch's gradient to the accumulators; 'update': apply the update. */
   kind: 'accumulate' | 'update';
   /** With slow weights (Lookahead, Scout): the graph of an update that ends with a sync. */
@@ -60,6 +64,9 @@ export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: O
   if (sam) training = shareInitializers(g, training, feeds);
   let out = g.inline(training, feeds, 'train');
   g.output(out[models.lossName], stepNames.loss);
+  if (models.predictionShape) g.output(out[models.predictionShape.name], models.predictionShape.name);
+  // Training mode: the running statistics after this batch (under SAM, of the pass at w), which the session feeds to the next step.
+  for (const s of models.stats ?? []) g.output(out[s.next], s.next);
   if (sam) {
     const ws = params.map((p) => feeds[p.name]);
     const perturbed = g.scope('sam', () => sam.fusePerturbation(g, ws, params.map((p) => out[gradName(p.name)])));
@@ -98,7 +105,14 @@ export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: O
     }
     return new Map(params.map((p) => [p.name, scale ? g.mul(sums.get(p.name)!, scale) : sums.get(p.name)!]));
   });
-  g.scope('optimizer', () => fused!.apply(applied));
+  const next = g.scope('optimizer', () => fused!.apply(applied));
+  if (o.checkParameters && next.length) {
+    // Overflows to Inf only when the parameters' sum passes 3e38, by which time training has diverged anyway.
+    g.scope('step', () => {
+      const sums = next.map((v) => g.reduceSum(v));
+      g.output(sums.length === 1 ? sums[0] : g.sum(sums), stepNames.paramCheck);
+    });
+  }
   return { model: g.build({ docString: 'ortrain training step: forward, loss, backward and update' }), fused };
 }
 

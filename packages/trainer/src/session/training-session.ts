@@ -4,8 +4,11 @@ import { Wrapper } from '@ortrain/wrappers';
 import { ExecutionProvider, OrtModule, Runtime, RuntimeSession } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import type { LossSpec } from '../losses';
+import type { TrainableChoice } from '../autodiff';
 import { readArtifacts } from '../artifacts/read';
 import { readFileNamed, writeFileAtomic } from '../checkpoint/file';
+import { CheckpointLock } from '../checkpoint/lock';
+import { nodePath } from '../checkpoint/node-modules';
 import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint/format';
 import { Batch, checkBatch } from './batch';
 import { withInitializers } from './export';
@@ -14,7 +17,11 @@ import { FusedStep, OptimizerBridge, SessionOptimizer } from './optimizer-bridge
 import { SessionState, checkpointContent, readSessionState } from './session-state';
 import { buildStepModel, stepNames } from './step-graph';
 import { defaultIntraOpThreads } from './threads';
-import { SessionModels, Trainable, gradName, modelsFromForward } from './training-graphs';
+import { SessionModels, Trainable, gradName } from './training-graphs';
+import { DropoutMasks } from './dropout-masks';
+import { checkBatchStatistics } from './train-mode';
+import { Divergence, DivergenceOptions, DivergenceWatch } from './divergence';
+import { SessionMode, modelsInMode } from './mode-models';
 
 /**
  * Builds the optimizer over the session's trainable parameters (torch's `lambda params: Adam(params, ...)`):
@@ -36,7 +43,8 @@ export interface RunOptions {
   maxGradNorm?: number;
   /**
    * What a NaN or infinite loss (or, with maxGradNorm, gradient norm) does: 'throw' (default) or 'skip' the
-   * step, counted in `skippedSteps`. Either way nothing is updated.
+   * step, counted in `skippedSteps`. Either way nothing is updated. When given, each update also checks that
+   * no parameter became NaN or infinite (one reduction per parameter group, in the same run).
    */
   nonFinite?: 'throw' | 'skip';
   /**
@@ -49,13 +57,31 @@ export interface RunOptions {
 export interface TrainingSessionOptions extends RunOptions {
   /** The forward model: a path to an .onnx file, or its bytes. */
   model: string | Uint8Array;
-  /** Initializers to train: names, a RegExp, or a predicate (default every float initializer); the rest are frozen. */
+  /**
+   * Tensors to train (initializers and float Constants): names, a RegExp, or a predicate; default the weights
+   * and biases of parameterised ops (see describeTrainable); the rest are frozen.
+   */
   trainable?: Trainable;
   /** The loss: a name ('cross_entropy', 'mse', 'l1', 'bce_with_logits') or `{ kind, ...options }`. */
   loss: LossSpec;
-  /** The model output the loss applies to (default the loss's `output`, else the first output). */
+  /** The value the loss applies to: any value of the graph (default the loss's `output`, else the first output). */
   output?: string;
-  optimizer: OptimizerFactory;
+  /** The optimizer over the trainable parameters; without it the session computes lossAndGradients and evalStep only. */
+  optimizer?: OptimizerFactory;
+  /**
+   * The mode of trainStep and lossAndGradients, as torch's module.train() / .eval() (default 'train'):
+   * in 'train' BatchNormalization normalises with the batch's statistics and updates its running ones, and
+   * Dropout drops. evalStep runs in 'eval' mode (the running statistics, no dropping) unless asked for 'train'.
+   */
+  mode?: SessionMode;
+  /** Seed of the generator of Dropout masks in 'train' mode (default 0); checkpoints save its state. */
+  seed?: number;
+  /**
+   * Called when the training loss grows by orders of magnitude (`divergence.factor`, default 1000) within
+   * `divergence.window` steps (default 50): usually an lr too large. The step itself goes on.
+   */
+  onDivergence?: (d: Divergence) => void;
+  divergence?: DivergenceOptions;
 }
 
 export interface StepResult {
@@ -93,10 +119,13 @@ interface Parts {
   runtime: Runtime;
   ownsRuntime: boolean;
   params: Parameter[];
-  optimizer: SessionOptimizer;
+  /** Undefined for a session made without an optimizer (gradients and evaluation only). */
+  optimizer?: SessionOptimizer;
   accumulation: number;
   maxGradNorm?: number;
   nonFinite: 'throw' | 'skip';
+  /** nonFinite was given: each update also checks that no parameter became NaN or infinite. */
+  checkParameters?: boolean;
   intraOpNumThreads?: number;
 }
 
@@ -107,8 +136,6 @@ interface Parts {
  * call schedulers, read `stateDict()`, register hooks; a training step is one optimizer step.
  */
 export class TrainingSession {
-  /** The optimizer the factory built (or the outermost wrapper); its parameters are the session's trainable initializers. */
-  readonly optimizer: SessionOptimizer;
   readonly runtime: Runtime;
   /** Trainable parameter names, in the model's order. */
   readonly parameterNames: readonly string[];
@@ -134,32 +161,65 @@ export class TrainingSession {
   private accumulators: Map<string, Tensor> | undefined;
   private readonly zeros: Map<string, Tensor> | undefined;
   private busy = false;
+  private trainMode: SessionMode = 'eval';
+  /** Current running statistics of BatchNormalization in 'train' mode, by initializer name. */
+  private readonly stats = new Map<string, Float32Array>();
+  private readonly dropout = new DropoutMasks(0);
+  private divergence: { watch: DivergenceWatch; report: (d: Divergence) => void } | undefined;
+  /** Checkpoint paths this session writes, each claimed by a lock file. */
+  private readonly locks = new Map<string, CheckpointLock>();
+  private readonly lockToken = Math.random().toString(36).slice(2);
   /** Parameters live on the device (WebGPU): the update graph slices them from the group buffers there. */
   private readonly sliceParams: boolean;
 
   private constructor(private readonly parts: Parts) {
-    this.optimizer = parts.optimizer;
     this.runtime = parts.runtime;
     this.parameterNames = parts.models.params.map((p) => p.name);
     this.bridge = new OptimizerBridge(parts.optimizer, parts.params, parts.runtime);
     this.sliceParams = parts.runtime.provider === 'webgpu';
+    for (const s of parts.models.stats ?? []) this.stats.set(s.name, Float32Array.from(s.initial));
     if (parts.accumulation > 1) {
       const T = parts.runtime.Tensor;
       this.zeros = new Map(parts.models.params.map((p) => [p.name, new T('float32', new Float32Array(p.initial.length), p.dims)]));
     }
   }
 
+  /** The optimizer the factory built; its parameters are the session's trainable tensors. */
+  get optimizer(): SessionOptimizer {
+    if (!this.parts.optimizer) throw new Error(NO_OPTIMIZER);
+    return this.parts.optimizer;
+  }
+
+  /**
+   * For every initializer and float Constant of the model: whether it trains and why (a weight slot, named
+   * in `trainable`, an exporter constant, not reaching the loss, ...). Empty for a session from artifacts.
+   */
+  describeTrainable(): TrainableChoice[] {
+    return (this.parts.models.choices ?? []).map((c) => ({ ...c, dims: [...c.dims] }));
+  }
+
   /** A session for a forward model: builds its gradient graph, the loss and the optimizer. */
   static async create(options: TrainingSessionOptions): Promise<TrainingSession> {
     if (!options || typeof options !== 'object') throw new TypeError(`TrainingSession.create: expected an options object, got ${String(options)}`);
     const run = checkRunOptions(options);
-    if (typeof options.optimizer !== 'function') {
-      throw new RangeError(`optimizer: expected a function (params) => optimizer, got ${options.optimizer === undefined ? 'undefined' : typeof options.optimizer}`);
+    if (options.optimizer !== undefined && typeof options.optimizer !== 'function') {
+      throw new RangeError(`optimizer: expected a function (params) => optimizer, got ${typeof options.optimizer}`);
     }
     if (options.loss === undefined) throw new RangeError(`loss: required ('cross_entropy', 'mse', 'l1', 'bce_with_logits' or { kind, ... })`);
+    const mode = options.mode ?? 'train';
+    if (mode !== 'train' && mode !== 'eval') throw new RangeError(`mode: must be 'train' or 'eval', got ${JSON.stringify(mode)}`);
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed: must be an integer in [0, 2^32), got ${String(seed)}`);
     const { proto } = await loadModel(options.model);
-    const models = modelsFromForward(proto, options.trainable, options.loss, options.output);
-    return TrainingSession.assemble(models, proto, run, options.optimizer, undefined);
+    const models = modelsInMode(proto, mode, options.trainable, options.loss, options.output);
+    const session = await TrainingSession.assemble(models, proto, run, options.optimizer, undefined);
+    session.trainMode = mode;
+    if (options.onDivergence !== undefined) {
+      if (typeof options.onDivergence !== 'function') throw new RangeError(`onDivergence: expected a function, got ${describe(options.onDivergence)}`);
+      session.divergence = { watch: new DivergenceWatch(options.divergence), report: options.onDivergence };
+    }
+    session.dropout.state = seed;
+    return session;
   }
 
   /**
@@ -178,19 +238,29 @@ export class TrainingSession {
   }
 
   /** Builds the session from its models (shared by create and fromArtifacts). */
-  private static async assemble(models: SessionModels, forward: ModelProto, run: ReturnType<typeof checkRunOptions>, factory: OptimizerFactory,
+  private static async assemble(models: SessionModels, forward: ModelProto, run: ReturnType<typeof checkRunOptions>, factory: OptimizerFactory | undefined,
     initial: Map<string, Float32Array> | undefined): Promise<TrainingSession> {
     const params = models.params.map((p) => new Parameter(p.name, Float32Array.from(initial?.get(p.name) ?? p.initial), p.dims));
-    const optimizer = factory(params);
-    if (!(optimizer instanceof Optimizer) && !(optimizer instanceof Wrapper)) {
+    const optimizer = factory?.(params);
+    if (factory && !(optimizer instanceof Optimizer) && !(optimizer instanceof Wrapper)) {
       throw new TypeError(`optimizer: the factory must return an optimizer of @ortrain/optimizers or a wrapper of @ortrain/wrappers, got ${describe(optimizer)}`);
     }
     const runtime = run.runtime ?? (await Runtime.create({ executionProviders: run.executionProviders, ort: run.ort }));
     return new TrainingSession({
       models, forward, runtime, ownsRuntime: !run.runtime, params, optimizer,
-      accumulation: run.gradientAccumulationSteps, maxGradNorm: run.maxGradNorm, nonFinite: run.nonFinite,
+      accumulation: run.gradientAccumulationSteps, maxGradNorm: run.maxGradNorm, nonFinite: run.nonFinite, checkParameters: run.nonFiniteGiven,
       intraOpNumThreads: run.intraOpNumThreads ?? defaultIntraOpThreads(),
     });
+  }
+
+  /** The mode of trainStep and lossAndGradients ('train' unless created with mode: 'eval'); evalStep runs in 'eval'. */
+  get mode(): SessionMode {
+    return this.trainMode;
+  }
+
+  /** The running statistics of the model's BatchNormalization nodes (updated by training steps in 'train' mode). */
+  runningStatistics(): Map<string, Float32Array> {
+    return new Map([...this.stats].map(([n, v]) => [n, Float32Array.from(v)]));
   }
 
   /** The models the session is made of (training, eval) and what batches must look like. */
@@ -208,11 +278,14 @@ export class TrainingSession {
    * cycle) the optimizer's update. A bad batch or a non-finite loss changes nothing.
    */
   async trainStep(batch: Batch, options: TrainStepOptions = {}): Promise<StepResult> {
+    if (!this.parts.optimizer) throw new Error(`trainStep: ${NO_OPTIMIZER}`);
     return this.exclusive('trainStep', async () => {
       this.check(batch, 'trainStep');
       const k = this.parts.accumulation;
-      if (k > 1 && this.microStep < k - 1) return this.accumulateStep(batch);
-      return this.updateStep(batch, options.gradNorm2 === true);
+      const result = k > 1 && this.microStep < k - 1 ? await this.accumulateStep(batch) : await this.updateStep(batch, options.gradNorm2 === true);
+      const diverged = result.skipped ? undefined : this.divergence?.watch.record(this.step, result.loss);
+      if (diverged) this.divergence!.report(diverged);
+      return result;
     });
   }
 
@@ -220,10 +293,12 @@ export class TrainingSession {
     const session = await this.session('accumulate', () => buildStepModel(this.models,
       { accumulation: this.parts.accumulation, kind: 'accumulate' }, this.bridge).model);
     const feeds = { ...(await this.baseFeeds(batch, true)), ...this.accumulatorFeeds(), ...this.bridge.extraFeeds(this.runtime) };
-    const out = await run(session, feeds, 'trainStep');
+    const out = await this.withMasks(batch, feeds, () => run(session, feeds, 'trainStep'));
+    this.checkLabelShape(out, batch, 'trainStep');
     const loss = lossValue(out);
-    const bad = nonFiniteOf(out);
+    const bad = nonFiniteOf(out) ?? this.nonFiniteStat(out);
     if (bad) return this.nonFinite(bad, out, session);
+    this.commitStats(out);
     const next = new Map(this.models.params.map((p) => [p.name, out[stepNames.accumulated(p.name)]]));
     this.replaceAccumulators(next);
     this.microStep++;
@@ -235,17 +310,21 @@ export class TrainingSession {
     const { session, fused } = await this.updateSession(gradNorm2);
     const base = { ...(await this.baseFeeds(batch, false)), ...this.accumulatorFeeds() };
     let out: Record<string, Tensor>;
+    const rng = this.dropout.state;
     try {
+      Object.assign(base, this.maskFeeds(batch));
       // One optimizer step: hooks, the update's feeds, this one run, the commit of parameters and state.
       out = await this.bridge.stepFused(fused, async (feeds) => {
         const params = this.sliceParams ? {} : this.bridge.paramViews(this.runtime.Tensor);
         const results = await run(session, { ...base, ...feeds, ...params }, 'trainStep');
-        const bad = nonFiniteOf(results);
+        this.checkLabelShape(results, batch, 'trainStep');
+        const bad = nonFiniteOf(results) ?? this.nonFiniteStat(results);
         if (bad) throw new NonFiniteLoss(bad, results, session);
         return results;
       });
     } catch (e) {
       if (e instanceof NonFiniteLoss) return this.nonFinite(e.what, e.results, e.session);
+      this.dropout.state = rng;
       if (!fused.updates.every((u) => u.upToDate())) {
         // The graph was built for the optimizer's form before the step's pre-hooks ran.
         throw new Error(`trainStep: a step pre-hook changed an option that changes the update's form (${e instanceof Error ? e.message : String(e)}); ` +
@@ -253,6 +332,7 @@ export class TrainingSession {
       }
       throw e;
     }
+    this.commitStats(out);
     this.step++;
     this.microStep = 0;
     this.disposeAccumulators();
@@ -262,11 +342,18 @@ export class TrainingSession {
   }
 
   /** The loss and the outputs of the forward model on a batch, with the current parameters. */
-  async evalStep(batch: Batch): Promise<{ loss: number; outputs: Record<string, Tensor> }> {
+  async evalStep(batch: Batch, options: { mode?: SessionMode } = {}): Promise<{ loss: number; outputs: Record<string, Tensor> }> {
     return this.exclusive('evalStep', async () => {
-      this.check(batch, 'evalStep');
-      const session = await this.session('eval', () => this.models.eval);
-      const out = await run(session, await this.baseFeeds(batch, true), 'evalStep');
+      const mode = options?.mode ?? 'eval';
+      if (mode !== 'train' && mode !== 'eval') throw new RangeError(`evalStep: mode must be 'train' or 'eval', got ${JSON.stringify(mode)}`);
+      if (mode === 'train' && this.trainMode !== 'train') throw new RangeError("evalStep: mode 'train' needs a session created in mode 'train'");
+      // Training mode (batch statistics, masks) keeps the running statistics: evaluation updates nothing.
+      const trainForm = mode === 'train' ? this.models.trainModeEval : undefined;
+      this.check(batch, trainForm ? 'evalStep in train mode' : 'evalStep');
+      const session = await this.session(trainForm ? 'eval-train' : 'eval', () => trainForm ?? this.models.eval);
+      const feeds = await this.baseFeeds(batch, true);
+      const out = trainForm ? await this.withMasks(batch, feeds, () => run(session, feeds, 'evalStep')) : await run(session, feeds, 'evalStep');
+      this.checkLabelShape(out, batch, 'evalStep');
       const outputs: Record<string, Tensor> = {};
       for (const n of this.models.outputNames) outputs[n] = out[n];
       return { loss: lossValue(out, this.models.lossName), outputs };
@@ -278,7 +365,10 @@ export class TrainingSession {
     return this.exclusive('lossAndGradients', async () => {
       this.check(batch, 'lossAndGradients');
       const session = await this.session('gradients', () => this.models.training);
-      const out = await run(session, await this.baseFeeds(batch, true), 'lossAndGradients');
+      const feeds = await this.baseFeeds(batch, true);
+      // Training mode computes with the batch's statistics but keeps the running ones: nothing is updated.
+      const out = await this.withMasks(batch, feeds, () => run(session, feeds, 'lossAndGradients'));
+      this.checkLabelShape(out, batch, 'lossAndGradients');
       const gradients = new Map<string, Float32Array>();
       for (const p of this.models.params) gradients.set(p.name, out[gradName(p.name)].data as Float32Array);
       return { loss: lossValue(out, this.models.lossName), gradients };
@@ -294,7 +384,8 @@ export class TrainingSession {
   async exportModel(): Promise<Uint8Array> {
     return this.exclusive('exportModel', async () => {
       const values = await this.bridge.hostParams();
-      const dims = new Map(this.models.params.map((p) => [p.name, p.dims]));
+      const dims = new Map([...this.models.params, ...(this.models.stats ?? [])].map((p) => [p.name, p.dims]));
+      for (const [n, v] of this.stats) values.set(n, v);
       return encodeModel(withInitializers(this.parts.forward, new Map([...values].map(([n, data]) => [n, { data, dims: dims.get(n)! }]))));
     });
   }
@@ -306,6 +397,9 @@ export class TrainingSession {
   async saveCheckpoint(file: string): Promise<void> {
     if (typeof file !== 'string' || file === '') throw new TypeError(`saveCheckpoint: expected a file path, got ${describe(file)}`);
     await this.exclusive('saveCheckpoint', async () => {
+      // The path stays this session's until release(): a second writer fails instead of taking turns.
+      const key = nodePath('saveCheckpoint').resolve(file);
+      if (!this.locks.has(key)) this.locks.set(key, await CheckpointLock.acquire(file, this.lockToken));
       await writeFileAtomic(file, encodeCheckpoint(await this.currentState()));
     });
   }
@@ -327,6 +421,8 @@ export class TrainingSession {
       optimizer: { algorithm: this.bridge.algorithm, config: this.bridge.config, stateDict: this.optimizer.stateDict() },
       counters: { step: this.step, skippedSteps: this.skippedSteps, microStep: this.microStep },
       accumulators,
+      stats: new Map(this.stats),
+      dropoutState: this.dropout.state,
       rngState: this.rngState,
       sampler: this.sampler?.stateDict(),
     };
@@ -344,7 +440,7 @@ export class TrainingSession {
       const bytes = fromFile ? await readFileNamed(file, 'checkpoint') : file;
       const source = fromFile ? `checkpoint '${file}'` : 'checkpoint bytes';
       const content = decodeCheckpoint(bytes, source);
-      await this.restore(readSessionState(content, source, this.models.params, this.bridge.algorithm), source);
+      await this.restore(readSessionState(content, source, this.models.params, this.bridge.algorithm, this.models.stats), source);
     });
   }
 
@@ -367,6 +463,8 @@ export class TrainingSession {
       const T = this.runtime.Tensor;
       this.accumulators = new Map(this.models.params.map((p) => [p.name, new T('float32', state.accumulators.get(p.name)!, p.dims)]));
     }
+    for (const [n, v] of state.stats ?? []) this.stats.set(n, Float32Array.from(v));
+    if (state.dropoutState !== undefined) this.dropout.state = state.dropoutState;
     this.rngState = state.rngState;
   }
 
@@ -377,15 +475,35 @@ export class TrainingSession {
     for (const u of this.updates.values()) await u.session.release();
     this.updates.clear();
     for (const s of all) await (await s.catch(() => undefined))?.release();
-    await this.optimizer.release();
+    await this.parts.optimizer?.release();
     this.disposeAccumulators();
+    for (const lock of this.locks.values()) await lock.release();
+    this.locks.clear();
     if (this.parts.ownsRuntime) await this.runtime.release();
   }
 
   // ---- internals ----
 
+  /**
+   * Labels against the prediction's shape of this run, when its rank was unknown when the graph was built
+   * (ONNX broadcasting would otherwise pair [N, 1] labels with an [N, 2] prediction silently).
+   */
+  private checkLabelShape(out: Record<string, Tensor>, batch: Batch, what: string): void {
+    const p = this.models.predictionShape;
+    if (!p) return;
+    const dims = Array.from(out[p.name].data as BigInt64Array, Number);
+    const axis = p.dropAxis === undefined ? undefined : p.dropAxis < 0 ? p.dropAxis + dims.length : p.dropAxis;
+    const want = axis === undefined ? dims : dims.filter((_, i) => i !== axis);
+    const got = batch.labels.dims;
+    if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+      throw new RangeError(`${what}: labels of shape [${got.join(', ')}] do not fit the prediction '${p.value}' of shape [${dims.join(', ')}] ` +
+        `(known only at run time): they must be [${want.join(', ')}]; nothing was updated`);
+    }
+  }
+
   private check(batch: Batch, what: string): void {
     checkBatch(batch, this.models.inputs, this.models.labels, what);
+    if (what !== 'evalStep' && this.models.stats) checkBatchStatistics(this.models.stats, this.models.inputs, batch.inputs, what);
   }
 
   private async exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -407,7 +525,42 @@ export class TrainingSession {
       const values = await this.bridge.currentParams();
       for (const p of this.models.params) feeds[p.name] = new T('float32', values.get(p.name)!, p.dims);
     }
+    for (const s of this.models.stats ?? []) feeds[s.name] = new this.runtime.Tensor('float32', this.stats.get(s.name)!, s.dims);
     return feeds;
+  }
+
+  /** The Dropout masks of a training-mode step, drawn from the session's generator. */
+  private maskFeeds(batch: Batch): Record<string, Tensor> {
+    const masks = this.models.masks ?? [];
+    return masks.length ? this.dropout.draw(masks, this.models.inputs, batch.inputs, this.runtime.Tensor) : {};
+  }
+
+  /** Runs with this step's masks; a run that throws leaves the generator where it was. */
+  private async withMasks(batch: Batch, feeds: Record<string, Tensor>, fn: () => Promise<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    const rng = this.dropout.state;
+    try {
+      Object.assign(feeds, this.maskFeeds(batch));
+      return await fn();
+    } catch (e) {
+      this.dropout.state = rng;
+      throw e;
+    }
+  }
+
+  /** A running statistic the step made NaN or infinite (a batch with one value per channel): nothing is committed. */
+  private nonFiniteStat(out: Record<string, Tensor>): { name: string; value: number } | undefined {
+    for (const s of this.models.stats ?? []) {
+      const v = out[s.next].data as Float32Array;
+      for (let i = 0; i < v.length; i++) {
+        if (!Number.isFinite(v[i])) return { name: `running statistic '${s.name}' of BatchNormalization node '${s.node}' (one value per channel in this batch?)`, value: v[i] };
+      }
+    }
+    return undefined;
+  }
+
+  /** Takes the running statistics a successful training-mode step computed. */
+  private commitStats(out: Record<string, Tensor>): void {
+    for (const s of this.models.stats ?? []) this.stats.set(s.name, Float32Array.from(out[s.next].data as Float32Array));
   }
 
   private accumulatorFeeds(): Record<string, Tensor> {
@@ -448,7 +601,8 @@ export class TrainingSession {
     // Once asked for, the squared norm stays in the graph: a loop that asks at every step never rebuilds.
     const norm2 = gradNorm2 || (current?.gradNorm2 ?? false);
     const { model, fused } = buildStepModel(this.models,
-      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, gradNorm2: norm2, kind: 'update', sliceParams: this.sliceParams, sync }, this.bridge);
+      { accumulation: this.parts.accumulation, maxGradNorm: this.parts.maxGradNorm, gradNorm2: norm2, kind: 'update', sliceParams: this.sliceParams, sync,
+        checkParameters: this.parts.checkParameters }, this.bridge);
     // What the next step reads stays on the device; the loss and the norm come back to the host.
     const session = await this.runtime.createSession(encodeModel(model), { deviceOutputs: fused!.outputNames, intraOpNumThreads: this.parts.intraOpNumThreads });
     if (current) await current.session.release();
@@ -472,8 +626,11 @@ export class TrainingSession {
   }
 }
 
+const NO_OPTIMIZER = 'this session was created without an optimizer: it computes lossAndGradients and evalStep only ' +
+  '(give TrainingSession.create an optimizer, e.g. optimizer: (params) => new SGD(params, { lr: 0.01 }), to train)';
+
 /** Checks the options shared by create and fromArtifacts; a bad one is a RangeError naming it and its value. */
-export function checkRunOptions(o: RunOptions): Required<Pick<RunOptions, 'gradientAccumulationSteps' | 'nonFinite'>> & RunOptions {
+export function checkRunOptions(o: RunOptions): Required<Pick<RunOptions, 'gradientAccumulationSteps' | 'nonFinite'>> & RunOptions & { nonFiniteGiven: boolean } {
   const k = o.gradientAccumulationSteps ?? 1;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`gradientAccumulationSteps: must be an integer >= 1, got ${String(k)}`);
   if (o.maxGradNorm !== undefined && (typeof o.maxGradNorm !== 'number' || !(o.maxGradNorm > 0) || !Number.isFinite(o.maxGradNorm))) {
@@ -483,7 +640,7 @@ export function checkRunOptions(o: RunOptions): Required<Pick<RunOptions, 'gradi
   if (t !== undefined && !(Number.isInteger(t) && t >= 0)) throw new RangeError(`intraOpNumThreads: must be a whole number >= 0, got ${String(t)}`);
   const nonFinite = o.nonFinite ?? 'throw';
   if (nonFinite !== 'throw' && nonFinite !== 'skip') throw new RangeError(`nonFinite: must be 'throw' or 'skip', got ${JSON.stringify(nonFinite)}`);
-  return { ...o, gradientAccumulationSteps: k, nonFinite };
+  return { ...o, gradientAccumulationSteps: k, nonFinite, nonFiniteGiven: o.nonFinite !== undefined };
 }
 
 function lossValue(out: Record<string, Tensor>, name = stepNames.loss): number {
@@ -500,7 +657,10 @@ function nonFiniteOf(out: Record<string, Tensor>): { name: string; value: number
   }
   const norm = out[stepNames.gradNorm];
   const value = norm ? Number((norm.data as Float32Array)[0]) : 0;
-  return Number.isFinite(value) ? undefined : { name: 'gradient norm', value };
+  if (!Number.isFinite(value)) return { name: 'gradient norm', value };
+  const check = out[stepNames.paramCheck];
+  const sum = check ? Number((check.data as Float32Array)[0]) : 0;
+  return Number.isFinite(sum) ? undefined : { name: 'sum of the updated parameters', value: sum };
 }
 
 /** Carries a non-finite loss out of the optimizer's step, which then commits nothing. */

@@ -34,7 +34,7 @@ async function check(name: string, providers: (string | { name: string; preferre
   const { model: training, gradientOutputs, params } = buildGradientModel(model, {
     loss: { build: crossEntropyLoss(), labels: { name: 'labels', dtype: 'int64', shape: ['batch'] } },
   });
-  // The default selection is every float initializer that reaches the loss: exactly PyTorch's parameters.
+  // The default selection (weights and biases of parameterised ops): exactly PyTorch's parameters.
   expect(Object.keys(gradientOutputs).sort()).toEqual(Object.keys(oracle.grads).sort());
   validateModel(training);
   const s = await session(training, providers);

@@ -149,7 +149,7 @@ describe('bad models and options', () => {
     await expect(TrainingSession.create({ ...base, nonFinite: 'ignore' as never })).rejects.toThrow(/nonFinite: must be 'throw' or 'skip', got "ignore"/);
     await expect(TrainingSession.create({ ...base, optimizer: 'adam' as never })).rejects.toThrow(/optimizer: expected a function/);
     await expect(TrainingSession.create({ ...base, loss: 'hinge' as never })).rejects.toThrow(/loss: unknown kind 'hinge'/);
-    await expect(TrainingSession.create({ ...base, output: 'probs' })).rejects.toThrow(/output: 'probs' is not an output of the model; its outputs are 'logits'/);
+    await expect(TrainingSession.create({ ...base, output: 'probs' })).rejects.toThrow(/output: 'probs' is not a value of the model; its outputs are 'logits'/);
     await expect(TrainingSession.create({ ...base, optimizer: () => ({}) as never })).rejects.toThrow(/optimizer: the factory must return an optimizer/);
     await expect(TrainingSession.create({ ...base, optimizer: (p) => new Adam(p.slice(1)) })).rejects.toThrow(/trainable parameter 'net.0.weight' is in no parameter group/);
   });

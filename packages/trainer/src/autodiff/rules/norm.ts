@@ -5,8 +5,50 @@ import type { Value } from '@ortrain/graph-builder';
 import { isStatic } from '../infer';
 import type { GradContext, GradRule } from '../context';
 
+/**
+ * Ends the name of a BatchNormalization node whose mean and variance inputs are its own input's batch
+ * statistics (training mode, written by ../../session/train-mode.ts): its rule differentiates through them.
+ */
+export const BATCH_STATISTICS = '/batch_statistics';
+
+/**
+ * BatchNormalization on its batch's statistics (mean and biased variance over every axis but the channel),
+ * as PyTorch's BatchNorm in train mode. With xhat = (x - mean) / sqrt(var + eps), n values per channel and
+ * sums over the same axes, the gradient through the statistics is the fused
+ *   dx = scale / sqrt(var + eps) * (dy - sum(dy) / n - xhat * sum(dy * xhat) / n)
+ * which is BatchNormalization(dy - xhat * sum(dy * xhat) / n; scale, 0, sum(dy) / n, var): five passes over
+ * x where differentiating the statistics' ReduceMean/Sub/Mul nodes one by one takes about fifteen.
+ */
+function batchStatisticsGrad(c: GradContext): (Value | undefined)[] {
+  const { g } = c;
+  const x = c.x(0), scale = c.x(1), mean = c.x(3), variance = c.x(4);
+  const rank = c.rank(x);
+  const epsilon = floatAttr(c.attrs.float('epsilon', 1e-5));
+  const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
+  const channels = scale.shape;
+  const zero = channels && isStatic(channels) ? g.constant(new Array(channels[0]).fill(0), x.dtype!, channels) : g.sub(mean, mean);
+  const ones = channels && isStatic(channels) ? g.constant(new Array(channels[0]).fill(1), x.dtype!, channels) : g.add(zero, 1);
+  const xhat = c.typedOp('BatchNormalization', [x, ones, zero, mean, variance], { epsilon }, x);
+  const dy = c.grad;
+  const sumDy = c.reduceSum(dy, axes, false, channels);
+  const sumDyXhat = c.reduceSum(g.mul(dy, xhat), axes, false, channels);
+  let dx: Value | undefined;
+  if (c.needs(0)) {
+    // n = size(x) / channels, as a scalar of x's type.
+    const xShape = x.shape;
+    const n = xShape && isStatic(xShape) ? g.constant(xShape.reduce((a, b) => a * b, 1) / xShape[1], x.dtype!, [])
+      : g.div(g.cast(g.op('Size', [x]), x.dtype!), g.cast(g.op('Size', [scale]), x.dtype!));
+    // [C] against [N, C, ...]: trailing axes of size 1 after the channel.
+    const perChannel = (v: Value) => (rank === 2 ? v : g.unsqueeze(v, axes.slice(1).map((a) => a - 1)));
+    const corrected = g.sub(dy, g.mul(xhat, perChannel(g.div(sumDyXhat, n))));
+    dx = c.typedOp('BatchNormalization', [corrected, scale, zero, g.div(sumDy, n), variance], { epsilon }, x);
+  }
+  return [dx, c.needs(1) ? sumDyXhat : undefined, c.needs(2) ? sumDy : undefined];
+}
+
 function batchNormGrad(c: GradContext): (Value | undefined)[] {
   const { g } = c;
+  if (c.node.name?.endsWith(BATCH_STATISTICS)) return batchStatisticsGrad(c);
   if (c.attrs.int('training_mode', 0) === 1 || (c.node.output ?? []).filter(Boolean).length > 1) {
     c.fail('training mode (batch statistics) is not supported; export the model in eval mode');
   }

@@ -33,12 +33,28 @@ function expandBack(c: GradContext, v: Value, axes: number[]): Value {
   return c.typedOp('Expand', [kept, target], {}, x);
 }
 
+/**
+ * A reduction over every axis of an input of unknown rank (a loss on a prediction whose rank is only known
+ * at run time): dY, a scalar or all size-1, broadcasts back to Shape(x) as it is.
+ */
+function allOfUnknownRank(c: GradContext): boolean {
+  if (c.x(0).rank !== undefined) return false;
+  const axes = axesOf(c.table, c.node, c.attrs);
+  return (!axes || axes.length === 0) && c.attrs.int('noop_with_empty_axes', 0) === 0;
+}
+
 function reduceSumGrad(c: GradContext): (Value | undefined)[] {
+  if (allOfUnknownRank(c)) return [c.typedOp('Expand', [c.grad, c.shapeOf(c.x(0))], {}, c.x(0))];
   const axes = reducedAxes(c);
   return [axes ? expandBack(c, c.grad, axes) : c.grad];
 }
 
 function reduceMeanGrad(c: GradContext): (Value | undefined)[] {
+  if (allOfUnknownRank(c)) {
+    const x = c.x(0);
+    const count = c.g.cast(c.g.size(x), x.dtype!);
+    return [c.typedOp('Expand', [c.g.div(c.grad, count), c.shapeOf(x)], {}, x)];
+  }
   const axes = reducedAxes(c);
   if (!axes) return [c.grad];
   const xs = c.x(0).shape!;
