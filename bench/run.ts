@@ -1,16 +1,17 @@
-// `npm run bench [-- --only optimizer,training,diagnostics,allocator] [--quick] [--no-write]`: prints each
+// `npm run bench [-- --only optimizer,training,checkpoint,diagnostics,allocator] [--quick] [--no-write]`: prints each
 // table and writes it into BENCHMARKS.md. Not a test: nothing here asserts a time.
 import { writeFileSync } from 'fs';
 import { loadavg } from 'os';
 import { join } from 'path';
 import { allocatorSection } from './allocator';
+import { checkpointSection } from './checkpoint/section';
 import { diagnosticsSection } from './diagnostics';
 import { machineLines } from './machine';
 import { optimizerSection } from './optimizer/section';
 import { emptySection, updateSections } from './report-file';
 import { trainingSection } from './training/section';
 
-const SECTIONS = ['optimizer', 'training', 'diagnostics', 'allocator'] as const;
+const SECTIONS = ['optimizer', 'training', 'checkpoint', 'diagnostics', 'allocator'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed as its message alone, with the usage. */
@@ -68,6 +69,10 @@ ${emptySection('optimizer')}
 
 ${emptySection('training')}
 
+## Checkpoints (issue 11)
+
+${emptySection('checkpoint')}
+
 ## Where the time goes
 
 ${emptySection('diagnostics')}
@@ -88,6 +93,7 @@ async function main(): Promise<void> {
   const run: Record<Section, () => Promise<string>> = {
     optimizer: () => optimizerSection({ quick: args.quick }),
     training: () => trainingSection({ quick: args.quick }),
+    checkpoint: () => checkpointSection({ quick: args.quick }),
     diagnostics: () => diagnosticsSection({ quick: args.quick }),
     allocator: () => allocatorSection({ quick: args.quick }),
   };

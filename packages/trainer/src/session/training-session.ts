@@ -5,7 +5,7 @@ import type { Tensor } from 'onnxruntime-common';
 import type { LossSpec } from '../losses';
 import { readArtifacts } from '../artifacts/read';
 import { readFileNamed, writeFileAtomic } from '../checkpoint/file';
-import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint/format';
+import { checkpointParts, decodeCheckpoint, encodeCheckpoint } from '../checkpoint/format';
 import { Batch, checkBatch } from './batch';
 import { withInitializers } from './export';
 import { loadModel } from './model-source';
@@ -288,7 +288,8 @@ export class TrainingSession {
   async saveCheckpoint(file: string): Promise<void> {
     if (typeof file !== 'string' || file === '') throw new TypeError(`saveCheckpoint: expected a file path, got ${describe(file)}`);
     await this.exclusive('saveCheckpoint', async () => {
-      await writeFileAtomic(file, encodeCheckpoint(await this.currentState()));
+      // Written piece by piece from the arrays themselves: no copy of the payload into one buffer.
+      await writeFileAtomic(file, checkpointParts(await this.currentState()));
     });
   }
 
@@ -297,7 +298,10 @@ export class TrainingSession {
     return this.exclusive('checkpointBytes', async () => encodeCheckpoint(await this.currentState()));
   }
 
-  /** The session's state as checkpoint content. */
+  /**
+   * The session's state as checkpoint content. The parameters are the optimizer's own arrays, not copies:
+   * the content must be encoded or written before the session's next step (the callers hold it exclusively).
+   */
   private async currentState(): Promise<ReturnType<typeof checkpointContent>> {
     await this.optimizer.sync();
     const accumulators = new Map<string, Float32Array>();
@@ -305,7 +309,7 @@ export class TrainingSession {
       for (const [n, t] of this.accumulators) accumulators.set(n, Float32Array.from(await this.runtime.read<Float32Array>(t)));
     }
     const state: SessionState = {
-      params: await this.bridge.hostParams(),
+      params: await this.bridge.currentParams(),
       optimizer: { algorithm: this.bridge.algorithm, stateDict: this.optimizer.stateDict() },
       counters: { step: this.step, skippedSteps: this.skippedSteps, microStep: this.microStep },
       accumulators,
@@ -325,7 +329,8 @@ export class TrainingSession {
       if (!fromFile && !(file instanceof Uint8Array)) throw new TypeError(`loadCheckpoint: expected a file path or bytes, got ${describe(file)}`);
       const bytes = fromFile ? await readFileNamed(file, 'checkpoint') : file;
       const source = fromFile ? `checkpoint '${file}'` : 'checkpoint bytes';
-      const content = decodeCheckpoint(bytes, source);
+      // The bytes of a file are ours alone, so its tensors can stay views of them; restoring copies them.
+      const content = decodeCheckpoint(bytes, source, { views: fromFile });
       await this.restore(readSessionState(content, source, this.models.params, this.bridge.algorithm), source);
     });
   }
