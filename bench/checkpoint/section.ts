@@ -5,7 +5,7 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Tensor } from 'onnxruntime-node';
-import { decodeCheckpoint, encodeCheckpoint, writeFileAtomic } from '../../packages/trainer/src/checkpoint';
+import { checkpointParts, decodeCheckpoint, encodeCheckpoint, writeFileAtomic } from '../../packages/trainer/src/checkpoint';
 import { PythonPeer } from '../python-peer';
 import { Contestant, runRounds, Timing, timeBlock } from '../rounds';
 import { fmt, markdownTable } from '../table';
@@ -26,7 +26,7 @@ interface SessionLike {
 const ROWS = {
   save: 'ortrain saveCheckpoint (atomic: fsync + rename)',
   load: 'ortrain loadCheckpoint',
-  encodeTyped: 'format alone, state as Float32Array: encode + atomic write',
+  encodeTyped: 'format alone, state as Float32Array: encode + atomic writev',
   decodeTyped: 'format alone, state as Float32Array: read + decode',
   diskWrite: 'disk: write the same bytes + fsync',
   diskRead: 'disk: read the same bytes',
@@ -60,15 +60,17 @@ export async function checkpointSection(options: { quick: boolean }): Promise<st
     const contestants: Contestant[] = [
       { name: ROWS.save, runBlock: (n) => timeBlock(n, () => session.saveCheckpoint(file)) },
       { name: ROWS.load, runBlock: (n) => timeBlock(n, () => session.loadCheckpoint(file)) },
-      { name: ROWS.encodeTyped, runBlock: (n) => timeBlock(n, () => writeFileAtomic(typedFile, encodeCheckpoint(typed))) },
+      { name: ROWS.encodeTyped, runBlock: (n) => timeBlock(n, () => writeFileAtomic(typedFile, checkpointParts(typed))) },
       { name: ROWS.decodeTyped, runBlock: (n) => timeBlock(n, () => { decodeCheckpoint(readFileSync(typedFile)); }) },
       { name: ROWS.diskWrite, runBlock: (n) => timeBlock(n, () => writeSynced(rawFile, bytes)) },
       { name: ROWS.diskRead, runBlock: (n) => timeBlock(n, () => { readFileSync(rawFile); }) },
     ];
     let torchNote = typeof peer === 'string' ? `PyTorch ${peer}` : '';
+    let torchBytes = 0;
     if (typeof peer !== 'string') {
       const shapes = session.models.params.map((p) => p.dims);
       const setup = await peer.request<{ bytes: number }>({ cmd: 'setup', shapes, path: join(dir, 'torch.pt') });
+      torchBytes = setup.bytes;
       torchNote = `PyTorch ${peer.hello.torch}: the same ${shapes.length} tensors with Adam's state, ${(setup.bytes / 1e6).toFixed(1)} MB on disk`;
       contestants.push(
         { name: ROWS.torchSave, runBlock: async (reps) => (await peer.request<{ seconds: number }>({ cmd: 'save', reps, atomic: false })).seconds },
@@ -80,6 +82,7 @@ export async function checkpointSection(options: { quick: boolean }): Promise<st
     const sizes: Record<string, number> = {
       [ROWS.save]: bytes.length, [ROWS.load]: bytes.length, [ROWS.encodeTyped]: typedSize, [ROWS.decodeTyped]: typedSize,
       [ROWS.diskWrite]: bytes.length, [ROWS.diskRead]: bytes.length,
+      [ROWS.torchSave]: torchBytes, [ROWS.torchSaveAtomic]: torchBytes, [ROWS.torchLoad]: torchBytes,
     };
     const row = (name: string, t: Timing | undefined): string[] => {
       const size = sizes[name];
@@ -92,8 +95,9 @@ export async function checkpointSection(options: { quick: boolean }): Promise<st
       markdownTable(['operation', 'median ms', 'min ms', 'MB/s (at min)', 'MB'], contestants.map((c) => row(c.name, timings.get(c.name)))),
       '',
       `- ${torchNote}. torch.save writes without fsync unless 'atomic'; the page cache serves the reads of both.`,
-      '- "format alone": the checkpoint encoder and the atomic file write with the optimizer state as typed arrays, the',
-      '  cost a session pays once `Optimizer.stateDict()` hands its state over as Float32Array (docs/update-path.md).',
+      '- "format alone": the checkpoint encoder and the atomic file write (one writev from the arrays) with the optimizer',
+      '  state as typed arrays: the cost a session pays once `Optimizer.stateDict()` hands its state over as Float32Array',
+      '  (docs/update-path.md). The session rows today include the optimizer building and checking number arrays.',
     ];
     for (const [name, why] of failed) out.push(`- ${name} failed: ${why}`);
     for (const [name, t] of timings) console.log(`  ${name}: median ${fmt(t.secondsPerStep * 1e3)} ms, min ${fmt(t.minSecondsPerStep * 1e3)} ms`);
