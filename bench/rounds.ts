@@ -1,6 +1,6 @@
 // Interleaved timing: every contestant runs a block of steps in each round (A B C, then B C A, ...), so a
 // slow patch of the machine (other jobs on the 2 shared cores) hits all of them alike. The result of a
-// contestant is the median over rounds of its seconds per step; warm-up blocks are not counted.
+// contestant is the median (and the minimum) over rounds of its seconds per step; warm-up blocks are not counted.
 
 /** Something that can run `reps` steps and say how long they took, in seconds (measured where it runs). */
 export interface Contestant {
@@ -22,6 +22,8 @@ export interface RoundOptions {
 export interface Timing {
   /** Median over rounds of seconds per step. */
   secondsPerStep: number;
+  /** The fastest round's seconds per step: on a shared machine the steadier figure. */
+  minSecondsPerStep: number;
   /** Steps per block. */
   reps: number;
   rounds: number;
@@ -91,7 +93,7 @@ export async function runRounds(
   for (const c of contestants) {
     const s = samples.get(c.name);
     if (failed.has(c.name) || !s || s.length === 0) continue;
-    timings.set(c.name, { secondsPerStep: median(s), reps: reps.get(c.name)!, rounds: s.length, samples: s });
+    timings.set(c.name, { secondsPerStep: median(s), minSecondsPerStep: Math.min(...s), reps: reps.get(c.name)!, rounds: s.length, samples: s });
   }
   return { timings, failed };
 }

@@ -1,10 +1,11 @@
-// `npm run bench [-- --only optimizer,training,diagnostics,allocator] [--quick] [--no-write]`: prints each
+// `npm run bench [-- --only optimizer,training,checkpoint,diagnostics,allocator] [--quick] [--no-write]`: prints each
 // table and writes it into BENCHMARKS.md. Not a test: nothing here asserts a time.
 import { writeFileSync } from 'fs';
 import { loadavg } from 'os';
 import { join } from 'path';
 import { allocatorSection } from './allocator';
 import { browserSection } from './browser/section';
+import { checkpointSection } from './checkpoint/section';
 import { diagnosticsSection } from './diagnostics';
 import { machineLines } from './machine';
 import { optimizerSection } from './optimizer/section';
@@ -13,7 +14,7 @@ import { emptySection, updateSections } from './report-file';
 import { trainingSection } from './training/section';
 import { wrappersSection } from './training/wrappers-section';
 
-const SECTIONS = ['optimizer', 'training', 'wrappers', 'diagnostics', 'allocator', 'browser', 'fit'] as const;
+const SECTIONS = ['optimizer', 'training', 'wrappers', 'checkpoint', 'diagnostics', 'allocator', 'browser', 'fit'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed as its message alone, with the usage. */
@@ -75,6 +76,10 @@ ${emptySection('training')}
 
 ${emptySection('wrappers')}
 
+## Checkpoints (issue 11)
+
+${emptySection('checkpoint')}
+
 ## Where the time goes
 
 ${emptySection('diagnostics')}
@@ -104,6 +109,7 @@ async function main(): Promise<void> {
     optimizer: () => optimizerSection({ quick: args.quick }),
     training: () => trainingSection({ quick: args.quick }),
     wrappers: () => wrappersSection({ quick: args.quick }),
+    checkpoint: () => checkpointSection({ quick: args.quick }),
     diagnostics: () => diagnosticsSection({ quick: args.quick }),
     allocator: () => allocatorSection({ quick: args.quick }),
     browser: () => browserSection({ quick: args.quick }),

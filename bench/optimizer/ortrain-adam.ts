@@ -8,13 +8,28 @@ interface ParameterLike {
   grad: Float32Array | null | undefined;
 }
 
+type OptimizerClass = new (params: ParameterLike[], options: Record<string, unknown>) => { step(): Promise<unknown> };
+
 export interface OptimizersModule {
   Parameter: new (name: string, data: Float32Array, shape: number[]) => ParameterLike;
-  Adam: new (params: ParameterLike[], options: { lr: number }) => { step(): Promise<unknown> };
+  Adam: OptimizerClass;
 }
 
 export function loadOptimizers(): Promise<OptimizersModule | string> {
   return optionalImport<OptimizersModule>('@ortrain/optimizers', ['Parameter', 'Adam']);
+}
+
+/** Any optimizer class of the module by name (SGD, AdamW, ...), through the same public API. */
+export function ortrainOptimizer(mod: OptimizersModule, className: string, options: Record<string, unknown>, problem: AdamProblem): Contestant {
+  const Cls = (mod as unknown as Record<string, OptimizerClass | undefined>)[className];
+  if (typeof Cls !== 'function') throw new Error(`@ortrain/optimizers has no ${className}`);
+  const params = problem.params.map((data, k) => {
+    const p = new mod.Parameter(`p${k}`, data, [data.length]);
+    p.grad = problem.grads[k];
+    return p;
+  });
+  const opt = new Cls(params, options);
+  return { name: 'ortrain (ORT CPU)', runBlock: (reps) => timeBlock(reps, async () => { await opt.step(); }) };
 }
 
 export function ortrainAdam(mod: OptimizersModule, problem: AdamProblem): Contestant {

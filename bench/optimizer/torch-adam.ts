@@ -16,8 +16,9 @@ export function torchAdamName(foreach: boolean, threads: number): string {
   return `PyTorch foreach=${foreach ? 'True' : 'False'}, ${threads} thr`;
 }
 
-export async function torchAdam(peer: PythonPeer, sizes: number[], threadCounts: number[]): Promise<Contestant[]> {
-  await peer.request({ cmd: 'setup', sizes, seed: 1 });
+export async function torchAdam(peer: PythonPeer, sizes: number[], threadCounts: number[],
+  algorithm: { className: string; kwargs: Record<string, unknown> } = { className: 'Adam', kwargs: { lr: 1e-3 } }): Promise<Contestant[]> {
+  await peer.request({ cmd: 'setup', sizes, seed: 1, algorithm: algorithm.className, kwargs: algorithm.kwargs });
   const contestant = (foreach: boolean, threads: number): Contestant => ({
     name: torchAdamName(foreach, threads),
     runBlock: async (reps) => (await peer.request<{ seconds: number }>({ cmd: 'run', foreach, reps, threads })).seconds,

@@ -1,8 +1,10 @@
-"""PyTorch's torch.optim.Adam as a benchmark peer of ortrain.
+"""PyTorch's torch.optim optimizers (Adam by default) as a benchmark peer of ortrain.
 
 Reads one JSON request per line on stdin and answers one JSON line on stdout, so the Node side can
 interleave it with its own contestants round by round:
-  {"cmd": "setup", "sizes": [n, ...], "seed": 0}  -> {"ok": true}   (one parameter per size, with a gradient)
+  {"cmd": "setup", "sizes": [n, ...], "seed": 0, "algorithm": "Adam", "kwargs": {"lr": 1e-3}}
+                                                  -> {"ok": true}   (one parameter per size, with a gradient;
+                                                     algorithm: a torch.optim class name, kwargs its arguments)
   {"cmd": "run", "foreach": true, "reps": r, "threads": t}
                                                   -> {"seconds": s}  (r back-to-back steps on t threads, timed here)
   {"cmd": "free"}                                 -> {"ok": true}
@@ -18,8 +20,10 @@ torch = peer.start()
 optimizers = {}
 
 
-def setup(sizes, seed):
-    """One set of parameters per foreach setting, so their Adam states never mix."""
+def setup(sizes, seed, algorithm="Adam", kwargs=None):
+    """One set of parameters per foreach setting, so their optimizer states never mix."""
+    cls = getattr(torch.optim, algorithm)
+    kwargs = dict(kwargs or {"lr": 1e-3})
     optimizers.clear()
     generator = torch.Generator().manual_seed(seed)
     for foreach in (True, False):
@@ -28,7 +32,7 @@ def setup(sizes, seed):
             p = (torch.rand(n, generator=generator) * 2 - 1).requires_grad_()
             p.grad = torch.rand(n, generator=generator) * 0.02 - 0.01
             params.append(p)
-        optimizers[foreach] = torch.optim.Adam(params, lr=1e-3, foreach=foreach)
+        optimizers[foreach] = cls(params, foreach=foreach, **kwargs)
 
 
 def run(foreach, reps, threads):
@@ -41,7 +45,7 @@ def run(foreach, reps, threads):
 
 
 def setup_request(request):
-    setup(request["sizes"], request.get("seed", 0))
+    setup(request["sizes"], request.get("seed", 0), request.get("algorithm", "Adam"), request.get("kwargs"))
     return {"ok": True}
 
 

@@ -84,6 +84,11 @@ function samplesPerSecond(t: Timing | undefined): number | undefined {
   return t ? BATCH / t.secondsPerStep : undefined;
 }
 
+/** Samples per second in the fastest round: on a shared machine the steadier figure. */
+function bestSamplesPerSecond(t: Timing | undefined): number | undefined {
+  return t ? BATCH / t.minSecondsPerStep : undefined;
+}
+
 function render(results: ModelResult[], absent: Map<string, string>, torchNote: string | undefined): string {
   const cell = (r: ModelResult, name: string): string => {
     const s = samplesPerSecond(r.timings.get(name));
@@ -92,24 +97,30 @@ function render(results: ModelResult[], absent: Map<string, string>, torchNote: 
     if (absent.has(name)) return 'not available';
     return r.failed.has(name) ? 'failed' : 'n/a';
   };
-  /** ortrain's samples per second over the best of `peers`. */
-  const ratio = (r: ModelResult, peers: string[]): number | undefined => {
-    const o = samplesPerSecond(r.timings.get(ORTRAIN));
-    const p = peers.map((n) => samplesPerSecond(r.timings.get(n))).filter((x): x is number => x !== undefined);
+  /** ortrain's samples per second over the best of `peers`, by medians (or by each one's fastest round). */
+  const ratio = (r: ModelResult, peers: string[], rate = samplesPerSecond): number | undefined => {
+    const o = rate(r.timings.get(ORTRAIN));
+    const p = peers.map((n) => rate(r.timings.get(n))).filter((x): x is number => x !== undefined);
     return o !== undefined && p.length ? o / Math.max(...p) : undefined;
   };
   const x = (v: number | undefined) => (v === undefined ? 'n/a' : `${fmt(v)}x`);
   const out: string[] = [];
-  out.push(`### Training step, batch ${BATCH}: samples per second (higher is better)`);
+  out.push(`### Training step, batch ${BATCH}: samples per second, median over rounds (higher is better)`);
   out.push('');
-  out.push(markdownTable(['model', ...COLUMNS, 'ortrain / PyTorch best', 'ortrain / tfjs'],
-    results.map((r) => [r.model, ...COLUMNS.map((n) => cell(r, n)), x(ratio(r, TORCH)), r.model === 'mlp' ? x(ratio(r, [TFJS])) : '-'])));
+  out.push(markdownTable(['model', ...COLUMNS, 'ortrain / PyTorch best', 'the same, fastest rounds', 'ortrain / tfjs'],
+    results.map((r) => [r.model, ...COLUMNS.map((n) => cell(r, n)), x(ratio(r, TORCH)), x(ratio(r, TORCH, bestSamplesPerSecond)),
+      r.model === 'mlp' ? x(ratio(r, [TFJS])) : '-'])));
   out.push('');
-  out.push('### Targets (issue 3)');
+  out.push('### Targets (issues 3 and 11)');
   out.push('');
   const verdict = (v: number | undefined, need: number) => (v === undefined ? 'not measured' : v >= need ? 'yes' : 'NO');
   const rows: string[][] = [];
-  for (const r of results) rows.push([`${r.model}: ortrain >= 2 x PyTorch eager (best)`, x(ratio(r, TORCH)), verdict(ratio(r, TORCH), 2)]);
+  // Issue 11: mlp at least 2x, lenet at least 2.5x, judged on the fastest rounds (the machine is shared).
+  for (const r of results) {
+    const need = r.model === 'lenet' ? 2.5 : 2;
+    const best = ratio(r, TORCH, bestSamplesPerSecond);
+    rows.push([`${r.model}: ortrain >= ${need} x PyTorch eager (best), fastest rounds`, `${x(best)} (medians ${x(ratio(r, TORCH))})`, verdict(best, need)]);
+  }
   const mlp = results.find((r) => r.model === 'mlp');
   if (mlp) rows.push(['mlp: ortrain >= 3 x TensorFlow.js wasm', x(ratio(mlp, [TFJS])), verdict(ratio(mlp, [TFJS]), 3)]);
   out.push(markdownTable(['target', 'measured', 'met'], rows));

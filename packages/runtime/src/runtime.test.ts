@@ -69,6 +69,31 @@ describe('Runtime on the CPU provider', () => {
     await expect(rt.createSession(momentumStepModel(2), { allowSpinning: 'no' as never })).rejects.toThrow(/allowSpinning.*"no"/);
   });
 
+  test('repeated runs with the same fetches write into the same memory every time (no hidden output buffer)', async () => {
+    const s = await rt.createSession(momentumStepModel(4), { allowSpinning: false });
+    const v = (data: number[], dims: number[]) => new rt.Tensor('float32', Float32Array.from(data), dims);
+    // Views into larger arrays, at an offset, as chunked optimizer steps fetch them.
+    const pAll = new Float32Array(12).fill(-7), mAll = new Float32Array(12).fill(-7);
+    const pOut = pAll.subarray(4, 8), mOut = mAll.subarray(4, 8);
+    const fetches = { p_out: new rt.Tensor('float32', pOut, [4]), m_out: new rt.Tensor('float32', mOut, [4]) };
+    let previous = -1;
+    for (let i = 0; i < 3; i++) {
+      const out = await s.run({ p: v([1, 2, 3, 4], [4]), m: v([0, 0, 0, 0], [4]), g: v([i, i, i, i], [4]), lr: v([1], []) }, fetches);
+      const data = out.p_out.data as Float32Array;
+      expect(data.buffer).toBe(pOut.buffer);
+      expect(data.byteOffset).toBe(pOut.byteOffset);
+      expect((out.m_out.data as Float32Array).buffer).toBe(mOut.buffer);
+      // The values of this run, not the last: m' = g, p' = p - g.
+      expect(out.p_out).toBe(fetches.p_out);
+      expect(pOut[0]).toBe(1 - i);
+      expect(pOut[0]).not.toBe(previous);
+      previous = pOut[0];
+    }
+    // Nothing around the views was written.
+    expect([...pAll.subarray(0, 4), ...pAll.subarray(8), ...mAll.subarray(0, 4), ...mAll.subarray(8)]).toEqual(new Array(16).fill(-7));
+    await s.release();
+  });
+
   test('a session on one intra-op thread gives the same results', async () => {
     const model = momentumStepModel(2);
     const v = (data: number[], dims: number[]) => new rt.Tensor('float32', Float32Array.from(data), dims);

@@ -1,11 +1,11 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from './format';
+import { CheckpointError, checkpointParts, decodeCheckpoint, encodeCheckpoint } from './format';
 import { spawnSync } from 'child_process';
 import { readFileNamed, writeFileAtomic } from './file';
 import { CheckpointLock } from './lock';
-import { crc32 } from './crc32';
+import { crc32, crc32Portable } from './crc32';
 
 describe('checkpoint format', () => {
   const content = {
@@ -26,8 +26,63 @@ describe('checkpoint format', () => {
     expect(back.state.get('k')).toEqual(new BigInt64Array([3n, -4n]));
   });
 
+  test('checkpoints written by the earlier (byte-loop CRC, one-buffer) encoder still load, and encode the same', () => {
+    // The bytes of `content` as the encoder wrote them before the CRC and the file writing changed.
+    const earlier = new Uint8Array(Buffer.from(EARLIER_V1, 'base64'));
+    expect(encodeCheckpoint(content)).toEqual(earlier);
+    const back = decodeCheckpoint(earlier, 'earlier.ckpt') as typeof content;
+    expect(back.params.w).toEqual(new Float32Array([1.5, -2, 3]));
+    expect(back.state.get('k')).toEqual(new BigInt64Array([3n, -4n]));
+  });
+
   test('crc32 matches the standard check value', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32Portable(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+  });
+
+  test('the portable slicing-by-8 CRC agrees with the byte-at-a-time definition at every length and split', () => {
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7919 + (i >> 3)) & 0xff);
+    const reference = (b: Uint8Array): number => {
+      let c = 0xffffffff;
+      for (const x of b) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      return (c ^ 0xffffffff) >>> 0;
+    };
+    for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 63, 1000]) {
+      const b = bytes.subarray(0, n);
+      expect(crc32Portable(b)).toBe(reference(b));
+      expect(crc32(b)).toBe(reference(b));
+    }
+    // Over pieces: the CRC of the first piece carries into the second.
+    for (const cut of [0, 3, 8, 500, 999]) {
+      expect(crc32Portable(bytes.subarray(cut), crc32Portable(bytes.subarray(0, cut)))).toBe(reference(bytes));
+      expect(crc32(bytes.subarray(cut), crc32(bytes.subarray(0, cut)))).toBe(reference(bytes));
+    }
+  });
+
+  test('the pieces a file is written from are the encoded bytes, the payload as views of the arrays', () => {
+    const parts = checkpointParts(content);
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+    expect(joined).toEqual(encodeCheckpoint(content));
+    expect(parts.some((p) => p.buffer === content.params.w.buffer)).toBe(true);
+  });
+
+  test('views decode shares the bytes where aligned; the default decode copies', () => {
+    const bytes = encodeCheckpoint(content);
+    const shared = decodeCheckpoint(bytes, 'v', { views: true }) as typeof content;
+    const copied = decodeCheckpoint(bytes, 'v') as typeof content;
+    expect(shared.params.w.buffer).toBe(bytes.buffer);
+    expect(copied.params.w.buffer).not.toBe(bytes.buffer);
+    expect(shared.params.w).toEqual(copied.params.w);
+    // Misaligned bytes (a Float64Array cannot start at an odd offset) are copied even when views are asked for.
+    const odd = new Uint8Array(bytes.length + 1).subarray(1);
+    odd.set(bytes);
+    const back = decodeCheckpoint(odd, 'odd', { views: true }) as typeof content;
+    expect(back.params.b).toEqual(new Float64Array([Math.PI]));
+    expect(back.params.b.buffer).not.toBe(odd.buffer);
   });
 
   test('a flipped byte, a truncation or foreign bytes are rejected, naming the source', () => {
@@ -48,6 +103,9 @@ describe('checkpoint format', () => {
   });
 });
 
+const EARLIER_V1 =
+  'T1JUUkNLUFQBAAAA3gEAAHsidGVuc29ycyI6W3sidHlwZSI6IkZsb2F0MzJBcnJheSIsIm9mZnNldCI6MCwibGVuZ3RoIjozfSx7InR5cGUiOiJGbG9hdDY0QXJyYXkiLCJvZmZzZXQiOjE2LCJsZW5ndGgiOjF9LHsidHlwZSI6IkZsb2F0MzJBcnJheSIsIm9mZnNldCI6MjQsImxlbmd0aCI6MX0seyJ0eXBlIjoiQmlnSW50NjRBcnJheSIsIm9mZnNldCI6MzIsImxlbmd0aCI6Mn1dLCJjb250ZW50Ijp7InBhcmFtcyI6eyJ3Ijp7IiR0ZW5zb3IiOjB9LCJiIjp7IiR0ZW5zb3IiOjF9fSwiY291bnRlcnMiOnsic3RlcCI6NywiYmlnIjp7IiRiaWdpbnQiOiIxMjM0NTY3ODkwMTIzNDU2Nzg5MCJ9fSwib2RkIjpbeyIkbnVtYmVyIjoiTmFOIn0seyIkbnVtYmVyIjoiSW5maW5pdHkifSx7IiRudW1iZXIiOiItSW5maW5pdHkifSxudWxsLCJ0ZXh0Iix0cnVlXSwic3RhdGUiOnsiJG1hcCI6W1swLHsiZXhwIjp7IiR0ZW5zb3IiOjJ9fV0sWyJrIix7IiR0ZW5zb3IiOjN9XV19fX0AAAAAwD8AAADAAABAQAAAAAAYLURU+yEJQAAAgD4AAAAAAwAAAAAAAAD8/////////zXk/Oo=';
+
 describe('atomic file writes', () => {
   let dir: string;
   beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ortrain-ckpt-')); });
@@ -58,6 +116,12 @@ describe('atomic file writes', () => {
     await writeFileAtomic(file, new Uint8Array([1, 2, 3]));
     expect(new Uint8Array(await fs.readFile(file))).toEqual(new Uint8Array([1, 2, 3]));
     expect(await fs.readdir(dir)).toEqual(['x.bin']);
+  });
+
+  test('pieces are written in order as one file, empty ones skipped', async () => {
+    const file = path.join(dir, 'y.bin');
+    await writeFileAtomic(file, [new Uint8Array([1, 2]), new Uint8Array(0), new Uint8Array([3]), new Uint8Array([4, 5, 6])]);
+    expect(new Uint8Array(await fs.readFile(file))).toEqual(new Uint8Array([1, 2, 3, 4, 5, 6]));
   });
 
   test('a failed write leaves the previous file intact and removes the temporary file', async () => {

@@ -1,10 +1,11 @@
 import { nodeFs, nodePath } from './node-modules';
 
 /**
- * Writes `bytes` to `file` atomically: into a temporary file beside it, flushed to disk, then renamed over
- * the target. A failure at any point removes the temporary file and leaves a previous `file` as it was.
+ * Writes `bytes` (one buffer, or pieces written in order as one) to `file` atomically: into a temporary file
+ * beside it, flushed to disk, then renamed over the target. A failure at any point removes the temporary
+ * file and leaves a previous `file` as it was.
  */
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
   const fs = nodeFs(`writing '${file}'`).promises;
   const path = nodePath(`writing '${file}'`);
   const dir = path.dirname(path.resolve(file));
@@ -13,7 +14,7 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
   try {
     const handle = await fs.open(temp, 'wx');
     try {
-      await handle.writeFile(bytes);
+      await writeAll(handle, bytes instanceof Uint8Array ? [bytes] : bytes);
       await handle.sync();
     } finally {
       await handle.close();
@@ -22,6 +23,20 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
   } catch (err) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw new Error(`cannot write '${file}': ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * One writev for all the pieces (FileHandle.writeFile would split a buffer into 512 KiB writes); a short
+ * write goes on from where it stopped.
+ */
+async function writeAll(handle: import('fs').promises.FileHandle, pieces: readonly Uint8Array[]): Promise<void> {
+  let rest = pieces.filter((p) => p.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest as Uint8Array[]);
+    if (bytesWritten === 0) throw new Error('the disk took no bytes');
+    while (rest.length > 0 && bytesWritten >= rest[0].length) bytesWritten -= rest.shift()!.length;
+    if (bytesWritten > 0) rest = [rest[0].subarray(bytesWritten), ...rest.slice(1)];
   }
 }
 

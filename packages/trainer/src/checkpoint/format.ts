@@ -38,8 +38,12 @@ interface TensorEntry { type: string; offset: number; length: number }
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
-/** Encodes a tree of JSON values, typed arrays, bigints and Maps as checkpoint bytes. */
-export function encodeCheckpoint(content: unknown): Uint8Array {
+/**
+ * The checkpoint of `content` as the byte ranges a file is written from, in order: the head (magic, version,
+ * header, padding), then each tensor's own bytes (views, not copies) with its padding, then the CRC. Writing
+ * them with one writev costs no copy of the payload; encodeCheckpoint joins them.
+ */
+export function checkpointParts(content: unknown): Uint8Array[] {
   const arrays: Typed[] = [];
   const entries: TensorEntry[] = [];
   let payload = 0;
@@ -67,21 +71,45 @@ export function encodeCheckpoint(content: unknown): Uint8Array {
   };
   const tree = walk(content, 'content');
   const header = new TextEncoder().encode(JSON.stringify({ tensors: entries, content: tree }));
-  const dataStart = pad8(16 + header.length);
-  const total = dataStart + payload + 4;
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  out.set(new TextEncoder().encode(CHECKPOINT_MAGIC), 0);
+  const head = new Uint8Array(pad8(16 + header.length));
+  const view = new DataView(head.buffer);
+  head.set(new TextEncoder().encode(CHECKPOINT_MAGIC), 0);
   view.setUint32(8, CHECKPOINT_VERSION, true);
   view.setUint32(12, header.length, true);
-  out.set(header, 16);
-  arrays.forEach((a, i) => out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), dataStart + entries[i].offset));
-  view.setUint32(total - 4, crc32(out.subarray(0, total - 4)), true);
+  head.set(header, 16);
+  const zeros = new Uint8Array(8);
+  const parts: Uint8Array[] = [head];
+  for (const a of arrays) {
+    if (a.byteLength > 0) parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    const pad = pad8(a.byteLength) - a.byteLength;
+    if (pad > 0) parts.push(zeros.subarray(0, pad));
+  }
+  let crc: number | undefined;
+  for (const part of parts) crc = crc32(part, crc);
+  const tail = new Uint8Array(4);
+  new DataView(tail.buffer).setUint32(0, crc!, true);
+  parts.push(tail);
+  return parts;
+}
+
+/** Encodes a tree of JSON values, typed arrays, bigints and Maps as checkpoint bytes (one buffer). */
+export function encodeCheckpoint(content: unknown): Uint8Array {
+  const parts = checkpointParts(content);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
-/** Decodes checkpoint bytes; `source` (a file name) names the checkpoint in errors. */
-export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): unknown {
+/**
+ * Decodes checkpoint bytes; `source` (a file name) names the checkpoint in errors. The typed arrays are
+ * copies, or with `views` (for bytes that nothing else writes to, as a file just read) views of `bytes`
+ * wherever their alignment allows.
+ */
+export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint', options: { views?: boolean } = {}): unknown {
   const fail = (why: string) => new CheckpointError(`${source}: ${why}`);
   if (bytes.length < 20) throw fail(`not an ortrain checkpoint (${bytes.length} bytes, too short)`);
   const magic = new TextDecoder().decode(bytes.subarray(0, 8));
@@ -110,6 +138,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): unkn
     const start = dataStart + t.offset;
     const byteLength = t.length * Ctor.BYTES_PER_ELEMENT;
     if (start + byteLength > bytes.length - 4) throw fail(`tensor ${i} (${t.length} x ${t.type}) runs past the end of the file`);
+    const at = bytes.byteOffset + start;
+    if (options.views && at % Ctor.BYTES_PER_ELEMENT === 0) return new Ctor(bytes.buffer as ArrayBuffer, at, t.length);
     const copy = bytes.slice(start, start + byteLength);
     return new Ctor(copy.buffer, 0, t.length);
   });

@@ -1,3 +1,3 @@
-export { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, CheckpointError, decodeCheckpoint, encodeCheckpoint } from './format';
+export { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, CheckpointError, checkpointParts, decodeCheckpoint, encodeCheckpoint } from './format';
 export { readFileNamed, writeFileAtomic } from './file';
 export { CheckpointLock } from './lock';

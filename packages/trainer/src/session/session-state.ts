@@ -112,23 +112,41 @@ export function readSessionState(content: unknown, source: string, params: reado
 /**
  * The optimizer's stateDict holds its state tensors as plain number arrays (JSON, as torch's); in the
  * checkpoint those that float32 holds exactly are stored as tensors ({ $float32: Float32Array }), which
- * keeps the header small and the values bit-exact. unpackArrays gives the plain arrays back.
+ * keeps the header small and the values bit-exact. unpackArrays gives the plain arrays back. Typed arrays
+ * in the state dict are stored as they are and come back as they were.
  */
 function packArrays(x: unknown): unknown {
-  if (Array.isArray(x)) {
-    if (x.length >= 16 && x.every((v) => typeof v === 'number' && Object.is(Math.fround(v), v))) return { $float32: Float32Array.from(x) };
-    return x.map(packArrays);
-  }
+  if (Array.isArray(x)) return (x.length >= 16 && asFloat32(x)) || x.map(packArrays);
   if (x && typeof x === 'object' && !ArrayBuffer.isView(x)) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, packArrays(v)]));
   return x;
+}
+
+/** The array as { $float32 } when every element is a number that float32 holds exactly; one pass, plain loops. */
+function asFloat32(x: unknown[]): { $float32: Float32Array } | undefined {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (typeof v !== 'number') return undefined;
+    out[i] = v;
+    // NaN never equals itself; float32 holds it, so it passes on the second test.
+    if (out[i] !== v && !(v !== v)) return undefined;
+  }
+  return { $float32: out };
 }
 
 function unpackArrays(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(unpackArrays);
   if (x && typeof x === 'object' && !ArrayBuffer.isView(x)) {
     const o = x as Record<string, unknown>;
-    if (o.$float32 instanceof Float32Array && Object.keys(o).length === 1) return Array.from(o.$float32);
+    if (o.$float32 instanceof Float32Array && Object.keys(o).length === 1) return toNumbers(o.$float32);
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unpackArrays(v)]));
   }
   return x;
+}
+
+/** A plain array of the values: a preallocated loop, about twice as fast as Array.from over a typed array. */
+function toNumbers(a: Float32Array): number[] {
+  const out = new Array<number>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i];
+  return out;
 }

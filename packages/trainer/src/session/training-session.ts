@@ -9,7 +9,7 @@ import { readArtifacts } from '../artifacts/read';
 import { readFileNamed, writeFileAtomic } from '../checkpoint/file';
 import { CheckpointLock } from '../checkpoint/lock';
 import { nodePath } from '../checkpoint/node-modules';
-import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint/format';
+import { checkpointParts, decodeCheckpoint, encodeCheckpoint } from '../checkpoint/format';
 import { Batch, checkBatch } from './batch';
 import { withInitializers } from './export';
 import { loadModel } from './model-source';
@@ -400,7 +400,8 @@ export class TrainingSession {
       // The path stays this session's until release(): a second writer fails instead of taking turns.
       const key = nodePath('saveCheckpoint').resolve(file);
       if (!this.locks.has(key)) this.locks.set(key, await CheckpointLock.acquire(file, this.lockToken));
-      await writeFileAtomic(file, encodeCheckpoint(await this.currentState()));
+      // Written piece by piece from the arrays themselves: no copy of the payload into one buffer.
+      await writeFileAtomic(file, checkpointParts(await this.currentState()));
     });
   }
 
@@ -409,7 +410,10 @@ export class TrainingSession {
     return this.exclusive('checkpointBytes', async () => encodeCheckpoint(await this.currentState()));
   }
 
-  /** The session's state as checkpoint content. */
+  /**
+   * The session's state as checkpoint content. The parameters are the optimizer's own arrays, not copies:
+   * the content must be encoded or written before the session's next step (the callers hold it exclusively).
+   */
   private async currentState(): Promise<ReturnType<typeof checkpointContent>> {
     await this.optimizer.sync();
     const accumulators = new Map<string, Float32Array>();
@@ -417,7 +421,7 @@ export class TrainingSession {
       for (const [n, t] of this.accumulators) accumulators.set(n, Float32Array.from(await this.runtime.read<Float32Array>(t)));
     }
     const state: SessionState = {
-      params: await this.bridge.hostParams(),
+      params: await this.bridge.currentParams(),
       optimizer: { algorithm: this.bridge.algorithm, config: this.bridge.config, stateDict: this.optimizer.stateDict() },
       counters: { step: this.step, skippedSteps: this.skippedSteps, microStep: this.microStep },
       accumulators,
@@ -439,7 +443,8 @@ export class TrainingSession {
       if (!fromFile && !(file instanceof Uint8Array)) throw new TypeError(`loadCheckpoint: expected a file path or bytes, got ${describe(file)}`);
       const bytes = fromFile ? await readFileNamed(file, 'checkpoint') : file;
       const source = fromFile ? `checkpoint '${file}'` : 'checkpoint bytes';
-      const content = decodeCheckpoint(bytes, source);
+      // The bytes of a file are ours alone, so its tensors can stay views of them; restoring copies them.
+      const content = decodeCheckpoint(bytes, source, { views: fromFile });
       await this.restore(readSessionState(content, source, this.models.params, this.bridge.algorithm, this.models.stats), source);
     });
   }
