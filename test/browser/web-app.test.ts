@@ -8,11 +8,10 @@ import { copyFileSync, mkdtempSync, readFileSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { parseNumericCsv } from '../../apps/example/src/csv';
-import { gatherRows, toDataset } from '../../apps/example/src/dataset';
+import { parseCsv } from '@ortrain/trainer';
 import { DEMO_CONFIG } from '../../apps/example/web/demo';
 import { prepareJob } from '../../apps/example/web/job';
-import { runEpochs, START } from '../../apps/example/web/train-loop';
+import { runFit } from '../../apps/example/web/train-loop';
 import { browserTestsRun, launchChromium } from './run-in-browser';
 import { choose, download, openPage, seen, startSite, waitForResult, type WebSite } from './web-app';
 
@@ -24,14 +23,21 @@ const SCREENSHOT = join(APP, 'web', 'screenshot.png');
 /** Steps whose losses must match the Node CPU run. */
 const COMPARED_STEPS = 20;
 
-/** The first losses of the demo's configuration trained by the same loop in Node, on onnxruntime-node's CPU provider. */
+/** The first losses of the demo's configuration trained by the same loop (fit) in Node, on onnxruntime-node's CPU provider. */
 async function nodeDemoLosses(): Promise<number[]> {
   const job = await prepareJob({ ...DEMO_CONFIG, backend: 'wasm' },
-    { model: new Uint8Array(DIGITS_MODEL).buffer, modelName: 'digits-mlp.onnx', csv: DIGITS_CSV, csvName: 'digits.csv' },
+    { model: new Uint8Array(DIGITS_MODEL).buffer, modelName: 'digits-mlp.onnx', csv: new Blob([DIGITS_CSV]), csvName: 'digits.csv' },
     { ort: ortNode, executionProviders: ['cpu'] });
   const losses: number[] = [];
+  const stop = new AbortController();
   try {
-    await runEpochs(job, START, { step: (_, loss) => losses.push(loss), epoch: () => undefined, stopRequested: () => losses.length >= COMPARED_STEPS });
+    await runFit(job, {
+      step: (_, loss) => {
+        losses.push(loss);
+        if (losses.length === COMPARED_STEPS) stop.abort();
+      },
+      epoch: () => undefined,
+    }, { signal: stop.signal });
   } finally {
     await job.session.release();
   }
@@ -117,11 +123,18 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       // The exported model in stock onnxruntime-node, on the held-out rows the page evaluated.
       const bytes = await download(page, 'download');
       const predictions = run.predictions!;
-      const data = toDataset(parseNumericCsv(DIGITS_CSV), 'label', 1 / 16);
+      const table = parseCsv(DIGITS_CSV);
+      const label = table.columns.indexOf('label');
+      const width = table.columns.length;
       const rows = Uint32Array.from(predictions.rows);
       expect(rows.length).toBe(359);
+      const features = Float32Array.from({ length: rows.length * 64 }, (_, i) => {
+        const row = rows[Math.floor(i / 64)], c = i % 64;
+        return table.values[row * width + (c < label ? c : c + 1)] / 16;
+      });
+      const labelOf = (row: number) => table.values[row * width + label];
       const session = await ortNode.InferenceSession.create(bytes);
-      const out = await session.run({ [session.inputNames[0]]: new ortNode.Tensor('float32', gatherRows(data, rows).features, [rows.length, 64]) });
+      const out = await session.run({ [session.inputNames[0]]: new ortNode.Tensor('float32', features, [rows.length, 64]) });
       const values = out[session.outputNames[0]].data as Float32Array;
       await session.release();
       expect(values.length).toBe(predictions.outputs.length);
@@ -131,7 +144,7 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       let right = 0;
       rows.forEach((row, r) => {
         const v = values.subarray(r * 10, r * 10 + 10);
-        if (v.indexOf(Math.max(...v)) === data.labels[row]) right++;
+        if (v.indexOf(Math.max(...v)) === labelOf(row)) right++;
       });
       expect(right / rows.length).toBe(Number(result.accuracy));
       expect(pageErrors).toEqual([]);

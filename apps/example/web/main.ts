@@ -1,6 +1,7 @@
 // The page: reads the form and the files, hands each run to the training worker (worker.ts), draws the loss
 // per step and the evaluation per epoch, and saves what the worker exports (model, checkpoint) as files.
-import { LOSSES, type LossName } from '../src/data-fit';
+import { LOSS_KINDS, type LossKind } from '@ortrain/trainer';
+import Papa from 'papaparse';
 import { DEMO_CONFIG, DEMO_DATA, DEMO_MODEL } from './demo';
 import { LossChart } from './loss-chart';
 import { OPTIMIZERS, optimizerChoice } from './optimizer-table';
@@ -52,13 +53,13 @@ const seen: Seen = { steps: [], losses: [], epochs: [], state: 'idle' };
 (window as unknown as { __ortrainWeb: Seen }).__ortrainWeb = seen;
 
 let model: { bytes: ArrayBuffer; name: string } | undefined;
-let data: { text: string; name: string } | undefined;
+let data: { file: Blob; name: string; columns: string[] } | undefined;
 let worker: Worker | undefined;
 let classification = true;
 
 // ---- form ----
 
-for (const loss of LOSSES) form.loss.add(new Option(loss, loss));
+for (const loss of LOSS_KINDS) form.loss.add(new Option(loss, loss));
 for (const o of OPTIMIZERS) form.optimizer.add(new Option(o.name, o.name));
 
 function showOptimizerOptions(): void {
@@ -81,14 +82,23 @@ function setLabelColumns(columns: string[], chosen?: string): void {
   form.labelColumn.value = chosen && columns.includes(chosen) ? chosen : columns.includes('label') ? 'label' : columns[columns.length - 1];
 }
 
-/** The column names of a CSV's first line, for the label column's list (the worker checks the file fully). */
-function headerOf(text: string): string[] {
-  return text.split(/\r?\n/, 1)[0].split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+/**
+ * The column names of a CSV's first line, for the label column's list: papaparse reads the file's first
+ * chunk only (the worker reads the whole file, through @ortrain/trainer's readCsv, and checks it).
+ */
+function headerOf(file: Blob): Promise<string[]> {
+  return new Promise((resolve) => {
+    Papa.parse<string[]>(file as File, {
+      preview: 1,
+      complete: (r) => resolve((r.data[0] ?? []).map((c) => c.trim())),
+      error: () => resolve([]),
+    });
+  });
 }
 
 /** Sets the form to a configuration (the backend stays as the user chose). */
 function fillForm(c: Omit<TrainConfig, 'backend'>): void {
-  if (data) setLabelColumns(headerOf(data.text), c.labelColumn);
+  if (data) setLabelColumns(data.columns, c.labelColumn);
   form.featureScale.value = String(c.featureScale);
   form.valSplit.value = String(c.valSplit);
   form.trainable.value = c.trainable;
@@ -111,7 +121,7 @@ function readConfig(): TrainConfig {
     labelColumn: form.labelColumn.value,
     featureScale: num(form.featureScale),
     trainable: form.trainable.value,
-    loss: form.loss.value as LossName,
+    loss: form.loss.value as LossKind,
     optimizer: form.optimizer.value,
     optimizerOptions,
     epochs: num(form.epochs),
@@ -124,7 +134,7 @@ function readConfig(): TrainConfig {
 
 function showFiles(): void {
   $('files-hint').textContent = `Model: ${model ? `${model.name} (${model.bytes.byteLength} bytes)` : 'none'}; ` +
-    `data: ${data ? `${data.name} (${data.text.length} characters)` : 'none'}.`;
+    `data: ${data ? `${data.name} (${data.file.size} bytes)` : 'none'}.`;
 }
 
 form.modelFile.addEventListener('change', async () => {
@@ -134,8 +144,8 @@ form.modelFile.addEventListener('change', async () => {
 });
 form.dataFile.addEventListener('change', async () => {
   const file = form.dataFile.files?.[0];
-  data = file ? { text: await file.text(), name: file.name } : undefined;
-  if (data) setLabelColumns(headerOf(data.text));
+  data = file ? { file, name: file.name, columns: await headerOf(file) } : undefined;
+  if (data) setLabelColumns(data.columns);
   showFiles();
 });
 
@@ -202,7 +212,7 @@ function onMessage(m: FromWorker): void {
     case 'stopped':
       chart.draw();
       result.dataset.state = 'stopped';
-      setState('stopped', `Stopped after step ${m.step} (epoch ${m.position.epoch + 1}, batch ${m.position.batch}). Resume, download or save a checkpoint.`);
+      setState('stopped', `Stopped after step ${m.step} (${m.epochs} ${m.epochs === 1 ? 'epoch' : 'epochs'} done). Resume, download or save a checkpoint.`);
       break;
     case 'done': {
       chart.draw();
@@ -269,7 +279,7 @@ function inputs(): Inputs | undefined {
     return undefined;
   }
   // The worker gets a copy: the page keeps its files for the next run.
-  return { model: model.bytes.slice(0), modelName: model.name, csv: data.text, csvName: data.name };
+  return { model: model.bytes.slice(0), modelName: model.name, csv: data.file, csvName: data.name };
 }
 
 function train(): void {
@@ -302,7 +312,8 @@ buttons.demo.addEventListener('click', async () => {
       return response;
     }));
     model = { bytes: await m.arrayBuffer(), name: 'digits-mlp.onnx' };
-    data = { text: await d.text(), name: 'digits.csv' };
+    const file = await d.blob();
+    data = { file, name: 'digits.csv', columns: await headerOf(file) };
   } catch (err) {
     showError(`the digits demo could not load: ${(err as Error).message}`);
     return;

@@ -1,6 +1,6 @@
 // Messages between the page (main.ts) and the training worker (worker.ts).
-import type { LossName } from '../src/data-fit';
-import type { EpochReport, LoopPosition } from './train-loop';
+import type { LossKind } from '@ortrain/trainer';
+import type { EpochReport } from './train-loop';
 
 /** What the form asks for. */
 export interface TrainConfig {
@@ -9,7 +9,7 @@ export interface TrainConfig {
   featureScale: number;
   /** A RegExp source on initializer names; '' trains every float initializer. */
   trainable: string;
-  loss: LossName;
+  loss: LossKind;
   /** A name from optimizer-table.ts, with its numeric options. */
   optimizer: string;
   optimizerOptions: Record<string, number>;
@@ -22,11 +22,11 @@ export interface TrainConfig {
   backend: 'auto' | 'webgpu' | 'wasm';
 }
 
-/** The user's files: a model's bytes and a CSV's text, with the names errors use. */
+/** The user's files: a model's bytes and a CSV file (read in the worker, in chunks), with the names errors use. */
 export interface Inputs {
   model: ArrayBuffer;
   modelName: string;
-  csv: string;
+  csv: Blob;
   csvName: string;
 }
 
@@ -64,10 +64,11 @@ export interface Predictions {
 
 export type FromWorker =
   | { type: 'status'; text: string }
-  | { type: 'ready'; summary: JobSummary; position: LoopPosition; step: number }
+  | { type: 'ready'; summary: JobSummary; step: number }
   | { type: 'step'; step: number; loss: number }
   | { type: 'epoch'; report: EpochReport }
-  | { type: 'stopped'; position: LoopPosition; step: number }
+  /** `step` updates done, `epochs` of them complete. */
+  | { type: 'stopped'; step: number; epochs: number }
   | { type: 'done'; last: EpochReport; predictions: Predictions; backend: string }
   | { type: 'model'; bytes: ArrayBuffer }
   | { type: 'checkpoint'; bytes: ArrayBuffer }
