@@ -15,6 +15,8 @@ export const DEMO_CONFIG: Omit<TrainConfig, 'backend'> = {
   optimizerOptions: { lr: 0.01, weightDecay: 0, eps: 1e-8 },
   epochs: 6,
   batchSize: 32,
+  damper: '',
+  damperOptions: {},
   valSplit: 0.2,
   seed: 0,
 };

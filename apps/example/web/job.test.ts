@@ -55,6 +55,8 @@ describe('prepareJob: what the page checks before it trains', () => {
     ['a negative seed', () => attempt({ seed: -1 }), /^seed: expected a whole number from 0 to \d+, got -1/],
     ['a bad RegExp', () => attempt({ trainable: '(' }), /what to train: '\(' is not a valid RegExp/],
     ['a RegExp matching nothing', () => attempt({ trainable: '^nothing' }), /matches none of the float initializers of m\.onnx/],
+    ['a damper option it refuses', () => attempt({ damper: 'PadaDamp', damperOptions: { initialBatchSize: 8, growthRate: -1 } }), /^damper PadaDamp: .*growthRate/],
+    ['an unknown damper', () => attempt({ damper: 'Nope' }), /damper: unknown damper 'Nope' \(known: none, PadaDamp, /],
     ['zero epochs', () => attempt({ epochs: 0 }), /epochs: expected a whole number >= 1, got 0/],
     ['a held-out share of 1', () => attempt({ valSplit: 1 }), /held-out share: expected a number in \[0, 1\), got 1/],
     ['a non-numeric option', () => attempt({ optimizerOptions: { lr: NaN } }), /Adam option lr: expected a number, got NaN/],

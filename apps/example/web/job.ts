@@ -1,10 +1,12 @@
 // Turns the form and the user's files into a training job: the CSV read (through @ortrain/trainer's readCsv)
 // and checked against the model, the held-out split, and a TrainingSession on the chosen backend. Every
 // problem the user can cause is an error whose message names the file, the column or the option.
+import type { BaseDamper } from '@ortrain/damping';
 import { Runtime, type ExecutionProvider, type OrtModule } from '@ortrain/runtime';
 import { type Dataset, readCsv, splitRows, subset, type TableDataset, tableDataset, TrainingSession } from '@ortrain/trainer';
 import { InputError, listNames } from '../src/errors';
 import { describeModel } from '../src/model-info';
+import { damperChoice } from './damper-table';
 import { optimizerChoice } from './optimizer-table';
 import type { Inputs, JobSummary, TrainConfig } from './protocol';
 
@@ -21,6 +23,8 @@ export interface Job {
   evalData: Dataset;
   /** The model output the loss (and the accuracy) reads. */
   output: string;
+  /** Sets each update's batch size and lr when the form chose one. */
+  damper?: BaseDamper;
   summary: JobSummary;
 }
 
@@ -42,6 +46,22 @@ function checkConfig(c: TrainConfig): void {
   if (!(Number.isInteger(c.seed) && c.seed >= 0 && c.seed < 0xffffffff)) throw new InputError(`seed: expected a whole number from 0 to ${0xffffffff - 1}, got ${c.seed}`);
   for (const [name, value] of Object.entries(c.optimizerOptions)) {
     if (!Number.isFinite(value)) throw new InputError(`${c.optimizer} option ${name}: expected a number, got ${value}`);
+  }
+  for (const [name, value] of Object.entries(c.damperOptions)) {
+    if (!Number.isFinite(value)) throw new InputError(`${c.damper} option ${name}: expected a number, got ${value}`);
+  }
+}
+
+/** The form's damper over the training rows, starting from the optimizer's lr; none when the form has none. */
+function makeDamper(c: TrainConfig, trainRows: number): BaseDamper | undefined {
+  if (c.damper === '') return undefined;
+  const { Class } = damperChoice(c.damper);
+  const lr = c.optimizerOptions.lr;
+  if (lr === undefined) throw new InputError(`damper ${c.damper}: the optimizer ${c.optimizer} has no lr option to start from`);
+  try {
+    return new Class({ ...c.damperOptions, datasetSize: trainRows, lr });
+  } catch (err) {
+    throw new InputError(`damper ${c.damper}: ${(err as Error).message}`);
   }
 }
 
@@ -76,6 +96,7 @@ export async function prepareJob(config: TrainConfig, inputs: Inputs, backend: B
   const trainable = trainableRegExp(config.trainable, model.floatInitializers, inputs.modelName);
   const table = await readCsv(inputs.csv, { source: inputs.csvName });
   const choice = optimizerChoice(config.optimizer);
+  if (config.damper !== '') damperChoice(config.damper);
 
   let runtime: Runtime;
   try {
@@ -95,12 +116,14 @@ export async function prepareJob(config: TrainConfig, inputs: Inputs, backend: B
     const split = splitRows(data.length, config.valSplit, config.seed);
     const evalSet = split.val.length > 0 ? 'held-out' : 'training';
     const evalRows = evalSet === 'held-out' ? split.val : split.train;
+    const damper = makeDamper(config, split.train.length);
     const parameters = session.models.params.reduce((n, p) => n + p.initial.length, 0);
     return {
       config, session, data,
       trainRows: split.train, train: subset(data, split.train),
       evalRows, evalData: subset(data, evalRows),
       output: session.models.loss.output ?? session.models.outputNames[0],
+      damper,
       summary: {
         backend: session.runtime.provider,
         parameters,
@@ -109,7 +132,7 @@ export async function prepareJob(config: TrainConfig, inputs: Inputs, backend: B
         evalRows: evalRows.length,
         evalSet,
         classification: config.loss === 'cross_entropy',
-        stepsPerEpoch: Math.ceil(split.train.length / config.batchSize),
+        stepsPerEpoch: damper ? null : Math.ceil(split.train.length / config.batchSize),
       },
     };
   } catch (err) {

@@ -2,6 +2,7 @@
 // per step and the evaluation per epoch, and saves what the worker exports (model, checkpoint) as files.
 import { LOSS_KINDS, type LossKind } from '@ortrain/trainer';
 import Papa from 'papaparse';
+import { DAMPERS, damperChoice } from './damper-table';
 import { DEMO_CONFIG, DEMO_DATA, DEMO_MODEL } from './demo';
 import { LossChart } from './loss-chart';
 import { OPTIMIZERS, optimizerChoice } from './optimizer-table';
@@ -32,6 +33,8 @@ const form = {
   optimizerOptions: $<HTMLDivElement>('optimizer-options'),
   epochs: $<HTMLInputElement>('epochs'),
   batchSize: $<HTMLInputElement>('batch-size'),
+  damper: $<HTMLSelectElement>('damper'),
+  damperOptions: $<HTMLDivElement>('damper-options'),
   seed: $<HTMLInputElement>('seed'),
   backend: $<HTMLSelectElement>('backend'),
   checkpointFile: $<HTMLInputElement>('checkpoint-file'),
@@ -61,21 +64,40 @@ let classification = true;
 
 for (const loss of LOSS_KINDS) form.loss.add(new Option(loss, loss));
 for (const o of OPTIMIZERS) form.optimizer.add(new Option(o.name, o.name));
+for (const d of DAMPERS) form.damper.add(new Option(d.name, d.name));
+
+/** Number inputs for a table's options, with `testid` prefixes the tests use. */
+function optionInputs(options: Record<string, number>, prefix: string): HTMLLabelElement[] {
+  return Object.entries(options).map(([name, value]) => {
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    Object.assign(input, { type: 'number', step: 'any', value: String(value), name });
+    input.dataset.testid = `${prefix}-${name}`;
+    label.append(name, input);
+    return label;
+  });
+}
 
 function showOptimizerOptions(): void {
-  form.optimizerOptions.replaceChildren(
-    ...Object.entries(optimizerChoice(form.optimizer.value).options).map(([name, value]) => {
-      const label = document.createElement('label');
-      const input = document.createElement('input');
-      Object.assign(input, { type: 'number', step: 'any', value: String(value), name });
-      input.dataset.testid = `option-${name}`;
-      label.append(name, input);
-      return label;
-    }),
-  );
+  form.optimizerOptions.replaceChildren(...optionInputs(optimizerChoice(form.optimizer.value).options, 'option'));
 }
 form.optimizer.addEventListener('change', showOptimizerOptions);
 showOptimizerOptions();
+
+/** A damper's options; the batch size field rests while a damper sets the batch size. */
+function showDamperOptions(): void {
+  const name = form.damper.value;
+  form.damperOptions.replaceChildren(...(name === '' ? [] : optionInputs(damperChoice(name).options, 'damper-option')));
+  form.batchSize.disabled = name !== '';
+}
+form.damper.addEventListener('change', showDamperOptions);
+showDamperOptions();
+
+function readOptions(div: HTMLDivElement): Record<string, number> {
+  const options: Record<string, number> = {};
+  for (const input of div.querySelectorAll('input')) options[input.name] = input.value.trim() === '' ? NaN : Number(input.value);
+  return options;
+}
 
 function setLabelColumns(columns: string[], chosen?: string): void {
   form.labelColumn.replaceChildren(...columns.map((c) => new Option(c, c)));
@@ -110,22 +132,27 @@ function fillForm(c: Omit<TrainConfig, 'backend'>): void {
   }
   form.epochs.value = String(c.epochs);
   form.batchSize.value = String(c.batchSize);
+  form.damper.value = c.damper;
+  showDamperOptions();
+  for (const input of form.damperOptions.querySelectorAll('input')) {
+    if (input.name in c.damperOptions) input.value = String(c.damperOptions[input.name]);
+  }
   form.seed.value = String(c.seed);
 }
 
 function readConfig(): TrainConfig {
   const num = (input: HTMLInputElement) => (input.value.trim() === '' ? NaN : Number(input.value));
-  const optimizerOptions: Record<string, number> = {};
-  for (const input of form.optimizerOptions.querySelectorAll('input')) optimizerOptions[input.name] = num(input);
   return {
     labelColumn: form.labelColumn.value,
     featureScale: num(form.featureScale),
     trainable: form.trainable.value,
     loss: form.loss.value as LossKind,
     optimizer: form.optimizer.value,
-    optimizerOptions,
+    optimizerOptions: readOptions(form.optimizerOptions),
     epochs: num(form.epochs),
     batchSize: num(form.batchSize),
+    damper: form.damper.value,
+    damperOptions: readOptions(form.damperOptions),
     valSplit: num(form.valSplit),
     seed: num(form.seed),
     backend: form.backend.value as TrainConfig['backend'],

@@ -14,7 +14,11 @@ export interface TrainConfig {
   optimizer: string;
   optimizerOptions: Record<string, number>;
   epochs: number;
+  /** Examples per update; unused with a damper, which sets it. */
   batchSize: number;
+  /** A name from damper-table.ts, or '' for none: then fit takes each update's batch size and lr from it. */
+  damper: string;
+  damperOptions: Record<string, number>;
   /** Share of the rows held out for the per-epoch figure. */
   valSplit: number;
   seed: number;
@@ -49,7 +53,8 @@ export interface JobSummary {
   evalRows: number;
   evalSet: 'held-out' | 'training';
   classification: boolean;
-  stepsPerEpoch: number;
+  /** Updates per epoch with a fixed batch size; null with a damper. */
+  stepsPerEpoch: number | null;
 }
 
 /** The evaluation after the last epoch run: what the page predicts for the evaluation rows. */

@@ -107,6 +107,34 @@ describe("the page's training loop (fit), in Node", () => {
     }
   });
 
+  test('with a damper (PadaDamp) the batches grow, and Stop and Resume continue its run exactly', async () => {
+    const damped: TrainConfig = { ...config, epochs: 1, optimizer: 'SGD', optimizerOptions: { lr: 0.05, momentum: 0.9 },
+      damper: 'PadaDamp', damperOptions: { initialBatchSize: 8, maxBatchSize: 128, growthRate: 0.5, dwell: 1, wait: 0 } };
+    const a = await job(damped);
+    expect(a.summary.stepsPerEpoch).toBeNull();
+    const whole = recorder();
+    const end = await runFit(a, whole, { signal: whole.stop.signal });
+    await a.session.release();
+    // B_k = ceil(8 + 0.5 k): 1438 examples take far fewer updates than batches of 8 would (180).
+    expect(end.epochs).toHaveLength(1);
+    expect(whole.losses.length).toBeGreaterThan(30);
+    expect(whole.losses.length).toBeLessThan(80);
+    expect(end.epochs[0].evalAccuracy).toBeGreaterThan(0.8);
+
+    const b = await job(damped);
+    const first = recorder(20);
+    const stopped = await runFit(b, first, { signal: first.stop.signal });
+    const rest = recorder();
+    await runFit(b, rest, { signal: rest.stop.signal, from: stopped.checkpoint });
+    await b.session.release();
+    expect([...first.losses, ...rest.losses]).toEqual(whole.losses);
+    expect(rest.epochs).toEqual(whole.epochs);
+    // A damped run's checkpoint does not continue a run without one.
+    const c = await job();
+    await expect(runFit(c, recorder(), { signal: new AbortController().signal, from: stopped.checkpoint })).rejects.toThrow('written by a fit with a damper');
+    await c.session.release();
+  });
+
   test("the page's loop is the CLI's: `ortrain finetune` with the same settings has the same history", async () => {
     const c = { ...config, optimizer: 'SGD', optimizerOptions: { lr: 0.05 } };
     const page = await job(c);

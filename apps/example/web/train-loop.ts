@@ -44,7 +44,8 @@ function fitOptions(job: Job): FitOptions {
   const classification = job.summary.classification;
   return {
     epochs: job.config.epochs,
-    batchSize: job.config.batchSize,
+    // With a damper an epoch is as many examples as there are training rows, in batches it sizes.
+    ...(job.damper ? { damper: job.damper } : { batchSize: job.config.batchSize }),
     // The CLI's seeds: rows split with the seed, epochs shuffled with seed + 1.
     seed: job.config.seed + 1,
     evalDataset: job.evalData,
