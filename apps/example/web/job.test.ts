@@ -26,7 +26,7 @@ describe('prepareJob: what the page checks before it trains', () => {
   test('the demo builds a session on the chosen provider with every float initializer trainable', async () => {
     const job = await attempt({});
     await job.session.release();
-    expect(job.summary).toMatchObject({ backend: 'cpu', trainRows: 1438, evalRows: 359, evalSet: 'held-out', classification: true, stepsPerEpoch: 45 });
+    expect(job.summary).toMatchObject({ backend: 'cpu', trainRows: 1438, evalRows: 359, evalSet: 'held-out', classification: true, stepsPerEpoch: 90 });
     expect(job.summary.parameters).toBe(64 * 128 + 128 + 128 * 10 + 10);
     // The rows: every CSV row once, split into training and evaluation rows, pixels scaled by 1/16.
     expect([job.data.length, job.train.length, job.evalData.length]).toEqual([1797, 1438, 359]);
