@@ -288,6 +288,13 @@ function startWorker(first: ToWorker, transfer: Transferable[] = []): void {
     };
     worker = created;
   }
+  clearRun();
+  setState('preparing', 'Starting the worker...');
+  worker.postMessage(first, transfer);
+}
+
+/** Forgets the last run's chart, epochs and result, so that nothing of it reads as the next run's. */
+function clearRun(): void {
   seen.steps = [];
   seen.losses = [];
   seen.epochs = [];
@@ -296,8 +303,6 @@ function startWorker(first: ToWorker, transfer: Transferable[] = []): void {
   epochRows.replaceChildren();
   for (const a of ['state', 'loss', 'accuracy', 'backend', 'error']) delete result.dataset[a];
   result.textContent = '';
-  setState('preparing', 'Starting the worker...');
-  worker.postMessage(first, transfer);
 }
 
 function inputs(): Inputs | undefined {
@@ -332,6 +337,9 @@ form.checkpointFile.addEventListener('change', async () => {
 });
 
 buttons.demo.addEventListener('click', async () => {
+  // The last run's result goes at once, not after the files arrive.
+  clearRun();
+  statusLine.textContent = 'Loading the digits demo...';
   try {
     const [m, d] = await Promise.all([DEMO_MODEL, DEMO_DATA].map(async (path) => {
       const response = await fetch(path);
