@@ -10,6 +10,7 @@ import { join } from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { parseCsv } from '@ortrain/trainer';
 import { DEMO_CONFIG } from '../../apps/example/web/demo';
+import type { TrainConfig } from '../../apps/example/web/protocol';
 import { prepareJob } from '../../apps/example/web/job';
 import { runFit } from '../../apps/example/web/train-loop';
 import { browserTestsRun, launchChromium } from './run-in-browser';
@@ -23,9 +24,9 @@ const SCREENSHOT = join(APP, 'web', 'screenshot.png');
 /** Steps whose losses must match the Node CPU run. */
 const COMPARED_STEPS = 20;
 
-/** The first losses of the demo's configuration trained by the same loop (fit) in Node, on onnxruntime-node's CPU provider. */
-async function nodeDemoLosses(): Promise<number[]> {
-  const job = await prepareJob({ ...DEMO_CONFIG, backend: 'wasm' },
+/** The first losses (all, without `steps`) of a configuration trained by the same loop (fit) in Node, on onnxruntime-node's CPU provider. */
+async function nodeDemoLosses(config: TrainConfig = { ...DEMO_CONFIG, backend: 'wasm' }, steps = COMPARED_STEPS): Promise<number[]> {
+  const job = await prepareJob(config,
     { model: new Uint8Array(DIGITS_MODEL).buffer, modelName: 'digits-mlp.onnx', csv: new Blob([DIGITS_CSV]), csvName: 'digits.csv' },
     { ort: ortNode, executionProviders: ['cpu'] });
   const losses: number[] = [];
@@ -34,7 +35,7 @@ async function nodeDemoLosses(): Promise<number[]> {
     await runFit(job, {
       step: (_, loss) => {
         losses.push(loss);
-        if (losses.length === COMPARED_STEPS) stop.abort();
+        if (losses.length === steps) stop.abort();
       },
       epoch: () => undefined,
     }, { signal: stop.signal });
@@ -197,6 +198,38 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       expect(second.steps[0]).toBe(stoppedAt + 1);
       expect(second.losses).toEqual(first.losses.slice(stoppedAt));
       expect(Number(reloaded.loss)).toBe(Number(resumed.loss));
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    }, 300000);
+
+    test("a damper chosen on the form sets fit's batches: PadaDamp's run on the page is the Node run of the same settings", async () => {
+      const { page, pageErrors } = await openPage(browser, site);
+      await choose(page, 'model-file', 'digits-mlp.onnx', DIGITS_MODEL);
+      await choose(page, 'data-file', 'digits.csv', DIGITS_CSV, 'text/csv');
+      await page.fill('[data-testid=feature-scale]', '0.0625');
+      await page.selectOption('[data-testid=optimizer]', 'SGD');
+      await page.fill('[data-testid=option-lr]', '0.05');
+      await page.fill('[data-testid=epochs]', '2');
+      await page.selectOption('[data-testid=damper]', 'PadaDamp');
+      expect(await page.isDisabled('[data-testid=batch-size]')).toBe(true);
+      await page.fill('[data-testid=damper-option-growthRate]', '0.2');
+      await page.selectOption('[data-testid=backend]', 'wasm');
+      await page.click('[data-testid=train]');
+      const result = await waitForResult(page, ['done', 'error'], 180000);
+      expect(result.error).toBeUndefined();
+      expect(result.state).toBe('done');
+      const run = await seen(page);
+      const node = await nodeDemoLosses({
+        ...DEMO_CONFIG, backend: 'wasm', epochs: 2, optimizer: 'SGD', optimizerOptions: { lr: 0.05, momentum: 0.9, weightDecay: 0 },
+        damper: 'PadaDamp', damperOptions: { initialBatchSize: 8, maxBatchSize: 256, growthRate: 0.2, dwell: 1, wait: 0 },
+      }, Infinity);
+      // B_k = ceil(8 + 0.2 k): two epochs (2876 examples) in far fewer updates than batches of 8 (360).
+      expect(run.steps).toEqual(node.map((_, i) => i + 1));
+      expect(run.steps.length).toBeLessThan(200);
+      expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+      const worst = node.reduce((w, x, i) => Math.max(w, Math.abs(run.losses[i] - x) / Math.max(1, Math.abs(x))), 0);
+      expect(worst).toBeLessThan(1e-4);
+      expect(Number(result.accuracy)).toBeGreaterThan(0.85);
       expect(pageErrors).toEqual([]);
       await page.close();
     }, 300000);
