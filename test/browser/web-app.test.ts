@@ -253,6 +253,9 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       await choose(page, 'model-file', 'digits-mlp.onnx', DIGITS_MODEL);
       await choose(page, 'data-file', 'three.csv', 'a,b,label\n1,2,0\n3,4,1\n', 'text/csv');
       expect(await failure()).toMatch(/three\.csv has 2 feature columns .*takes 64 values per row/);
+      // The worker reads the File through readCsv (papaparse, in chunks): a bad cell is named by line and column.
+      await choose(page, 'data-file', 'cells.csv', 'a,b,label\n1,2,0\n3,x,1\n', 'text/csv');
+      expect(await failure()).toMatch(/^cells\.csv: line 3, column 'b': 'x' is not a finite number/);
 
       await choose(page, 'model-file', 'relu.onnx', weightlessModel());
       await choose(page, 'data-file', 'digits.csv', DIGITS_CSV, 'text/csv');
