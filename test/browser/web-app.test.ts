@@ -8,11 +8,11 @@ import { copyFileSync, mkdtempSync, readFileSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { parseNumericCsv } from '../../apps/example/src/csv';
-import { gatherRows, toDataset } from '../../apps/example/src/dataset';
+import { parseCsv } from '@ortrain/trainer';
 import { DEMO_CONFIG } from '../../apps/example/web/demo';
+import type { TrainConfig } from '../../apps/example/web/protocol';
 import { prepareJob } from '../../apps/example/web/job';
-import { runEpochs, START } from '../../apps/example/web/train-loop';
+import { runFit } from '../../apps/example/web/train-loop';
 import { browserTestsRun, launchChromium } from './run-in-browser';
 import { choose, download, openPage, seen, startSite, waitForResult, type WebSite } from './web-app';
 
@@ -24,14 +24,21 @@ const SCREENSHOT = join(APP, 'web', 'screenshot.png');
 /** Steps whose losses must match the Node CPU run. */
 const COMPARED_STEPS = 20;
 
-/** The first losses of the demo's configuration trained by the same loop in Node, on onnxruntime-node's CPU provider. */
-async function nodeDemoLosses(): Promise<number[]> {
-  const job = await prepareJob({ ...DEMO_CONFIG, backend: 'wasm' },
-    { model: new Uint8Array(DIGITS_MODEL).buffer, modelName: 'digits-mlp.onnx', csv: DIGITS_CSV, csvName: 'digits.csv' },
+/** The first losses (all, without `steps`) of a configuration trained by the same loop (fit) in Node, on onnxruntime-node's CPU provider. */
+async function nodeDemoLosses(config: TrainConfig = { ...DEMO_CONFIG, backend: 'wasm' }, steps = COMPARED_STEPS): Promise<number[]> {
+  const job = await prepareJob(config,
+    { model: new Uint8Array(DIGITS_MODEL).buffer, modelName: 'digits-mlp.onnx', csv: new Blob([DIGITS_CSV]), csvName: 'digits.csv' },
     { ort: ortNode, executionProviders: ['cpu'] });
   const losses: number[] = [];
+  const stop = new AbortController();
   try {
-    await runEpochs(job, START, { step: (_, loss) => losses.push(loss), epoch: () => undefined, stopRequested: () => losses.length >= COMPARED_STEPS });
+    await runFit(job, {
+      step: (_, loss) => {
+        losses.push(loss);
+        if (losses.length === steps) stop.abort();
+      },
+      epoch: () => undefined,
+    }, { signal: stop.signal });
   } finally {
     await job.session.release();
   }
@@ -106,7 +113,7 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       expect(Number(result.loss)).toBeLessThan(0.3);
       const run = await seen(page);
       expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect(run.steps).toHaveLength(6 * Math.ceil(1438 / 32));
+      expect(run.steps).toHaveLength(6 * Math.ceil(1438 / 16));
       expectSameLosses(run.losses, nodeLosses, 1e-4);
 
       const shot = join(mkdtempSync(join(tmpdir(), 'ortrain-shot-')), 'page.png');
@@ -117,11 +124,18 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       // The exported model in stock onnxruntime-node, on the held-out rows the page evaluated.
       const bytes = await download(page, 'download');
       const predictions = run.predictions!;
-      const data = toDataset(parseNumericCsv(DIGITS_CSV), 'label', 1 / 16);
+      const table = parseCsv(DIGITS_CSV);
+      const label = table.columns.indexOf('label');
+      const width = table.columns.length;
       const rows = Uint32Array.from(predictions.rows);
       expect(rows.length).toBe(359);
+      const features = Float32Array.from({ length: rows.length * 64 }, (_, i) => {
+        const row = rows[Math.floor(i / 64)], c = i % 64;
+        return table.values[row * width + (c < label ? c : c + 1)] / 16;
+      });
+      const labelOf = (row: number) => table.values[row * width + label];
       const session = await ortNode.InferenceSession.create(bytes);
-      const out = await session.run({ [session.inputNames[0]]: new ortNode.Tensor('float32', gatherRows(data, rows).features, [rows.length, 64]) });
+      const out = await session.run({ [session.inputNames[0]]: new ortNode.Tensor('float32', features, [rows.length, 64]) });
       const values = out[session.outputNames[0]].data as Float32Array;
       await session.release();
       expect(values.length).toBe(predictions.outputs.length);
@@ -131,7 +145,7 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       let right = 0;
       rows.forEach((row, r) => {
         const v = values.subarray(r * 10, r * 10 + 10);
-        if (v.indexOf(Math.max(...v)) === data.labels[row]) right++;
+        if (v.indexOf(Math.max(...v)) === labelOf(row)) right++;
       });
       expect(right / rows.length).toBe(Number(result.accuracy));
       expect(pageErrors).toEqual([]);
@@ -188,6 +202,38 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       await page.close();
     }, 300000);
 
+    test("a damper chosen on the form sets fit's batches: PadaDamp's run on the page is the Node run of the same settings", async () => {
+      const { page, pageErrors } = await openPage(browser, site);
+      await choose(page, 'model-file', 'digits-mlp.onnx', DIGITS_MODEL);
+      await choose(page, 'data-file', 'digits.csv', DIGITS_CSV, 'text/csv');
+      await page.fill('[data-testid=feature-scale]', '0.0625');
+      await page.selectOption('[data-testid=optimizer]', 'SGD');
+      await page.fill('[data-testid=option-lr]', '0.05');
+      await page.fill('[data-testid=epochs]', '2');
+      await page.selectOption('[data-testid=damper]', 'PadaDamp');
+      expect(await page.isDisabled('[data-testid=batch-size]')).toBe(true);
+      await page.fill('[data-testid=damper-option-growthRate]', '0.2');
+      await page.selectOption('[data-testid=backend]', 'wasm');
+      await page.click('[data-testid=train]');
+      const result = await waitForResult(page, ['done', 'error'], 180000);
+      expect(result.error).toBeUndefined();
+      expect(result.state).toBe('done');
+      const run = await seen(page);
+      const node = await nodeDemoLosses({
+        ...DEMO_CONFIG, backend: 'wasm', epochs: 2, optimizer: 'SGD', optimizerOptions: { lr: 0.05, momentum: 0.9, weightDecay: 0 },
+        damper: 'PadaDamp', damperOptions: { initialBatchSize: 8, maxBatchSize: 256, growthRate: 0.2, dwell: 1, wait: 0 },
+      }, Infinity);
+      // B_k = ceil(8 + 0.2 k): two epochs (2876 examples) in far fewer updates than batches of 8 (360).
+      expect(run.steps).toEqual(node.map((_, i) => i + 1));
+      expect(run.steps.length).toBeLessThan(200);
+      expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+      const worst = node.reduce((w, x, i) => Math.max(w, Math.abs(run.losses[i] - x) / Math.max(1, Math.abs(x))), 0);
+      expect(worst).toBeLessThan(1e-4);
+      expect(Number(result.accuracy)).toBeGreaterThan(0.85);
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    }, 300000);
+
     test('each mistake a user can make shows a message naming it, and the page trains again without a reload', async () => {
       const { page, pageErrors } = await openPage(browser, site);
       const failure = async (): Promise<string> => {
@@ -207,6 +253,9 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       await choose(page, 'model-file', 'digits-mlp.onnx', DIGITS_MODEL);
       await choose(page, 'data-file', 'three.csv', 'a,b,label\n1,2,0\n3,4,1\n', 'text/csv');
       expect(await failure()).toMatch(/three\.csv has 2 feature columns .*takes 64 values per row/);
+      // The worker reads the File through readCsv (papaparse, in chunks): a bad cell is named by line and column.
+      await choose(page, 'data-file', 'cells.csv', 'a,b,label\n1,2,0\n3,x,1\n', 'text/csv');
+      expect(await failure()).toMatch(/^cells\.csv: line 3, column 'b': 'x' is not a finite number/);
 
       await choose(page, 'model-file', 'relu.onnx', weightlessModel());
       await choose(page, 'data-file', 'digits.csv', DIGITS_CSV, 'text/csv');
@@ -222,8 +271,8 @@ async function runDemo(page: Page, backend: 'wasm' | 'webgpu', timeoutMs: number
       expect(await failure()).toMatch(/backend webgpu failed to start/);
 
       const again = await runDemo(page, 'wasm', 180000);
-      expect(again).toMatchObject({ state: 'done', backend: 'wasm' });
       expect(again.error).toBeUndefined();
+      expect(again).toMatchObject({ state: 'done', backend: 'wasm' });
       expect(pageErrors).toEqual([]);
       await page.close();
     }, 300000);

@@ -22,8 +22,8 @@ const workspacePackages: Plugin = {
 };
 
 /**
- * The example's data helpers (shared with the CLI) import node:fs for their file-reading functions, which the
- * page never calls; in the browser those modules are empty.
+ * The example's model-info.ts (shared with the CLI) imports node:fs for its file-reading function, which the
+ * page never calls (it describes a model's bytes); in the browser that module is empty.
  */
 const noNodeFiles: Plugin = {
   name: 'no-node-files',
@@ -52,14 +52,7 @@ export async function buildWeb(outDir = DIST_WEB): Promise<void> {
   } as const;
   await Promise.all([
     build({ ...common, entryPoints: { main: join(__dirname, 'main.ts') }, plugins: [workspacePackages, noNodeFiles, noOnnxRuntime] }),
-    build({
-      ...common,
-      entryPoints: { worker: join(__dirname, 'worker.ts') },
-      // The data helpers build tensors with onnxruntime-node's Tensor; in the browser the same class (from
-      // onnxruntime-common) comes with onnxruntime-web.
-      alias: { 'onnxruntime-node': 'onnxruntime-web' },
-      plugins: [workspacePackages, noNodeFiles],
-    }),
+    build({ ...common, entryPoints: { worker: join(__dirname, 'worker.ts') }, plugins: [workspacePackages, noNodeFiles] }),
   ]);
   copyFileSync(join(__dirname, 'index.html'), join(outDir, 'index.html'));
   const ortDist = dirname(require.resolve('onnxruntime-web'));

@@ -1,24 +1,30 @@
-// Turns the form and the user's files into a training job: the data checked against the model, the
-// held-out split, and a TrainingSession on the chosen backend. Every problem the user can cause is an
-// InputError whose message names the file, the column or the option.
+// Turns the form and the user's files into a training job: the CSV read (through @ortrain/trainer's readCsv)
+// and checked against the model, the held-out split, and a TrainingSession on the chosen backend. Every
+// problem the user can cause is an error whose message names the file, the column or the option.
+import type { BaseDamper } from '@ortrain/damping';
 import { Runtime, type ExecutionProvider, type OrtModule } from '@ortrain/runtime';
-import { TrainingSession } from '@ortrain/trainer';
-import { parseNumericCsv } from '../src/csv';
-import { fitDataToModel, type DataFit } from '../src/data-fit';
-import { splitRows, toDataset, type Dataset } from '../src/dataset';
+import { type Dataset, readCsv, splitRows, subset, type TableDataset, tableDataset, TrainingSession } from '@ortrain/trainer';
 import { InputError, listNames } from '../src/errors';
 import { describeModel } from '../src/model-info';
+import { damperChoice } from './damper-table';
 import { optimizerChoice } from './optimizer-table';
 import type { Inputs, JobSummary, TrainConfig } from './protocol';
 
 export interface Job {
   config: TrainConfig;
   session: TrainingSession;
-  fit: DataFit;
-  data: Dataset;
-  train: Uint32Array;
+  /** Every row of the CSV, as the model's batches. */
+  data: TableDataset;
+  /** The training rows (row indices of `data`) and their dataset, which fit trains on. */
+  trainRows: Uint32Array;
+  train: Dataset;
   /** The rows each epoch is evaluated on: the held-out ones, or the training rows when none are held out. */
   evalRows: Uint32Array;
+  evalData: Dataset;
+  /** The model output the loss (and the accuracy) reads. */
+  output: string;
+  /** Sets each update's batch size and lr when the form chose one. */
+  damper?: BaseDamper;
   summary: JobSummary;
 }
 
@@ -36,9 +42,26 @@ function checkConfig(c: TrainConfig): void {
   positiveInt(c.batchSize, 'batch size');
   if (!(c.valSplit >= 0 && c.valSplit < 1)) throw new InputError(`held-out share: expected a number in [0, 1), got ${c.valSplit}`);
   if (!Number.isFinite(c.featureScale) || c.featureScale === 0) throw new InputError(`feature scale: expected a non-zero number, got ${c.featureScale}`);
-  if (!Number.isInteger(c.seed)) throw new InputError(`seed: expected a whole number, got ${c.seed}`);
+  // fit shuffles with seed + 1 (as the CLI does), which must stay below 2^32.
+  if (!(Number.isInteger(c.seed) && c.seed >= 0 && c.seed < 0xffffffff)) throw new InputError(`seed: expected a whole number from 0 to ${0xffffffff - 1}, got ${c.seed}`);
   for (const [name, value] of Object.entries(c.optimizerOptions)) {
     if (!Number.isFinite(value)) throw new InputError(`${c.optimizer} option ${name}: expected a number, got ${value}`);
+  }
+  for (const [name, value] of Object.entries(c.damperOptions)) {
+    if (!Number.isFinite(value)) throw new InputError(`${c.damper} option ${name}: expected a number, got ${value}`);
+  }
+}
+
+/** The form's damper over the training rows, starting from the optimizer's lr; none when the form has none. */
+function makeDamper(c: TrainConfig, trainRows: number): BaseDamper | undefined {
+  if (c.damper === '') return undefined;
+  const { Class } = damperChoice(c.damper);
+  const lr = c.optimizerOptions.lr;
+  if (lr === undefined) throw new InputError(`damper ${c.damper}: the optimizer ${c.optimizer} has no lr option to start from`);
+  try {
+    return new Class({ ...c.damperOptions, datasetSize: trainRows, lr });
+  } catch (err) {
+    throw new InputError(`damper ${c.damper}: ${(err as Error).message}`);
   }
 }
 
@@ -71,11 +94,9 @@ export async function prepareJob(config: TrainConfig, inputs: Inputs, backend: B
     throw new InputError(`${inputs.modelName} has no trainable float weights (no float initializers)`);
   }
   const trainable = trainableRegExp(config.trainable, model.floatInitializers, inputs.modelName);
-  const data = toDataset(parseNumericCsv(inputs.csv, inputs.csvName), config.labelColumn, config.featureScale, inputs.csvName);
-  const fit = fitDataToModel(model, data, { loss: config.loss, modelSource: inputs.modelName, dataSource: inputs.csvName });
-  const split = splitRows(data.rowCount, config.valSplit, config.seed);
-  const evalSet = split.val.length > 0 ? 'held-out' : 'training';
+  const table = await readCsv(inputs.csv, { source: inputs.csvName });
   const choice = optimizerChoice(config.optimizer);
+  if (config.damper !== '') damperChoice(config.damper);
 
   let runtime: Runtime;
   try {
@@ -87,23 +108,35 @@ export async function prepareJob(config: TrainConfig, inputs: Inputs, backend: B
     model: bytes,
     trainable,
     loss: config.loss,
-    output: fit.output.name,
     optimizer: (params) => new choice.Class(params, config.optimizerOptions),
     runtime,
   });
-  const parameters = session.models.params.reduce((n, p) => n + p.initial.length, 0);
-  return {
-    config, session, fit, data, train: split.train,
-    evalRows: evalSet === 'held-out' ? split.val : split.train,
-    summary: {
-      backend: session.runtime.provider,
-      parameters,
-      trainableNames: [...session.parameterNames],
-      trainRows: split.train.length,
-      evalRows: evalSet === 'held-out' ? split.val.length : split.train.length,
-      evalSet,
-      classification: fit.loss === 'cross_entropy',
-      stepsPerEpoch: Math.ceil(split.train.length / config.batchSize),
-    },
-  };
+  try {
+    const data = tableDataset(table, session, { labelColumn: config.labelColumn, featureScale: config.featureScale, modelSource: inputs.modelName });
+    const split = splitRows(data.length, config.valSplit, config.seed);
+    const evalSet = split.val.length > 0 ? 'held-out' : 'training';
+    const evalRows = evalSet === 'held-out' ? split.val : split.train;
+    const damper = makeDamper(config, split.train.length);
+    const parameters = session.models.params.reduce((n, p) => n + p.initial.length, 0);
+    return {
+      config, session, data,
+      trainRows: split.train, train: subset(data, split.train),
+      evalRows, evalData: subset(data, evalRows),
+      output: session.models.loss.output ?? session.models.outputNames[0],
+      damper,
+      summary: {
+        backend: session.runtime.provider,
+        parameters,
+        trainableNames: [...session.parameterNames],
+        trainRows: split.train.length,
+        evalRows: evalRows.length,
+        evalSet,
+        classification: config.loss === 'cross_entropy',
+        stepsPerEpoch: damper ? null : Math.ceil(split.train.length / config.batchSize),
+      },
+    };
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
 }

@@ -1,6 +1,8 @@
 // The page: reads the form and the files, hands each run to the training worker (worker.ts), draws the loss
 // per step and the evaluation per epoch, and saves what the worker exports (model, checkpoint) as files.
-import { LOSSES, type LossName } from '../src/data-fit';
+import { LOSS_KINDS, type LossKind } from '@ortrain/trainer';
+import Papa from 'papaparse';
+import { DAMPERS, damperChoice } from './damper-table';
 import { DEMO_CONFIG, DEMO_DATA, DEMO_MODEL } from './demo';
 import { LossChart } from './loss-chart';
 import { OPTIMIZERS, optimizerChoice } from './optimizer-table';
@@ -31,6 +33,8 @@ const form = {
   optimizerOptions: $<HTMLDivElement>('optimizer-options'),
   epochs: $<HTMLInputElement>('epochs'),
   batchSize: $<HTMLInputElement>('batch-size'),
+  damper: $<HTMLSelectElement>('damper'),
+  damperOptions: $<HTMLDivElement>('damper-options'),
   seed: $<HTMLInputElement>('seed'),
   backend: $<HTMLSelectElement>('backend'),
   checkpointFile: $<HTMLInputElement>('checkpoint-file'),
@@ -52,43 +56,71 @@ const seen: Seen = { steps: [], losses: [], epochs: [], state: 'idle' };
 (window as unknown as { __ortrainWeb: Seen }).__ortrainWeb = seen;
 
 let model: { bytes: ArrayBuffer; name: string } | undefined;
-let data: { text: string; name: string } | undefined;
+let data: { file: Blob; name: string; columns: string[] } | undefined;
 let worker: Worker | undefined;
 let classification = true;
 
 // ---- form ----
 
-for (const loss of LOSSES) form.loss.add(new Option(loss, loss));
+for (const loss of LOSS_KINDS) form.loss.add(new Option(loss, loss));
 for (const o of OPTIMIZERS) form.optimizer.add(new Option(o.name, o.name));
+for (const d of DAMPERS) form.damper.add(new Option(d.name, d.name));
+
+/** Number inputs for a table's options, with `testid` prefixes the tests use. */
+function optionInputs(options: Record<string, number>, prefix: string): HTMLLabelElement[] {
+  return Object.entries(options).map(([name, value]) => {
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    Object.assign(input, { type: 'number', step: 'any', value: String(value), name });
+    input.dataset.testid = `${prefix}-${name}`;
+    label.append(name, input);
+    return label;
+  });
+}
 
 function showOptimizerOptions(): void {
-  form.optimizerOptions.replaceChildren(
-    ...Object.entries(optimizerChoice(form.optimizer.value).options).map(([name, value]) => {
-      const label = document.createElement('label');
-      const input = document.createElement('input');
-      Object.assign(input, { type: 'number', step: 'any', value: String(value), name });
-      input.dataset.testid = `option-${name}`;
-      label.append(name, input);
-      return label;
-    }),
-  );
+  form.optimizerOptions.replaceChildren(...optionInputs(optimizerChoice(form.optimizer.value).options, 'option'));
 }
 form.optimizer.addEventListener('change', showOptimizerOptions);
 showOptimizerOptions();
+
+/** A damper's options; the batch size field rests while a damper sets the batch size. */
+function showDamperOptions(): void {
+  const name = form.damper.value;
+  form.damperOptions.replaceChildren(...(name === '' ? [] : optionInputs(damperChoice(name).options, 'damper-option')));
+  form.batchSize.disabled = name !== '';
+}
+form.damper.addEventListener('change', showDamperOptions);
+showDamperOptions();
+
+function readOptions(div: HTMLDivElement): Record<string, number> {
+  const options: Record<string, number> = {};
+  for (const input of div.querySelectorAll('input')) options[input.name] = input.value.trim() === '' ? NaN : Number(input.value);
+  return options;
+}
 
 function setLabelColumns(columns: string[], chosen?: string): void {
   form.labelColumn.replaceChildren(...columns.map((c) => new Option(c, c)));
   form.labelColumn.value = chosen && columns.includes(chosen) ? chosen : columns.includes('label') ? 'label' : columns[columns.length - 1];
 }
 
-/** The column names of a CSV's first line, for the label column's list (the worker checks the file fully). */
-function headerOf(text: string): string[] {
-  return text.split(/\r?\n/, 1)[0].split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+/**
+ * The column names of a CSV's first line, for the label column's list: papaparse reads the file's first
+ * chunk only (the worker reads the whole file, through @ortrain/trainer's readCsv, and checks it).
+ */
+function headerOf(file: Blob): Promise<string[]> {
+  return new Promise((resolve) => {
+    Papa.parse<string[]>(file as File, {
+      preview: 1,
+      complete: (r) => resolve((r.data[0] ?? []).map((c) => c.trim())),
+      error: () => resolve([]),
+    });
+  });
 }
 
 /** Sets the form to a configuration (the backend stays as the user chose). */
 function fillForm(c: Omit<TrainConfig, 'backend'>): void {
-  if (data) setLabelColumns(headerOf(data.text), c.labelColumn);
+  if (data) setLabelColumns(data.columns, c.labelColumn);
   form.featureScale.value = String(c.featureScale);
   form.valSplit.value = String(c.valSplit);
   form.trainable.value = c.trainable;
@@ -100,22 +132,27 @@ function fillForm(c: Omit<TrainConfig, 'backend'>): void {
   }
   form.epochs.value = String(c.epochs);
   form.batchSize.value = String(c.batchSize);
+  form.damper.value = c.damper;
+  showDamperOptions();
+  for (const input of form.damperOptions.querySelectorAll('input')) {
+    if (input.name in c.damperOptions) input.value = String(c.damperOptions[input.name]);
+  }
   form.seed.value = String(c.seed);
 }
 
 function readConfig(): TrainConfig {
   const num = (input: HTMLInputElement) => (input.value.trim() === '' ? NaN : Number(input.value));
-  const optimizerOptions: Record<string, number> = {};
-  for (const input of form.optimizerOptions.querySelectorAll('input')) optimizerOptions[input.name] = num(input);
   return {
     labelColumn: form.labelColumn.value,
     featureScale: num(form.featureScale),
     trainable: form.trainable.value,
-    loss: form.loss.value as LossName,
+    loss: form.loss.value as LossKind,
     optimizer: form.optimizer.value,
-    optimizerOptions,
+    optimizerOptions: readOptions(form.optimizerOptions),
     epochs: num(form.epochs),
     batchSize: num(form.batchSize),
+    damper: form.damper.value,
+    damperOptions: readOptions(form.damperOptions),
     valSplit: num(form.valSplit),
     seed: num(form.seed),
     backend: form.backend.value as TrainConfig['backend'],
@@ -124,7 +161,7 @@ function readConfig(): TrainConfig {
 
 function showFiles(): void {
   $('files-hint').textContent = `Model: ${model ? `${model.name} (${model.bytes.byteLength} bytes)` : 'none'}; ` +
-    `data: ${data ? `${data.name} (${data.text.length} characters)` : 'none'}.`;
+    `data: ${data ? `${data.name} (${data.file.size} bytes)` : 'none'}.`;
 }
 
 form.modelFile.addEventListener('change', async () => {
@@ -134,8 +171,8 @@ form.modelFile.addEventListener('change', async () => {
 });
 form.dataFile.addEventListener('change', async () => {
   const file = form.dataFile.files?.[0];
-  data = file ? { text: await file.text(), name: file.name } : undefined;
-  if (data) setLabelColumns(headerOf(data.text));
+  data = file ? { file, name: file.name, columns: await headerOf(file) } : undefined;
+  if (data) setLabelColumns(data.columns);
   showFiles();
 });
 
@@ -202,7 +239,7 @@ function onMessage(m: FromWorker): void {
     case 'stopped':
       chart.draw();
       result.dataset.state = 'stopped';
-      setState('stopped', `Stopped after step ${m.step} (epoch ${m.position.epoch + 1}, batch ${m.position.batch}). Resume, download or save a checkpoint.`);
+      setState('stopped', `Stopped after step ${m.step} (${m.epochs} ${m.epochs === 1 ? 'epoch' : 'epochs'} done). Resume, download or save a checkpoint.`);
       break;
     case 'done': {
       chart.draw();
@@ -251,6 +288,13 @@ function startWorker(first: ToWorker, transfer: Transferable[] = []): void {
     };
     worker = created;
   }
+  clearRun();
+  setState('preparing', 'Starting the worker...');
+  worker.postMessage(first, transfer);
+}
+
+/** Forgets the last run's chart, epochs and result, so that nothing of it reads as the next run's. */
+function clearRun(): void {
   seen.steps = [];
   seen.losses = [];
   seen.epochs = [];
@@ -259,8 +303,6 @@ function startWorker(first: ToWorker, transfer: Transferable[] = []): void {
   epochRows.replaceChildren();
   for (const a of ['state', 'loss', 'accuracy', 'backend', 'error']) delete result.dataset[a];
   result.textContent = '';
-  setState('preparing', 'Starting the worker...');
-  worker.postMessage(first, transfer);
 }
 
 function inputs(): Inputs | undefined {
@@ -269,7 +311,7 @@ function inputs(): Inputs | undefined {
     return undefined;
   }
   // The worker gets a copy: the page keeps its files for the next run.
-  return { model: model.bytes.slice(0), modelName: model.name, csv: data.text, csvName: data.name };
+  return { model: model.bytes.slice(0), modelName: model.name, csv: data.file, csvName: data.name };
 }
 
 function train(): void {
@@ -295,6 +337,9 @@ form.checkpointFile.addEventListener('change', async () => {
 });
 
 buttons.demo.addEventListener('click', async () => {
+  // The last run's result goes at once, not after the files arrive.
+  clearRun();
+  statusLine.textContent = 'Loading the digits demo...';
   try {
     const [m, d] = await Promise.all([DEMO_MODEL, DEMO_DATA].map(async (path) => {
       const response = await fetch(path);
@@ -302,7 +347,8 @@ buttons.demo.addEventListener('click', async () => {
       return response;
     }));
     model = { bytes: await m.arrayBuffer(), name: 'digits-mlp.onnx' };
-    data = { text: await d.text(), name: 'digits.csv' };
+    const file = await d.blob();
+    data = { file, name: 'digits.csv', columns: await headerOf(file) };
   } catch (err) {
     showError(`the digits demo could not load: ${(err as Error).message}`);
     return;

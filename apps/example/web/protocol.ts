@@ -1,6 +1,6 @@
 // Messages between the page (main.ts) and the training worker (worker.ts).
-import type { LossName } from '../src/data-fit';
-import type { EpochReport, LoopPosition } from './train-loop';
+import type { LossKind } from '@ortrain/trainer';
+import type { EpochReport } from './train-loop';
 
 /** What the form asks for. */
 export interface TrainConfig {
@@ -9,12 +9,16 @@ export interface TrainConfig {
   featureScale: number;
   /** A RegExp source on initializer names; '' trains every float initializer. */
   trainable: string;
-  loss: LossName;
+  loss: LossKind;
   /** A name from optimizer-table.ts, with its numeric options. */
   optimizer: string;
   optimizerOptions: Record<string, number>;
   epochs: number;
+  /** Examples per update; unused with a damper, which sets it. */
   batchSize: number;
+  /** A name from damper-table.ts, or '' for none: then fit takes each update's batch size and lr from it. */
+  damper: string;
+  damperOptions: Record<string, number>;
   /** Share of the rows held out for the per-epoch figure. */
   valSplit: number;
   seed: number;
@@ -22,11 +26,11 @@ export interface TrainConfig {
   backend: 'auto' | 'webgpu' | 'wasm';
 }
 
-/** The user's files: a model's bytes and a CSV's text, with the names errors use. */
+/** The user's files: a model's bytes and a CSV file (read in the worker, in chunks), with the names errors use. */
 export interface Inputs {
   model: ArrayBuffer;
   modelName: string;
-  csv: string;
+  csv: Blob;
   csvName: string;
 }
 
@@ -49,7 +53,8 @@ export interface JobSummary {
   evalRows: number;
   evalSet: 'held-out' | 'training';
   classification: boolean;
-  stepsPerEpoch: number;
+  /** Updates per epoch with a fixed batch size; null with a damper. */
+  stepsPerEpoch: number | null;
 }
 
 /** The evaluation after the last epoch run: what the page predicts for the evaluation rows. */
@@ -64,10 +69,11 @@ export interface Predictions {
 
 export type FromWorker =
   | { type: 'status'; text: string }
-  | { type: 'ready'; summary: JobSummary; position: LoopPosition; step: number }
+  | { type: 'ready'; summary: JobSummary; step: number }
   | { type: 'step'; step: number; loss: number }
   | { type: 'epoch'; report: EpochReport }
-  | { type: 'stopped'; position: LoopPosition; step: number }
+  /** `step` updates done, `epochs` of them complete. */
+  | { type: 'stopped'; step: number; epochs: number }
   | { type: 'done'; last: EpochReport; predictions: Predictions; backend: string }
   | { type: 'model'; bytes: ArrayBuffer }
   | { type: 'checkpoint'; bytes: ArrayBuffer }

@@ -1,19 +1,9 @@
-// The training loop the page's worker runs (and the Node test runs with onnxruntime-node): epochs of shuffled
-// batches, one trainStep each, then an evaluation on the held-out rows. It stops between steps when asked and
-// resumes from a position, which checkpoints keep in `session.rngState`.
-import { createRandom, shuffle } from '@ortrain/trainer';
-import { makeBatch } from '../src/data-fit';
-import { batchesOf } from '../src/dataset';
-import { accuracy, concat } from '../src/plain-inference';
+// The page's training: @ortrain/trainer's fit over the job's training rows, evaluated on the evaluation rows
+// after every epoch; the CLI trains through the same fit. Stop is fit's signal: fit ends after the update
+// under way and writes a checkpoint of where it stopped (the session, the sampler and the loop), and Resume
+// is fit resumed from those bytes, as is a checkpoint file loaded into a new run.
+import { batchesOf, type EpochRecord, fit, type FitOptions } from '@ortrain/trainer';
 import type { Job } from './job';
-
-/** Where the loop is: the epoch under way (0-based), its next batch, and its training loss so far. */
-export interface LoopPosition {
-  epoch: number;
-  batch: number;
-  lossSum: number;
-  seen: number;
-}
 
 export interface EpochReport {
   /** 1-based. */
@@ -26,52 +16,75 @@ export interface EpochReport {
   evalAccuracy: number;
 }
 
-export interface LoopEvents {
-  step(step: number, loss: number): void;
-  epoch(report: EpochReport, outputs: Float32Array): void;
-  /** Asked before every step: true makes the loop return where it is. */
-  stopRequested(): boolean | Promise<boolean>;
+export interface RunEvents {
+  /** After every update: its number (counted from the run's start) and its loss. May be async. */
+  step(step: number, loss: number): void | Promise<void>;
+  epoch(report: EpochReport): void;
 }
 
-export const START: LoopPosition = { epoch: 0, batch: 0, lossSum: 0, seen: 0 };
+export interface RunEnd {
+  /** Whether every epoch has run (false: stopped by the signal). */
+  finished: boolean;
+  /** fit's checkpoint of where the run ended: `resume` from it continues the run. */
+  checkpoint: Uint8Array;
+  /** Updates done since the run's start. */
+  steps: number;
+  /** Every epoch done since the run's start. */
+  epochs: EpochReport[];
+}
+
 const EVAL_BATCH = 256;
 
-/** The training rows in epoch `epoch`'s order: one seeded shuffle per epoch, as the CLI's loop does. */
-export function epochOrder(job: Job, epoch: number): Uint32Array {
-  const order = job.train.slice();
-  const random = createRandom(job.config.seed + 1);
-  for (let e = 0; e <= epoch; e++) shuffle(order, random);
-  return order;
+function report(e: EpochRecord, i: number): EpochReport {
+  return { epoch: i + 1, trainLoss: e.loss, evalLoss: e.metrics.loss, evalAccuracy: e.metrics.accuracy ?? NaN };
 }
 
-/** evalStep over the evaluation rows: mean loss, the fitted output row after row, and accuracy. */
-export async function evaluate(job: Job): Promise<{ loss: number; accuracy: number; outputs: Float32Array }> {
-  let lossSum = 0;
+/** The fit options of a job: the same every time, as a resumed fit must be the fit that wrote its checkpoint. */
+function fitOptions(job: Job): FitOptions {
+  const classification = job.summary.classification;
+  return {
+    epochs: job.config.epochs,
+    // With a damper an epoch is as many examples as there are training rows, in batches it sizes.
+    ...(job.damper ? { damper: job.damper } : { batchSize: job.config.batchSize }),
+    // The CLI's seeds: rows split with the seed, epochs shuffled with seed + 1.
+    seed: job.config.seed + 1,
+    evalDataset: job.evalData,
+    evalBatchSize: EVAL_BATCH,
+    ...(classification ? { metrics: { accuracy: 'accuracy' as const } } : {}),
+  };
+}
+
+/**
+ * Trains the job from its start, or from a checkpoint `from` (one that `runFit` returned, or a file of
+ * them), until the last epoch or until `signal` is aborted. An aborted signal with `from` only restores the
+ * run (checking that the checkpoint fits this job) and returns where it stands.
+ */
+export async function runFit(job: Job, events: RunEvents, options: { signal: { readonly aborted: boolean }; from?: Uint8Array }): Promise<RunEnd> {
+  let checkpoint = options.from;
+  const history = await fit(job.session, job.train, {
+    ...fitOptions(job),
+    ...(options.from ? { resume: options.from } : {}),
+    signal: options.signal,
+    checkpoint: { write: (bytes) => { checkpoint = bytes; } },
+    onStep: (s) => events.step(s.update, s.loss),
+    onEpoch: (e) => events.epoch(report(e, e.epoch - 1)),
+  });
+  return {
+    finished: history.epochs.length >= job.config.epochs,
+    checkpoint: checkpoint!,
+    steps: history.updates.length,
+    epochs: history.epochs.map(report),
+  };
+}
+
+/** The model's output for every evaluation row, row after row (evalStep, nothing updated). */
+export async function predict(job: Job): Promise<Float32Array> {
   const chunks: Float32Array[] = [];
-  for (const rows of batchesOf(job.evalRows, EVAL_BATCH)) {
-    const { loss, outputs } = await job.session.evalStep(makeBatch(job.fit, job.data, rows));
-    lossSum += loss * rows.length;
-    chunks.push(Float32Array.from(outputs[job.fit.output.name].data as Float32Array));
+  for (const rows of batchesOf(Uint32Array.from({ length: job.evalData.length }, (_, i) => i), EVAL_BATCH)) {
+    const { outputs } = await job.session.evalStep(await job.evalData.batch(rows));
+    chunks.push(Float32Array.from(outputs[job.output].data as Float32Array));
   }
-  const outputs = concat(chunks);
-  const labels = Float64Array.from(job.evalRows, (r) => job.data.labels[r]);
-  return { loss: lossSum / job.evalRows.length, outputs, accuracy: job.fit.loss === 'cross_entropy' ? accuracy(outputs, labels) : NaN };
-}
-
-/** Trains from `from` to the last epoch, or until a stop is asked; returns where it ended. */
-export async function runEpochs(job: Job, from: LoopPosition, events: LoopEvents): Promise<{ position: LoopPosition; finished: boolean }> {
-  let { epoch, batch, lossSum, seen } = from;
-  for (; epoch < job.config.epochs; epoch++, batch = 0, lossSum = 0, seen = 0) {
-    const batches = batchesOf(epochOrder(job, epoch), job.config.batchSize);
-    for (; batch < batches.length; batch++) {
-      if (await events.stopRequested()) return { position: { epoch, batch, lossSum, seen }, finished: false };
-      const { loss } = await job.session.trainStep(makeBatch(job.fit, job.data, batches[batch]));
-      lossSum += loss * batches[batch].length;
-      seen += batches[batch].length;
-      events.step(job.session.step, loss);
-    }
-    const result = await evaluate(job);
-    events.epoch({ epoch: epoch + 1, trainLoss: lossSum / seen, evalLoss: result.loss, evalAccuracy: result.accuracy }, result.outputs);
-  }
-  return { position: { epoch, batch: 0, lossSum: 0, seen: 0 }, finished: true };
+  const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((at, c) => (out.set(c, at), at + c.length), 0);
+  return out;
 }

@@ -1,11 +1,11 @@
-// The training worker: builds the job from the page's form and files, runs train-loop.ts, and answers the
-// page's commands (stop, resume, export, checkpoints). The page ends a worker that is busy when a new run
+// The training worker: builds the job from the page's form and files, trains it with fit (train-loop.ts), and
+// answers the page's commands (stop, resume, export, checkpoints). The page ends a worker that is busy when a new run
 // starts, so a stuck run never blocks the next one.
 import * as ort from 'onnxruntime-web';
 import type { ExecutionProvider } from '@ortrain/runtime';
 import { type Backend, type Job, prepareJob } from './job';
 import type { FromWorker, Inputs, ToWorker, TrainConfig } from './protocol';
-import { type EpochReport, evaluate, type LoopPosition, runEpochs, START } from './train-loop';
+import { predict, runFit, type RunEvents } from './train-loop';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -21,10 +21,11 @@ ort.env.wasm.wasmPaths = new URL('./ort/', scope.location.href).href;
 ort.env.wasm.numThreads = 1;
 
 let job: Job | undefined;
-let position: LoopPosition = START;
-let stopAsked = false;
+/** fit's checkpoint of where the run stands (what Resume continues and Save checkpoint saves); none before it starts. */
+let standing: Uint8Array | undefined;
+/** Aborted by the page's Stop while a run trains. */
+let running: AbortController | undefined;
 let busy = false;
-let lastEval: { report: EpochReport; outputs: Float32Array } | undefined;
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
 const copyOut = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer as ArrayBuffer;
@@ -45,21 +46,15 @@ async function prepare(config: TrainConfig, inputs: Inputs): Promise<Job> {
   post({ type: 'status', text: 'building the training graphs' });
   const built = await prepareJob(config, inputs, await backendFor(config.backend));
   job = built;
-  position = START;
-  lastEval = undefined;
+  standing = undefined;
   return built;
 }
 
-function isPosition(v: unknown): v is LoopPosition {
-  const p = v as LoopPosition;
-  return !!p && [p.epoch, p.batch, p.lossSum, p.seen].every((x) => typeof x === 'number' && Number.isFinite(x));
-}
-
 // onnxruntime-web's WASM runs resolve without leaving the current task, so a loop of steps would never let
-// the page's 'stop' message in: every 50 ms the loop yields through a MessageChannel (no timer clamping).
+// the page's 'stop' message in: every 50 ms a step yields through a MessageChannel (no timer clamping).
 const channel = new MessageChannel();
 let lastYield = 0;
-async function stopRequested(): Promise<boolean> {
+async function letMessagesIn(): Promise<void> {
   if (performance.now() - lastYield > 50) {
     await new Promise<void>((resume) => {
       channel.port1.onmessage = () => resume();
@@ -67,35 +62,38 @@ async function stopRequested(): Promise<boolean> {
     });
     lastYield = performance.now();
   }
-  return stopAsked;
 }
 
+const events: RunEvents = {
+  step: (step, loss) => {
+    post({ type: 'step', step, loss });
+    return letMessagesIn();
+  },
+  epoch: (report) => post({ type: 'epoch', report }),
+};
+
+/** Trains from where the run stands until its last epoch or the page's Stop. */
 async function train(current: Job): Promise<void> {
-  stopAsked = false;
+  const controller = new AbortController();
+  running = controller;
   post({ type: 'status', text: `training on ${current.summary.backend}` });
-  const end = await runEpochs(current, position, {
-    step: (step, loss) => post({ type: 'step', step, loss }),
-    epoch: (report, outputs) => {
-      lastEval = { report, outputs };
-      post({ type: 'epoch', report });
-    },
-    stopRequested,
-  });
-  position = end.position;
+  let end;
+  try {
+    end = await runFit(current, events, { signal: controller.signal, from: standing });
+  } finally {
+    running = undefined;
+  }
+  standing = end.checkpoint;
   if (!end.finished) {
-    post({ type: 'stopped', position, step: current.session.step });
+    post({ type: 'stopped', step: end.steps, epochs: end.epochs.length });
     return;
   }
-  if (!lastEval) {
-    // Resumed from a checkpoint saved after the last epoch: evaluate what was loaded.
-    const r = await evaluate(current);
-    lastEval = { report: { epoch: current.config.epochs, trainLoss: NaN, evalLoss: r.loss, evalAccuracy: r.accuracy }, outputs: r.outputs };
-  }
+  const outputs = await predict(current);
   post({
     type: 'done',
-    last: lastEval.report,
+    last: end.epochs[end.epochs.length - 1],
     backend: current.summary.backend,
-    predictions: { rows: Array.from(current.evalRows), outputs: Array.from(lastEval.outputs), width: lastEval.outputs.length / current.evalRows.length },
+    predictions: { rows: Array.from(current.evalRows), outputs: Array.from(outputs), width: outputs.length / current.evalRows.length },
   });
 }
 
@@ -108,7 +106,7 @@ async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'start': {
       const built = await prepare(message.config, message.inputs);
-      post({ type: 'ready', summary: built.summary, position, step: 0 });
+      post({ type: 'ready', summary: built.summary, step: 0 });
       return train(built);
     }
     case 'resume':
@@ -119,22 +117,25 @@ async function handle(message: ToWorker): Promise<void> {
       return post({ type: 'model', bytes }, [bytes]);
     }
     case 'save-checkpoint': {
-      const session = need().session;
-      session.rngState = position; // the loop's place, restored on load
-      const bytes = copyOut(await session.checkpointBytes());
+      need();
+      if (!standing) throw new Error('no checkpoint yet: the run has not started');
+      const bytes = copyOut(standing);
       return post({ type: 'checkpoint', bytes }, [bytes]);
     }
     case 'load-checkpoint': {
       const built = await prepare(message.config, message.inputs);
+      // fit restores the run from the checkpoint and, its signal already aborted, trains nothing.
+      const stop = new AbortController();
+      stop.abort();
+      let end;
       try {
-        await built.session.loadCheckpoint(new Uint8Array(message.checkpoint));
+        end = await runFit(built, events, { signal: stop.signal, from: new Uint8Array(message.checkpoint) });
       } catch (err) {
-        throw new Error(`checkpoint ${message.checkpointName} could not be loaded into this model and optimizer: ${(err as Error).message}`);
+        throw new Error(`checkpoint ${message.checkpointName} could not be loaded into this model, optimizer and data: ${(err as Error).message}`);
       }
-      position = isPosition(built.session.rngState) ? { ...built.session.rngState } : START;
-      lastEval = undefined;
-      post({ type: 'ready', summary: built.summary, position, step: built.session.step });
-      return post({ type: 'stopped', position, step: built.session.step });
+      standing = end.checkpoint;
+      post({ type: 'ready', summary: built.summary, step: end.steps });
+      return post({ type: 'stopped', step: end.steps, epochs: end.epochs.length });
     }
     default:
       throw new Error(`unknown command ${JSON.stringify((message as { type?: unknown }).type)}`);
@@ -144,7 +145,7 @@ async function handle(message: ToWorker): Promise<void> {
 scope.onmessage = (event) => {
   const message = event.data;
   if (message.type === 'stop') {
-    stopAsked = true;
+    running?.abort();
     return;
   }
   if (busy) {

@@ -33,12 +33,20 @@ export interface FitOptions {
   /** Called after every epoch (after its evaluation). */
   onEpoch?: (epoch: EpochInfo) => void | Promise<void>;
   /**
-   * Save a checkpoint every `every` updates: to `path` (Node), or handed to `write` as bytes (browsers,
-   * other storage). It holds the session (parameters, optimizer state), the damper, the sampler and the
-   * loop's position and history: `resume` from it continues exactly. The loop's state travels in the
-   * session checkpoint's `rngState`, which fit sets before each save.
+   * Save a checkpoint every `every` updates, and once more when fit returns (done, or stopped by `signal`)
+   * unless its last update was just saved: to `path` (Node), or handed to `write` as bytes (browsers, other
+   * storage). Without `every`, only that last one is written. It holds the session (parameters, optimizer
+   * state), the damper, the sampler and the loop's position and history: `resume` from it continues exactly.
+   * The loop's state travels in the session checkpoint's `rngState`, which fit sets before each save.
    */
-  checkpoint?: { every: number; path?: string; write?: (bytes: Uint8Array) => void | Promise<void> };
+  checkpoint?: { every?: number; path?: string; write?: (bytes: Uint8Array) => void | Promise<void> };
+  /**
+   * Stops the loop between updates once `aborted` is true (an AbortSignal, set from a callback or from
+   * elsewhere): fit finishes the update under way (its onStep, and its epoch's end if it ended one), writes
+   * the checkpoint, and returns the history so far. An aborted signal with `resume` restores the run and
+   * returns without training.
+   */
+  signal?: { readonly aborted: boolean };
   /** A checkpoint written by fit (a path or bytes): the session, damper and loop continue from it. */
   resume?: string | Uint8Array;
 }
@@ -116,6 +124,8 @@ export async function fit(session: TrainingSession, dataset: Dataset, options: F
   };
   if (options.resume !== undefined) state = await resume(session, options.resume, plan, fingerprint, sampler, draws);
   const history = state.history;
+  // The update count of the last checkpoint written (a resumed run starts from one).
+  let savedAt = options.resume !== undefined ? state.updates : -1;
 
   const groups = session.optimizer.paramGroups as { lr?: number }[];
   const done = () => state.updates >= plan.updates || state.epoch >= plan.epochs;
@@ -128,9 +138,10 @@ export async function fit(session: TrainingSession, dataset: Dataset, options: F
     session.rngState = fitState(fingerprint, state, { epochs: sampler.state, draws: draws?.stateDict() }, plan.damper?.stateDict());
     if (c.path !== undefined) await session.saveCheckpoint(c.path);
     if (c.write) await c.write(await session.checkpointBytes());
+    savedAt = state.updates;
   };
 
-  while (!done()) {
+  while (!done() && !options.signal?.aborted) {
     let indices: Uint32Array;
     let lr: number;
     if (plan.damper) {
@@ -177,8 +188,10 @@ export async function fit(session: TrainingSession, dataset: Dataset, options: F
       order = undefined;
       await options.onEpoch?.({ ...record, epoch: state.epoch, updates: state.updates, examples: state.examples });
     }
-    if (options.checkpoint && !result.skipped && state.updates % options.checkpoint.every === 0) await save();
+    const every = options.checkpoint?.every;
+    if (every !== undefined && !result.skipped && state.updates % every === 0) await save();
   }
+  if (options.checkpoint && savedAt !== state.updates) await save();
   return history;
 }
 
@@ -222,7 +235,7 @@ async function resume(session: TrainingSession, from: string | Uint8Array, plan:
   return saved.loop;
 }
 
-const KNOWN = ['epochs', 'updates', 'batchSize', 'damper', 'shuffle', 'seed', 'evalDataset', 'evalBatchSize', 'metrics', 'onStep', 'onEpoch', 'checkpoint', 'resume'];
+const KNOWN = ['epochs', 'updates', 'batchSize', 'damper', 'shuffle', 'seed', 'evalDataset', 'evalBatchSize', 'metrics', 'onStep', 'onEpoch', 'checkpoint', 'resume', 'signal'];
 
 function checkOptions(session: TrainingSession, dataset: Dataset, o: FitOptions): Plan {
   if (!session || typeof session.trainStep !== 'function') throw new TypeError('fit: expected a TrainingSession first');
@@ -255,6 +268,9 @@ function checkOptions(session: TrainingSession, dataset: Dataset, o: FitOptions)
   if (o.evalDataset !== undefined && (typeof o.evalDataset?.batch !== 'function' || !Number.isInteger(o.evalDataset.length))) {
     throw new TypeError('evalDataset: expected a dataset ({ length, batch(indices) })');
   }
+  if (o.signal !== undefined && (!o.signal || typeof o.signal.aborted !== 'boolean')) {
+    throw new TypeError('signal: expected an AbortSignal (an object with a boolean `aborted`)');
+  }
   for (const k of ['onStep', 'onEpoch'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'function') throw new TypeError(`${k}: expected a function, got ${typeof o[k]}`);
   }
@@ -262,7 +278,6 @@ function checkOptions(session: TrainingSession, dataset: Dataset, o: FitOptions)
   if (c !== undefined) {
     if (!c || typeof c !== 'object') throw new TypeError('checkpoint: expected { every, path } or { every, write }');
     positiveInt('checkpoint.every', c.every);
-    if (c.every === undefined) throw new RangeError('checkpoint.every: required (updates between checkpoints)');
     if (c.path === undefined && c.write === undefined) throw new RangeError('checkpoint: give a path or a write function');
     if (c.path !== undefined && (typeof c.path !== 'string' || c.path === '')) throw new TypeError(`checkpoint.path: expected a file path, got ${String(c.path)}`);
     if (c.write !== undefined && typeof c.write !== 'function') throw new TypeError('checkpoint.write: expected a function (bytes) => void');

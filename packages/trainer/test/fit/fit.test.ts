@@ -275,6 +275,71 @@ describe('checkpoints written by fit', () => {
   });
 });
 
+describe('stopping fit with a signal', () => {
+  const options = { epochs: 3, batchSize: 7, seed: 2 };
+  const make = () => TrainingSession.create({ model: tinyModel(), loss: 'mse', optimizer: (ps) => new Adam(ps, { lr: 0.02 }) });
+
+  test('a signal aborted in onStep ends fit after that update with a checkpoint; resume from it finishes as an uninterrupted fit', async () => {
+    const evalData = tinyData(12, 9);
+    const full = await make();
+    const whole = await fit(full, tinyData(30), { ...options, evalDataset: evalData });
+
+    const session = await make();
+    const controller = new AbortController();
+    const written: Uint8Array[] = [];
+    const steps: number[] = [];
+    const stopped = await fit(session, tinyData(30), {
+      ...options, evalDataset: evalData, signal: controller.signal, checkpoint: { write: (b) => { written.push(b); } },
+      onStep: (s) => { steps.push(s.update); if (s.update === 6) controller.abort(); },
+    });
+    // Update 6 is the second batch of epoch 2 (5 batches per epoch): nothing ran after it.
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(stopped.updates).toEqual(whole.updates.slice(0, 6));
+    expect(stopped.epochs).toEqual(whole.epochs.slice(0, 1));
+    expect(written).toHaveLength(1);
+
+    // Resumed in the same session, with a fresh signal: the rest of the run, then a last checkpoint at its end.
+    const rest: number[] = [];
+    const resumed = await fit(session, tinyData(30), {
+      ...options, evalDataset: evalData, resume: written[0], checkpoint: { write: (b) => { written.push(b); } }, onStep: (s) => { rest.push(s.update); },
+    });
+    expect(rest).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    expect(resumed).toEqual(whole);
+    expect(await session.parameters()).toEqual(await full.parameters());
+    expect(written).toHaveLength(2);
+
+    // The checkpoint written at the end continues nothing more; an aborted signal with resume restores without training.
+    const other = await make();
+    const after = await fit(other, tinyData(30), { ...options, evalDataset: evalData, resume: written[1], onStep: () => { throw new Error('no update expected'); } });
+    expect(after).toEqual(whole);
+    expect(await other.parameters()).toEqual(await full.parameters());
+    const third = await make();
+    const aborted = new AbortController();
+    aborted.abort();
+    const restored = await fit(third, tinyData(30), {
+      ...options, resume: written[0], signal: aborted.signal, checkpoint: { write: () => { throw new Error('nothing to write'); } },
+      onStep: () => { throw new Error('no update expected'); },
+    });
+    expect(restored.updates).toEqual(whole.updates.slice(0, 6));
+    expect(third.step).toBe(session.step - 9);
+    for (const s of [full, session, other, third]) await s.release();
+  });
+
+  test('a stop at the last update of an epoch runs that epoch\'s evaluation first', async () => {
+    const session = await make();
+    const controller = new AbortController();
+    const epochs: number[] = [];
+    const h = await fit(session, tinyData(30), {
+      ...options, evalDataset: tinyData(12, 9), signal: controller.signal,
+      onStep: (s) => { if (s.update === 5) controller.abort(); }, onEpoch: (e) => { epochs.push(e.epoch); },
+    });
+    expect(h.updates).toHaveLength(5);
+    expect(epochs).toEqual([1]);
+    expect(Object.keys(h.epochs[0].metrics)).toEqual(['loss']);
+    await session.release();
+  });
+});
+
 describe('fit refuses bad options, naming them', () => {
   test.each([
     [{ batchSize: 0 }, 'batchSize: expected a positive integer, got 0'],
@@ -284,6 +349,7 @@ describe('fit refuses bad options, naming them', () => {
     [{ damper: new PadaDamp({ datasetSize: 99, lr: 0.1 }) }, 'damper: its datasetSize is 99, but the dataset holds 10 examples'],
     [{ metrics: { accuracy: 'accuracy' as const } }, 'metrics: they are computed on the evalDataset, which is not given'],
     [{ checkpoint: { every: 2 } }, 'checkpoint: give a path or a write function'],
+    [{ signal: { aborted: 'yes' } }, 'signal: expected an AbortSignal'],
     [{ epoch: 2 }, "fit: unknown option 'epoch'"],
   ])('%p', async (options, message) => {
     const s = await tiny();
