@@ -3,11 +3,11 @@
 // problem the user can cause is an error whose message names the file, the column or the option.
 import type { BaseDamper } from '@ortrain/damping';
 import { Runtime, type ExecutionProvider, type OrtModule } from '@ortrain/runtime';
-import { type Dataset, readCsv, splitRows, subset, type TableDataset, tableDataset, TrainingSession } from '@ortrain/trainer';
+import { type Dataset, readCsv, splitRows, subset, type TableDataset, tableDataset, TrainingSession, type OptimizerFactory } from '@ortrain/trainer';
 import { InputError, listNames } from '../src/errors';
 import { describeModel } from '../src/model-info';
 import { damperChoice } from './damper-table';
-import { optimizerChoice } from './optimizer-table';
+import { buildOptimizer, optimizerChoice } from './optimizer-table';
 import type { Inputs, JobSummary, TrainConfig } from './protocol';
 
 export interface Job {
@@ -108,7 +108,7 @@ export async function prepareJob(config: TrainConfig, inputs: Inputs, backend: B
     model: bytes,
     trainable,
     loss: config.loss,
-    optimizer: (params) => new choice.Class(params, config.optimizerOptions),
+    optimizer: (params) => buildOptimizer(choice, params, config.optimizerOptions) as ReturnType<OptimizerFactory>,
     runtime,
   });
   try {
