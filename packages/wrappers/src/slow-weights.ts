@@ -79,12 +79,35 @@ export abstract class SlowWeights extends Wrapper {
       this.check();
       const sync = this.syncDue;
       const before = this.scout ? await this.fastValues() : undefined;
+      // Standalone, the base's step and the sync (Scout: its statistics) are two runs: keep what undoes the
+      // first, so that a failed second leaves parameters and state as they were. (In a TrainingSession both
+      // are one run and nothing needs keeping.)
+      const undo = this.scout || sync ? await this.undoBaseStep() : undefined;
       const loss = await this.base.step(closure);
-      if (this.scout || sync) await this.afterStep(before, sync);
-      else this.fastSteps++;
+      if (undo) {
+        try {
+          await this.afterStep(before, sync);
+        } catch (err) {
+          await undo();
+          throw err;
+        }
+      } else this.fastSteps++;
       await this.runHooks('post');
       return loss;
     });
+  }
+
+  /** What puts the base's parameters and state back as they are now. */
+  private async undoBaseStep(): Promise<() => Promise<void>> {
+    await this.base.sync();
+    const state = structuredClone(this.base.stateDict());
+    const params = this.paramGroups.flatMap((g) => g.params as Parameter[]);
+    const values = await Promise.all(params.map(async (p) => Float32Array.from(await p.read())));
+    return async () => {
+      (this.base.loadStateDict as (dict: unknown) => void).call(this.base, state);
+      params.forEach((p, i) => { p.data = values[i]; });
+      await this.base.sync();
+    };
   }
 
   /** Each group's current fast weights, as one flat host array (a copy). */

@@ -103,6 +103,33 @@ describe('wrappers are optimizers', () => {
     await sam.release();
   });
 
+  test.each([['Lookahead'], ['Scout']])('%s: a sync that fails leaves the parameters and the base\'s state as they were', async (kind) => {
+    const ps = make();
+    const base = new SGD(ps, { lr: 0.1, momentum: 0.9, runtime });
+    const la = kind === 'Scout' ? new Scout(base, { syncPeriod: 2 }) : new Lookahead(base, { syncPeriod: 2 });
+    await train(la, ps, 1, 1, false);
+    const before = await snapshot(ps);
+    const state = JSON.stringify(la.stateDict());
+    // The second step syncs: make the sync's run fail after the base has stepped.
+    const inner = la as unknown as { afterStep: () => Promise<void> };
+    const afterStep = inner.afterStep;
+    inner.afterStep = async () => { throw new Error('sync failed'); };
+    ps[0].grad = grad(await ps[0].read(), 2, 0);
+    ps[1].grad = grad(await ps[1].read(), 2, 12);
+    await expect(la.step()).rejects.toThrow('sync failed');
+    expect(await snapshot(ps)).toEqual(before);
+    expect(JSON.stringify(la.stateDict())).toBe(state);
+    // And it steps on from there as if the failed step never happened.
+    inner.afterStep = afterStep;
+    const ref = make();
+    const refLa = kind === 'Scout' ? new Scout(new SGD(ref, { lr: 0.1, momentum: 0.9, runtime }), { syncPeriod: 2 }) : new Lookahead(new SGD(ref, { lr: 0.1, momentum: 0.9, runtime }), { syncPeriod: 2 });
+    await train(refLa, ref, 1, 3, false);
+    await train(la, ps, 2, 3, false);
+    expect(await snapshot(ps)).toEqual(await snapshot(ref));
+    await la.release();
+    await refLa.release();
+  });
+
   test('Scout stays finite where holocron yields NaN (syncPeriod 1; constant updates): the rate is then 1', async () => {
     const ps = make();
     const scout = new Scout(new SGD(ps, { lr: 0.1, runtime }), { syncRate: 0.3, syncPeriod: 1 });
