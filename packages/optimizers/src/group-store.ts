@@ -8,6 +8,7 @@ import { hasHostSessions } from './host-session';
 import { Parameter, ParameterOwner, describe } from './parameter';
 import { initialState } from './state-spec';
 import { HostStep, planStep } from './step-plan';
+import type { UpdatePath } from './update-path';
 
 export type { HostStep } from './step-plan';
 
@@ -19,19 +20,7 @@ interface Flat { host?: Float32Array; device?: Tensor }
 
 /** Groups up to this many elements copy a step's new parameters into their buffer (p.data stays the same array). */
 const COPY_MAX = 1 << 16;
-/**
- * Element-wise groups of more than CHUNKED_ABOVE elements on onnxruntime-node's CPU run on a HostSession
- * in chunks of CHUNK elements (1 MB each): each chunk is its own chain of nodes over views of the buffers
- * (see buildChunkedModel), so a chain's intermediates stay in cache, and the outputs are written straight
- * into spare buffers, which then become current (double buffering: nothing allocated or copied per step).
- * Measured on Adam at 1e7 parameters (2 busy cores, median of alternating runs): 8.5 ns per parameter,
- * against 15-16.5 when chunk outputs were left to onnxruntime and copied into the spares. At 1e5 and 1e6,
- * taking over onnxruntime's fresh outputs measured as fast or faster, so smaller groups keep doing that.
- */
-export const CHUNKED_ABOVE = 1 << 22;
-export const CHUNK = 1 << 18;
-/** The size above which HostSession steps are used (CHUNKED_ABOVE); tests lower it to cover the path cheaply. */
-export const hostSteps = { above: CHUNKED_ABOVE };
+export { CHUNK } from './update-path';
 
 /** One step of one group, run but not yet committed. */
 export interface PendingStep {
@@ -60,7 +49,7 @@ export class GroupStore<O> implements ParameterOwner {
   /** Device tensors replaced by a committed step, disposed once the step can no longer be undone. */
   private retired: Tensor[] = [];
 
-  constructor(readonly rule: Algorithm<O>, readonly params: readonly Parameter[], options: O, counters: { sessions: number }) {
+  constructor(readonly rule: Algorithm<O>, readonly params: readonly Parameter[], options: O, counters: { sessions: number }, private readonly path: UpdatePath) {
     this.sessions = new GroupSessions(rule, counters);
     let offset = 0;
     this.slots = params.map((p) => {
@@ -192,16 +181,18 @@ export class GroupStore<O> implements ParameterOwner {
   }
 
   /**
-   * Chunk sizes when this step runs on a HostSession (a large element-wise step on onnxruntime-node's CPU
-   * with everything on the host), else undefined.
+   * Chunk sizes when this step runs on a HostSession (an element-wise step of more than `chunkAbove`
+   * elements on onnxruntime-node's CPU with everything on the host), else undefined. Rules with per-tensor
+   * reductions (LAMB, LARS) or per-tensor state are not chunked: a chunk may cut a tensor, and its norm
+   * needs all of it.
    */
   private chunksFor(runtime: Runtime, options: O, step: HostStep, stateNames: readonly string[]): number[] | undefined {
-    if (this.size <= Math.max(COPY_MAX, hostSteps.above) || !hasHostSessions(runtime) || !isFlat(step.plan)) return undefined;
+    if (this.size <= Math.max(COPY_MAX, this.path.chunkAbove) || !hasHostSessions(runtime) || !isFlat(step.plan)) return undefined;
     if (!this.rule.elementwise || this.rule.state(options).some((s) => s.perTensor)) return undefined;
     if (this.param.device || stateNames.some((n) => this.state[n].device)) return undefined;
-    if (this.size <= CHUNKED_ABOVE) return [this.size];
     const chunks: number[] = [];
-    for (let at = 0; at < this.size; at += CHUNK) chunks.push(Math.min(CHUNK, this.size - at));
+    const chunk = this.path.chunkSize;
+    for (let at = 0; at < this.size; at += chunk) chunks.push(Math.min(chunk, this.size - at));
     return chunks;
   }
 
@@ -221,7 +212,7 @@ export class GroupStore<O> implements ParameterOwner {
     const stateNames = this.stateNames(options);
     const chunks = this.chunksFor(runtime, options, step, stateNames);
     if (chunks) return this.runOnHost(runtime, options, step, stateNames, chunks, grads as Float32Array[]);
-    const pendingSession = this.sessions.session(runtime, options, step, stateNames, runtime.provider === 'cpu' && this.size <= COPY_MAX);
+    const pendingSession = this.sessions.session(runtime, options, step, stateNames, runtime.provider === 'cpu' ? this.path.threads(this.size) : 0);
     const session = pendingSession instanceof Promise ? await pendingSession : pendingSession;
     const current = this.feedTensors(stateNames, runtime);
     const feeds: Record<string, Tensor> = { [names.param]: current.param };
@@ -244,7 +235,7 @@ export class GroupStore<O> implements ParameterOwner {
    * copies nothing, and a step that fails leaves the current buffers untouched.
    */
   private async runOnHost(runtime: Runtime, options: O, step: HostStep, stateNames: string[], chunks: number[], grads: Float32Array[]): Promise<PendingStep> {
-    const pending = this.sessions.hostSession(runtime, options, step, stateNames, chunks);
+    const pending = this.sessions.hostSession(runtime, options, step, stateNames, chunks, this.path.threads(this.size));
     const session = pending instanceof Promise ? await pending : pending;
     const T = runtime.Tensor;
     const grad = this.grads.gather(grads);

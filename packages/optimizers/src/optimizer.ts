@@ -7,13 +7,14 @@ import { Parameter, describe } from './parameter';
 import type { Algorithm } from './algorithm';
 import type { OptimizerConfig } from './registry';
 import { initialState } from './state-spec';
+import { UpdatePath, UpdatePathOptions, updatePath } from './update-path';
 
 /** A parameter group: its parameters and its options (all of them, defaults filled in). Edit options freely. */
 export type ParamGroup<O> = O & { params: Parameter[] };
 /** A group as given to a constructor or `addParamGroup`: options left out take the optimizer's defaults. */
 export type ParamGroupInput<O> = Partial<O> & { params: Parameter[] };
 /** Options of an optimizer: the algorithm's defaults for every group, and where to run. */
-export type OptimizerOptions<O> = Partial<O> & {
+export type OptimizerOptions<O> = Partial<O> & UpdatePathOptions & {
   /** The runtime whose sessions run the updates (default: Runtime.create(), the CPU provider). */
   runtime?: Runtime | Promise<Runtime>;
 };
@@ -58,11 +59,14 @@ export class Optimizer<O extends object> {
   private runtimePromise: Promise<Runtime> | undefined;
   private runtimeValue: Runtime | undefined;
   private busy = false;
+  /** Chunking and threads of the group sessions (options chunkSize, chunkAbove, intraOpNumThreads). */
+  private readonly path: UpdatePath;
 
   /** `rule`: the algorithm it runs (a rule composed with its transforms; its `name` is the registered one). */
   constructor(readonly rule: Algorithm<O>, params: readonly Parameter[] | readonly ParamGroupInput<O>[], options: OptimizerOptions<O> = {}) {
-    const { runtime, ...rest } = options as OptimizerOptions<O> & Record<string, unknown>;
+    const { runtime, chunkSize, chunkAbove, intraOpNumThreads, ...rest } = options as OptimizerOptions<O> & Record<string, unknown>;
     if (runtime) this.runtimePromise = Promise.resolve(runtime);
+    this.path = updatePath(rule.name, { chunkSize, chunkAbove, intraOpNumThreads });
     const defaults = { ...rule.defaults } as Record<string, unknown>;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) defaults[k] = v;
     this.defaults = defaults as O;
@@ -96,7 +100,7 @@ export class Optimizer<O extends object> {
     this.rule.validate(optionsOf(full) as O);
     const g = full as ParamGroup<O>;
     this.paramGroups.push(g);
-    const store = new GroupStore(this.rule, g.params, optionsOf(g) as O, this.counters);
+    const store = new GroupStore(this.rule, g.params, optionsOf(g) as O, this.counters, this.path);
     store.runtime = this.runtimeValue;
     this.stores.push(store);
   }
