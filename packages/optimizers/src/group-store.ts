@@ -22,10 +22,18 @@ interface Flat { host?: Float32Array; device?: Tensor }
 const COPY_MAX = 1 << 16;
 export { CHUNK } from './update-path';
 
+const notUndoable = (): void => {
+  throw new Error('internal: a step committed as not undoable was undone');
+};
+
 /** One step of one group, run but not yet committed. */
 export interface PendingStep {
-  /** Makes the step's results current; returns a function that undoes exactly that. */
-  commit(): () => void;
+  /**
+   * Makes the step's results current; returns a function that undoes exactly that. With `undoable` false
+   * (nothing can throw after the commit: no post-hooks) small groups skip keeping their old values, and the
+   * returned function must not be called.
+   */
+  commit(undoable: boolean): () => void;
 }
 
 /**
@@ -226,7 +234,7 @@ export class GroupStore<O> implements ParameterOwner {
       for (const n in s.values) feeds[names.scalar(k, n)] = this.scalarTensor(runtime, names.scalar(k, n), s.values[n]);
     });
     const out = await session.run(feeds);
-    return { commit: () => this.commit(out, stateNames, step) };
+    return { commit: (undoable) => this.commit(out, stateNames, step, undoable) };
   }
 
   /**
@@ -262,13 +270,13 @@ export class GroupStore<O> implements ParameterOwner {
     });
     await session.run(feeds, fetches);
     return {
-      commit: () => {
+      commit: (undoable) => {
         // The current buffers become the spares (the next step's outputs), and stay intact for an undo.
         const spares = new Map(this.spares);
         this.spares.set('param', this.param.host!);
         for (const n of stateNames) this.spares.set(n, this.state[n].host!);
         const tensor = (a: Float32Array) => new T('float32', a, [this.size]);
-        const undo = this.commitOutputs(tensor(next.param), Object.fromEntries(stateNames.map((n) => [n, tensor(next.state[n])])), step);
+        const undo = this.commitOutputs(tensor(next.param), Object.fromEntries(stateNames.map((n) => [n, tensor(next.state[n])])), step, undoable);
         return () => {
           undo();
           this.spares = spares;
@@ -303,15 +311,19 @@ export class GroupStore<O> implements ParameterOwner {
     return { param: tensor(this.param), state: Object.fromEntries(stateNames.map((n) => [n, tensor(this.state[n])])) };
   }
 
-  /** Makes a run's outputs current (also used by fused training). Returns the undo. */
-  commitOutputs(param: Tensor, state: Record<string, Tensor>, step: { steps: number[]; hosts: Record<string, number>[] }): () => void {
+  /**
+   * Makes a run's outputs current (also used by fused training). Returns the undo (see PendingStep.commit
+   * for `undoable`).
+   */
+  commitOutputs(param: Tensor, state: Record<string, Tensor>, step: { steps: number[]; hosts: Record<string, number>[] }, undoable = true): () => void {
     const before = { param: this.param, views: this.views, state: { ...this.state }, steps: this.steps, hosts: this.hosts, retired: this.retired.length };
     const flat = (t: Tensor): Flat => (t.location === 'gpu-buffer' ? { device: t } : { host: t.data as Float32Array });
     let previous: Float32Array | undefined;
     if (param.location !== 'gpu-buffer' && this.param.host && !this.param.device && this.size <= COPY_MAX) {
       // Small groups: copying the new values into the same buffer costs less than new views for every
-      // parameter, and keeps each p.data the same array.
-      previous = Float32Array.from(this.param.host);
+      // parameter, and keeps each p.data the same array. The old values are kept for an undo only when one
+      // can happen, in a buffer kept for that (no allocation per step).
+      if (undoable) previous = (this.undoBuffer ??= new Float32Array(this.size)), previous.set(this.param.host);
       this.param.host.set(param.data as Float32Array);
     } else {
       if (this.param.device) this.retired.push(this.param.device);
@@ -325,6 +337,7 @@ export class GroupStore<O> implements ParameterOwner {
     }
     this.steps = step.steps;
     this.hosts = step.hosts;
+    if (!undoable) return notUndoable;
     return () => {
       // The outputs of the undone step are dropped; the buffers retired by it are current again.
       const fresh = [this.param, ...Object.values(this.state)].filter((f) => f.device).map((f) => f.device!);
@@ -340,8 +353,10 @@ export class GroupStore<O> implements ParameterOwner {
     };
   }
 
-  private commit(out: Record<string, Tensor>, stateNames: string[], step: HostStep): () => void {
-    return this.commitOutputs(out[names.paramOut], Object.fromEntries(stateNames.map((n) => [n, out[names.stateOut(n)]])), step);
+  private undoBuffer: Float32Array | undefined;
+
+  private commit(out: Record<string, Tensor>, stateNames: string[], step: HostStep, undoable: boolean): () => void {
+    return this.commitOutputs(out[names.paramOut], Object.fromEntries(stateNames.map((n) => [n, out[names.stateOut(n)]])), step, undoable);
   }
 
   /** Frees device buffers no longer current (after a step can no longer be undone). */

@@ -162,9 +162,13 @@ export class Optimizer<O extends object> {
     }
   }
 
-  /** Commits results, runs post-hooks, and undoes the commits if a post-hook throws. */
-  private async finish(commits: (() => () => void)[]): Promise<void> {
-    const undo = commits.map((c) => c());
+  /**
+   * Commits results, runs post-hooks, and undoes the commits if a post-hook throws. Without post-hooks
+   * nothing can throw after the commits (they only swap buffers), so they keep nothing for an undo.
+   */
+  private async finish(commits: ((undoable: boolean) => () => void)[]): Promise<void> {
+    const undoable = this.postHooks.size > 0;
+    const undo = commits.map((c) => c(undoable));
     try {
       if (this.postHooks.size > 0) for (const h of [...this.postHooks]) await h(this);
     } catch (e) {
@@ -183,7 +187,7 @@ export class Optimizer<O extends object> {
       throw new RangeError(`${this.rule.name}.fuse: group ${group} does not exist (${this.paramGroups.length} groups)`);
     }
     const groupOptions = this.paramGroups[group];
-    return new FusedUpdate({ store: this.stores[group], options: () => this.checkedOptions(groupOptions), runtime: () => this.runtime() }, group, g, prefix);
+    return new FusedUpdate({ store: this.stores[group], options: () => this.checkedOptions(groupOptions), runtime: () => this.runtime(), group: () => groupOptions }, group, g, prefix);
   }
 
   /**
@@ -200,7 +204,9 @@ export class Optimizer<O extends object> {
       const feeds: Record<string, Tensor> = {};
       for (const u of updates) Object.assign(feeds, await u.feeds());
       const results = await run(feeds);
-      await this.finish(updates.map((u) => () => u.commit(results)));
+      // Every update's outputs are checked before any is committed.
+      for (const u of updates) u.checkResults(results);
+      await this.finish(updates.map((u) => (undoable) => u.commit(results, undoable)));
       return results;
     } finally {
       this.busy = false;
