@@ -103,6 +103,28 @@ describe('the update path', () => {
     await opt.release();
   });
 
+  test('flat gradient views are fed in place step after step; a .grad replaced by another array is seen', async () => {
+    const a = makeParams([3, 5]);
+    const b = makeParams([3, 5]);
+    const flat = new Adam(a, { lr: 0.1, runtime });
+    const plain = new Adam(b, { lr: 0.1, runtime });
+    flat.useFlatGrads();
+    const views = a.map((p) => p.grad!);
+    for (let t = 1; t <= 4; t++) {
+      setGrads(b, t);
+      // Steps 1, 2 and 4 write into the views; step 3 replaces one gradient with an array of its own.
+      if (t === 3) a[1].grad = Float32Array.from(b[1].grad!);
+      else a[1].grad = views[1];
+      a[0].grad!.set(b[0].grad!);
+      if (t !== 3) a[1].grad.set(b[1].grad!);
+      await flat.step();
+      await plain.step();
+      a.forEach((p, k) => expect(Array.from(p.data)).toEqual(Array.from(b[k].data)));
+    }
+    await flat.release();
+    await plain.release();
+  });
+
   test('small groups keep every p.data the same array step after step', async () => {
     const ps = makeParams([4, 4, 4]);
     const opt = new Adam(ps, { lr: 0.01, runtime });
