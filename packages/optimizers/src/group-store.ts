@@ -323,7 +323,10 @@ export class GroupStore<O> implements ParameterOwner {
       // Small groups: copying the new values into the same buffer costs less than new views for every
       // parameter, and keeps each p.data the same array. The old values are kept for an undo only when one
       // can happen, in a buffer kept for that (no allocation per step).
-      if (undoable) previous = (this.undoBuffer ??= new Float32Array(this.size)), previous.set(this.param.host);
+      if (undoable) {
+        previous = this.undoBuffer ??= new Float32Array(this.size);
+        previous.set(this.param.host);
+      }
       this.param.host.set(param.data as Float32Array);
     } else {
       if (this.param.device) this.retired.push(this.param.device);
