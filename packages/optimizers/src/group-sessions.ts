@@ -17,8 +17,8 @@ export class GroupSessions<O> {
 
   constructor(private readonly algo: Algorithm<O>, private readonly counters: { sessions: number }) {}
 
-  /** The session of a step's form; `oneThread` for small groups on the CPU. */
-  session(runtime: Runtime, options: O, step: HostStep, stateNames: readonly string[], oneThread: boolean): RuntimeSession | Promise<RuntimeSession> {
+  /** The session of a step's form; `threads`: intra-op threads on the CPU (0: onnxruntime's default). */
+  session(runtime: Runtime, options: O, step: HostStep, stateNames: readonly string[], threads: number): RuntimeSession | Promise<RuntimeSession> {
     const key = step.key;
     const ready = this.ready.get(key);
     if (ready) return ready;
@@ -27,8 +27,9 @@ export class GroupSessions<O> {
       const model = buildGroupModel(this.algo, options, step.plan, stateNames, isFlat(step.plan));
       this.counters.sessions++;
       // Small groups gain nothing from a thread pool on the CPU, whose threads spin after each run and take
-      // cores from everything else (fixed cost of 100 tiny tensors: ~10% less on one thread, 2-core machine).
-      s = runtime.createSession(encodeModel(model), { deviceOutputs: true, ...(oneThread ? { intraOpNumThreads: 1 } : {}) });
+      // cores from everything else (fixed cost of 100 tiny tensors: ~10% less on one thread, 2-core machine);
+      // see update-path.ts for larger ones.
+      s = runtime.createSession(encodeModel(model), { deviceOutputs: true, ...(threads ? { intraOpNumThreads: threads } : {}) });
       s.then((session) => this.ready.set(key, session), () => this.pending.delete(key));
       this.pending.set(key, s);
     }
@@ -36,7 +37,7 @@ export class GroupSessions<O> {
   }
 
   /** The HostSession of a step's form run in `chunks` (see buildChunkedModel). */
-  hostSession(runtime: Runtime, options: O, step: HostStep, stateNames: readonly string[], chunks: readonly number[]): HostSession | Promise<HostSession> {
+  hostSession(runtime: Runtime, options: O, step: HostStep, stateNames: readonly string[], chunks: readonly number[], threads: number): HostSession | Promise<HostSession> {
     const key = `${step.key}|chunks ${chunks.join(',')}`;
     const ready = this.hostReady.get(key);
     if (ready) return ready;
@@ -44,7 +45,7 @@ export class GroupSessions<O> {
     if (!s) {
       const model = buildChunkedModel(this.algo, options, step.plan.scalarSets[0], stateNames, chunks);
       this.counters.sessions++;
-      s = createHostSession(runtime, encodeModel(model));
+      s = createHostSession(runtime, encodeModel(model), threads);
       s.then((session) => this.hostReady.set(key, session), () => this.hostPending.delete(key));
       this.hostPending.set(key, s);
     }

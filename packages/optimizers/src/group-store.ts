@@ -8,6 +8,7 @@ import { hasHostSessions } from './host-session';
 import { Parameter, ParameterOwner, describe } from './parameter';
 import { initialState } from './state-spec';
 import { HostStep, planStep } from './step-plan';
+import type { UpdatePath } from './update-path';
 
 export type { HostStep } from './step-plan';
 
@@ -19,24 +20,20 @@ interface Flat { host?: Float32Array; device?: Tensor }
 
 /** Groups up to this many elements copy a step's new parameters into their buffer (p.data stays the same array). */
 const COPY_MAX = 1 << 16;
-/**
- * Element-wise groups of more than CHUNKED_ABOVE elements on onnxruntime-node's CPU run on a HostSession
- * in chunks of CHUNK elements (1 MB each): each chunk is its own chain of nodes over views of the buffers
- * (see buildChunkedModel), so a chain's intermediates stay in cache, and the outputs are written straight
- * into spare buffers, which then become current (double buffering: nothing allocated or copied per step).
- * Measured on Adam at 1e7 parameters (2 busy cores, median of alternating runs): 8.5 ns per parameter,
- * against 15-16.5 when chunk outputs were left to onnxruntime and copied into the spares. At 1e5 and 1e6,
- * taking over onnxruntime's fresh outputs measured as fast or faster, so smaller groups keep doing that.
- */
-export const CHUNKED_ABOVE = 1 << 22;
-export const CHUNK = 1 << 18;
-/** The size above which HostSession steps are used (CHUNKED_ABOVE); tests lower it to cover the path cheaply. */
-export const hostSteps = { above: CHUNKED_ABOVE };
+export { CHUNK } from './update-path';
+
+const notUndoable = (): void => {
+  throw new Error('internal: a step committed as not undoable was undone');
+};
 
 /** One step of one group, run but not yet committed. */
 export interface PendingStep {
-  /** Makes the step's results current; returns a function that undoes exactly that. */
-  commit(): () => void;
+  /**
+   * Makes the step's results current; returns a function that undoes exactly that. With `undoable` false
+   * (nothing can throw after the commit: no post-hooks) small groups skip keeping their old values, and the
+   * returned function must not be called.
+   */
+  commit(undoable: boolean): () => void;
 }
 
 /**
@@ -60,7 +57,7 @@ export class GroupStore<O> implements ParameterOwner {
   /** Device tensors replaced by a committed step, disposed once the step can no longer be undone. */
   private retired: Tensor[] = [];
 
-  constructor(readonly rule: Algorithm<O>, readonly params: readonly Parameter[], options: O, counters: { sessions: number }) {
+  constructor(readonly rule: Algorithm<O>, readonly params: readonly Parameter[], options: O, counters: { sessions: number }, private readonly path: UpdatePath) {
     this.sessions = new GroupSessions(rule, counters);
     let offset = 0;
     this.slots = params.map((p) => {
@@ -192,16 +189,18 @@ export class GroupStore<O> implements ParameterOwner {
   }
 
   /**
-   * Chunk sizes when this step runs on a HostSession (a large element-wise step on onnxruntime-node's CPU
-   * with everything on the host), else undefined.
+   * Chunk sizes when this step runs on a HostSession (an element-wise step of more than `chunkAbove`
+   * elements on onnxruntime-node's CPU with everything on the host), else undefined. Rules with per-tensor
+   * reductions (LAMB, LARS) or per-tensor state are not chunked: a chunk may cut a tensor, and its norm
+   * needs all of it.
    */
   private chunksFor(runtime: Runtime, options: O, step: HostStep, stateNames: readonly string[]): number[] | undefined {
-    if (this.size <= Math.max(COPY_MAX, hostSteps.above) || !hasHostSessions(runtime) || !isFlat(step.plan)) return undefined;
+    if (this.size <= Math.max(COPY_MAX, this.path.chunkAbove) || !hasHostSessions(runtime) || !isFlat(step.plan)) return undefined;
     if (!this.rule.elementwise || this.rule.state(options).some((s) => s.perTensor)) return undefined;
     if (this.param.device || stateNames.some((n) => this.state[n].device)) return undefined;
-    if (this.size <= CHUNKED_ABOVE) return [this.size];
     const chunks: number[] = [];
-    for (let at = 0; at < this.size; at += CHUNK) chunks.push(Math.min(CHUNK, this.size - at));
+    const chunk = this.path.chunkSize;
+    for (let at = 0; at < this.size; at += chunk) chunks.push(Math.min(chunk, this.size - at));
     return chunks;
   }
 
@@ -221,7 +220,7 @@ export class GroupStore<O> implements ParameterOwner {
     const stateNames = this.stateNames(options);
     const chunks = this.chunksFor(runtime, options, step, stateNames);
     if (chunks) return this.runOnHost(runtime, options, step, stateNames, chunks, grads as Float32Array[]);
-    const pendingSession = this.sessions.session(runtime, options, step, stateNames, runtime.provider === 'cpu' && this.size <= COPY_MAX);
+    const pendingSession = this.sessions.session(runtime, options, step, stateNames, runtime.provider === 'cpu' ? this.path.threads(this.size) : 0);
     const session = pendingSession instanceof Promise ? await pendingSession : pendingSession;
     const current = this.feedTensors(stateNames, runtime);
     const feeds: Record<string, Tensor> = { [names.param]: current.param };
@@ -235,7 +234,7 @@ export class GroupStore<O> implements ParameterOwner {
       for (const n in s.values) feeds[names.scalar(k, n)] = this.scalarTensor(runtime, names.scalar(k, n), s.values[n]);
     });
     const out = await session.run(feeds);
-    return { commit: () => this.commit(out, stateNames, step) };
+    return { commit: (undoable) => this.commit(out, stateNames, step, undoable) };
   }
 
   /**
@@ -244,7 +243,7 @@ export class GroupStore<O> implements ParameterOwner {
    * copies nothing, and a step that fails leaves the current buffers untouched.
    */
   private async runOnHost(runtime: Runtime, options: O, step: HostStep, stateNames: string[], chunks: number[], grads: Float32Array[]): Promise<PendingStep> {
-    const pending = this.sessions.hostSession(runtime, options, step, stateNames, chunks);
+    const pending = this.sessions.hostSession(runtime, options, step, stateNames, chunks, this.path.threads(this.size));
     const session = pending instanceof Promise ? await pending : pending;
     const T = runtime.Tensor;
     const grad = this.grads.gather(grads);
@@ -271,13 +270,13 @@ export class GroupStore<O> implements ParameterOwner {
     });
     await session.run(feeds, fetches);
     return {
-      commit: () => {
+      commit: (undoable) => {
         // The current buffers become the spares (the next step's outputs), and stay intact for an undo.
         const spares = new Map(this.spares);
         this.spares.set('param', this.param.host!);
         for (const n of stateNames) this.spares.set(n, this.state[n].host!);
         const tensor = (a: Float32Array) => new T('float32', a, [this.size]);
-        const undo = this.commitOutputs(tensor(next.param), Object.fromEntries(stateNames.map((n) => [n, tensor(next.state[n])])), step);
+        const undo = this.commitOutputs(tensor(next.param), Object.fromEntries(stateNames.map((n) => [n, tensor(next.state[n])])), step, undoable);
         return () => {
           undo();
           this.spares = spares;
@@ -312,15 +311,22 @@ export class GroupStore<O> implements ParameterOwner {
     return { param: tensor(this.param), state: Object.fromEntries(stateNames.map((n) => [n, tensor(this.state[n])])) };
   }
 
-  /** Makes a run's outputs current (also used by fused training). Returns the undo. */
-  commitOutputs(param: Tensor, state: Record<string, Tensor>, step: { steps: number[]; hosts: Record<string, number>[] }): () => void {
+  /**
+   * Makes a run's outputs current (also used by fused training). Returns the undo (see PendingStep.commit
+   * for `undoable`).
+   */
+  commitOutputs(param: Tensor, state: Record<string, Tensor>, step: { steps: number[]; hosts: Record<string, number>[] }, undoable = true): () => void {
     const before = { param: this.param, views: this.views, state: { ...this.state }, steps: this.steps, hosts: this.hosts, retired: this.retired.length };
     const flat = (t: Tensor): Flat => (t.location === 'gpu-buffer' ? { device: t } : { host: t.data as Float32Array });
     let previous: Float32Array | undefined;
     if (param.location !== 'gpu-buffer' && this.param.host && !this.param.device && this.size <= COPY_MAX) {
       // Small groups: copying the new values into the same buffer costs less than new views for every
-      // parameter, and keeps each p.data the same array.
-      previous = Float32Array.from(this.param.host);
+      // parameter, and keeps each p.data the same array. The old values are kept for an undo only when one
+      // can happen, in a buffer kept for that (no allocation per step).
+      if (undoable) {
+        previous = this.undoBuffer ??= new Float32Array(this.size);
+        previous.set(this.param.host);
+      }
       this.param.host.set(param.data as Float32Array);
     } else {
       if (this.param.device) this.retired.push(this.param.device);
@@ -334,6 +340,7 @@ export class GroupStore<O> implements ParameterOwner {
     }
     this.steps = step.steps;
     this.hosts = step.hosts;
+    if (!undoable) return notUndoable;
     return () => {
       // The outputs of the undone step are dropped; the buffers retired by it are current again.
       const fresh = [this.param, ...Object.values(this.state)].filter((f) => f.device).map((f) => f.device!);
@@ -349,8 +356,10 @@ export class GroupStore<O> implements ParameterOwner {
     };
   }
 
-  private commit(out: Record<string, Tensor>, stateNames: string[], step: HostStep): () => void {
-    return this.commitOutputs(out[names.paramOut], Object.fromEntries(stateNames.map((n) => [n, out[names.stateOut(n)]])), step);
+  private undoBuffer: Float32Array | undefined;
+
+  private commit(out: Record<string, Tensor>, stateNames: string[], step: HostStep, undoable: boolean): () => void {
+    return this.commitOutputs(out[names.paramOut], Object.fromEntries(stateNames.map((n) => [n, out[names.stateOut(n)]])), step, undoable);
   }
 
   /** Frees device buffers no longer current (after a step can no longer be undone). */

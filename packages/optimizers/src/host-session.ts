@@ -17,13 +17,14 @@ export function hasHostSessions(runtime: Runtime): boolean {
   return runtime.platform === 'node' && runtime.provider === 'cpu';
 }
 
-export async function createHostSession(runtime: Runtime, model: Uint8Array): Promise<HostSession> {
+/** `threads`: intra-op threads (0: onnxruntime's default). */
+export async function createHostSession(runtime: Runtime, model: Uint8Array, threads = 0): Promise<HostSession> {
   if (!hasHostSessions(runtime)) {
     throw new Error(`createHostSession: needs onnxruntime-node on 'cpu', the runtime is on ${runtime.platform} '${runtime.provider}'`);
   }
   // Pool threads block instead of spinning: a spinning pool took cores from everything else on a busy 2-core
   // machine (Adam at 1e7 in chunks: 12.9 ns per parameter spinning, 7.8 not, 7.4 on one thread).
-  const session = await runtime.createSession(model, { allowSpinning: false });
+  const session = await runtime.createSession(model, { allowSpinning: false, ...(threads ? { intraOpNumThreads: threads } : {}) });
   return {
     async run(feeds, fetches) {
       await session.run(feeds, fetches);

@@ -1,5 +1,6 @@
 export { Parameter } from './parameter';
 export { Optimizer, checkGrad } from './optimizer';
+export type { UpdatePathOptions } from './update-path';
 export type { ParamGroup, ParamGroupInput, OptimizerOptions, StepHook, HookHandle, OptimizerStateDict, SavedParamState } from './optimizer';
 export type { AnyOptimizer } from './any-optimizer';
 export { registerOptimizer, optimizerFromConfig, registeredOptimizers } from './registry';

@@ -7,13 +7,14 @@ import { Parameter, describe } from './parameter';
 import type { Algorithm } from './algorithm';
 import type { OptimizerConfig } from './registry';
 import { initialState } from './state-spec';
+import { UpdatePath, UpdatePathOptions, updatePath } from './update-path';
 
 /** A parameter group: its parameters and its options (all of them, defaults filled in). Edit options freely. */
 export type ParamGroup<O> = O & { params: Parameter[] };
 /** A group as given to a constructor or `addParamGroup`: options left out take the optimizer's defaults. */
 export type ParamGroupInput<O> = Partial<O> & { params: Parameter[] };
 /** Options of an optimizer: the algorithm's defaults for every group, and where to run. */
-export type OptimizerOptions<O> = Partial<O> & {
+export type OptimizerOptions<O> = Partial<O> & UpdatePathOptions & {
   /** The runtime whose sessions run the updates (default: Runtime.create(), the CPU provider). */
   runtime?: Runtime | Promise<Runtime>;
 };
@@ -58,11 +59,14 @@ export class Optimizer<O extends object> {
   private runtimePromise: Promise<Runtime> | undefined;
   private runtimeValue: Runtime | undefined;
   private busy = false;
+  /** Chunking and threads of the group sessions (options chunkSize, chunkAbove, intraOpNumThreads). */
+  private readonly path: UpdatePath;
 
   /** `rule`: the algorithm it runs (a rule composed with its transforms; its `name` is the registered one). */
   constructor(readonly rule: Algorithm<O>, params: readonly Parameter[] | readonly ParamGroupInput<O>[], options: OptimizerOptions<O> = {}) {
-    const { runtime, ...rest } = options as OptimizerOptions<O> & Record<string, unknown>;
+    const { runtime, chunkSize, chunkAbove, intraOpNumThreads, ...rest } = options as OptimizerOptions<O> & Record<string, unknown>;
     if (runtime) this.runtimePromise = Promise.resolve(runtime);
+    this.path = updatePath(rule.name, { chunkSize, chunkAbove, intraOpNumThreads });
     const defaults = { ...rule.defaults } as Record<string, unknown>;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) defaults[k] = v;
     this.defaults = defaults as O;
@@ -96,7 +100,7 @@ export class Optimizer<O extends object> {
     this.rule.validate(optionsOf(full) as O);
     const g = full as ParamGroup<O>;
     this.paramGroups.push(g);
-    const store = new GroupStore(this.rule, g.params, optionsOf(g) as O, this.counters);
+    const store = new GroupStore(this.rule, g.params, optionsOf(g) as O, this.counters, this.path);
     store.runtime = this.runtimeValue;
     this.stores.push(store);
   }
@@ -158,9 +162,13 @@ export class Optimizer<O extends object> {
     }
   }
 
-  /** Commits results, runs post-hooks, and undoes the commits if a post-hook throws. */
-  private async finish(commits: (() => () => void)[]): Promise<void> {
-    const undo = commits.map((c) => c());
+  /**
+   * Commits results, runs post-hooks, and undoes the commits if a post-hook throws. Without post-hooks
+   * nothing can throw after the commits (they only swap buffers), so they keep nothing for an undo.
+   */
+  private async finish(commits: ((undoable: boolean) => () => void)[]): Promise<void> {
+    const undoable = this.postHooks.size > 0;
+    const undo = commits.map((c) => c(undoable));
     try {
       if (this.postHooks.size > 0) for (const h of [...this.postHooks]) await h(this);
     } catch (e) {
@@ -179,7 +187,7 @@ export class Optimizer<O extends object> {
       throw new RangeError(`${this.rule.name}.fuse: group ${group} does not exist (${this.paramGroups.length} groups)`);
     }
     const groupOptions = this.paramGroups[group];
-    return new FusedUpdate({ store: this.stores[group], options: () => this.checkedOptions(groupOptions), runtime: () => this.runtime() }, group, g, prefix);
+    return new FusedUpdate({ store: this.stores[group], options: () => this.checkedOptions(groupOptions), runtime: () => this.runtime(), group: () => groupOptions }, group, g, prefix);
   }
 
   /**
@@ -196,7 +204,9 @@ export class Optimizer<O extends object> {
       const feeds: Record<string, Tensor> = {};
       for (const u of updates) Object.assign(feeds, await u.feeds());
       const results = await run(feeds);
-      await this.finish(updates.map((u) => () => u.commit(results)));
+      // Every update's outputs are checked before any is committed.
+      for (const u of updates) u.checkResults(results);
+      await this.finish(updates.map((u) => (undoable) => u.commit(results, undoable)));
       return results;
     } finally {
       this.busy = false;

@@ -37,7 +37,7 @@ async function fusedAdam(options: Record<string, unknown>, make = (p: Parameter[
     const sine = new runtime.Tensor('float32', Float32Array.from({ length: 16 }, (_, j) => 0.1 * Math.sin(t + j)), [16]);
     return opt.stepFused([built.update], (feeds) => built.session.run({ ...feeds, sine }));
   };
-  return { entry, W, b, opt, step, builds: () => builds };
+  return { entry, W, b, opt, step, builds: () => builds, update: () => built.update };
 }
 
 describe('fused training: the update appended to another graph, one run per step', () => {
@@ -90,6 +90,51 @@ describe('fused training: the update appended to another graph, one run per step
     expect(Array.from(W.data)).toEqual(before.w);
     expect(JSON.stringify(opt.stateDict())).toBe(before.state);
   });
+  test('a step is planned once (upToDate, then the run), and planned again when an option or the state changes', async () => {
+    const { W, opt, step, update } = await fusedAdam({ lr: 0.05 });
+    const store = opt.stores[0];
+    const planStep = jest.spyOn(store, 'planStep');
+    await step(1); // builds: the graph's own plan, then upToDate's and feeds' (one plan for both)
+    planStep.mockClear();
+    for (let t = 2; t <= 4; t++) await step(t);
+    expect(planStep).toHaveBeenCalledTimes(3);
+    // A pre-hook that edits lr or betas in place between upToDate() and the run: the run uses the new values.
+    const hook = opt.registerStepPreHook(() => { opt.paramGroups[0].betas[0] = 0.5; opt.paramGroups[0].lr = 0; });
+    planStep.mockClear();
+    const before = Array.from(W.data);
+    await step(5);
+    expect(planStep).toHaveBeenCalledTimes(2);
+    expect(Array.from(W.data)).toEqual(before);
+    hook.remove();
+    // loadStateDict (new step counts) after a plan was made is seen too: step 6 again gives step 6's values.
+    opt.paramGroups[0].lr = 0.05;
+    opt.paramGroups[0].betas[0] = 0.9;
+    const saved = { dict: opt.stateDict(), w: Float32Array.from(W.data) };
+    await step(6);
+    const w6 = Array.from(W.data);
+    expect(update().upToDate()).toBe(true); // plans step 7
+    opt.loadStateDict(saved.dict);
+    W.data = Float32Array.from(saved.w);
+    await step(6);
+    expect(Array.from(W.data)).toEqual(w6);
+  });
+
+  test('without post-hooks a small group commits without keeping the old values; with one the undo restores them', async () => {
+    const { W, opt, step } = await fusedAdam({ lr: 0.05 });
+    await step(1);
+    const held = W.data;
+    await step(2);
+    expect(W.data).toBe(held); // small groups copy into the same array
+    const before = Array.from(W.data);
+    const hook = opt.registerStepPostHook(() => { throw new Error('post'); });
+    await expect(step(3)).rejects.toThrow('post');
+    expect(Array.from(W.data)).toEqual(before);
+    hook.remove();
+    await step(3);
+    expect(Array.from(W.data)).not.toEqual(before);
+    expect(opt.stateDict().state['0'].step).toBe(3);
+  });
+
   test("RAdam's switch to the rectified form asks for a new graph (upToDate)", async () => {
     const entry = goldenEntries('torch_optim.json', 'torch.RAdam#1')[0];
     const { W, step, builds } = await fusedAdam({}, (p) => new RAdam(p, { lr: 0.05, runtime }) as unknown as Adam);

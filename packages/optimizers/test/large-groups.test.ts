@@ -1,13 +1,12 @@
 // Large groups on onnxruntime-node's CPU provider run on a HostSession: outputs written into double buffers.
-// Here the size above which that happens is lowered to 65536 (chunked groups: compile.test.ts). Checked against torch's formulas computed here in float64.
+// Here the size above which that happens is lowered to 65536 by the chunkAbove option (one chunk at these
+// sizes; several: compile.test.ts). Checked against torch's formulas computed here in float64.
 import { Runtime as RuntimeClass } from '@ortrain/runtime';
 import { Adagrad, Adam, Adamax, AdamW, NAdam, Parameter, RAdam, RMSprop, SGD } from '../src';
-import { hostSteps } from '../src/group-store';
 
 let runtime: RuntimeClass;
-const defaultAbove = hostSteps.above;
-afterAll(() => { hostSteps.above = defaultAbove; });
-beforeAll(async () => { hostSteps.above = 1 << 16; runtime = await RuntimeClass.create({ executionProviders: ['cpu'] }); });
+const chunkAbove = 1 << 16;
+beforeAll(async () => { runtime = await RuntimeClass.create({ executionProviders: ['cpu'] }); });
 
 /** Deterministic values in [-1, 1) for gradient t of element i. */
 const gradValue = (t: number, i: number) => (((i * 7919 + t * 104729) % 2003) / 1001.5 - 1);
@@ -60,7 +59,7 @@ describe('large groups on the CPU', () => {
   test('Adam over 100001 elements in two tensors follows torch for 4 steps; state matches', async () => {
     const ps = makeParams([70000, 30001]);
     const ref = new AdamReference(flat(ps));
-    const opt = new Adam(ps, { lr: 1e-2, runtime });
+    const opt = new Adam(ps, { lr: 1e-2, runtime, chunkAbove });
     for (let t = 1; t <= 4; t++) {
       setGrads(ps, t);
       await opt.step();
@@ -77,7 +76,7 @@ describe('large groups on the CPU', () => {
   test('a step undone by a throwing post-hook leaves parameters and state as they were; the next step is right', async () => {
     const ps = makeParams([40000, 40000]);
     const ref = new AdamReference(flat(ps));
-    const opt = new Adam(ps, { lr: 1e-2, runtime });
+    const opt = new Adam(ps, { lr: 1e-2, runtime, chunkAbove });
     for (let t = 1; t <= 2; t++) {
       setGrads(ps, t);
       await opt.step();
@@ -108,7 +107,7 @@ describe('large groups on the CPU', () => {
   test('a bad gradient in a later group leaves the large group unchanged', async () => {
     const big = makeParams([70000]);
     const small = new Parameter('small', new Float32Array(3), [3]);
-    const opt = new SGD([{ params: big }, { params: [small] }], { lr: 0.1, momentum: 0.9, runtime });
+    const opt = new SGD([{ params: big }, { params: [small] }], { lr: 0.1, momentum: 0.9, runtime, chunkAbove });
     setGrads(big, 1);
     small.grad = new Float32Array(3);
     await opt.step();
@@ -124,7 +123,7 @@ describe('large groups on the CPU', () => {
 
   test('SGD with momentum: values assigned to p.data between steps are used', async () => {
     const [p] = makeParams([100000]);
-    const opt = new SGD([p], { lr: 0.5, momentum: 0.5, runtime });
+    const opt = new SGD([p], { lr: 0.5, momentum: 0.5, runtime, chunkAbove });
     const g = new Float32Array(p.size).fill(1);
     p.grad = g;
     await opt.step(); // buf = 1, p -= 0.5
@@ -141,14 +140,14 @@ describe('large groups on the CPU', () => {
   // switch between (RAdam's rectification after step 5).
   type Stepper = { step(): Promise<unknown>; release(): Promise<void> };
   const makers: [string, (ps: Parameter[][]) => Stepper][] = [
-    ['SGD nesterov', (g) => new SGD(g.map((params) => ({ params })), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01, runtime })],
-    ['Adam amsgrad', (g) => new Adam(g.map((params) => ({ params })), { lr: 0.01, amsgrad: true, weightDecay: 0.01, runtime })],
-    ['AdamW', (g) => new AdamW(g.map((params) => ({ params })), { lr: 0.01, runtime })],
-    ['Adamax', (g) => new Adamax(g.map((params) => ({ params })), { lr: 0.01, runtime })],
-    ['Adagrad', (g) => new Adagrad(g.map((params) => ({ params })), { lr: 0.05, lrDecay: 0.01, initialAccumulatorValue: 0.1, runtime })],
-    ['RMSprop centered', (g) => new RMSprop(g.map((params) => ({ params })), { lr: 0.01, momentum: 0.5, centered: true, runtime })],
-    ['RAdam', (g) => new RAdam(g.map((params) => ({ params })), { lr: 0.01, runtime })],
-    ['NAdam', (g) => new NAdam(g.map((params) => ({ params })), { lr: 0.01, maximize: true, runtime })],
+    ['SGD nesterov', (g) => new SGD(g.map((params) => ({ params })), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01, runtime, chunkAbove })],
+    ['Adam amsgrad', (g) => new Adam(g.map((params) => ({ params })), { lr: 0.01, amsgrad: true, weightDecay: 0.01, runtime, chunkAbove })],
+    ['AdamW', (g) => new AdamW(g.map((params) => ({ params })), { lr: 0.01, runtime, chunkAbove })],
+    ['Adamax', (g) => new Adamax(g.map((params) => ({ params })), { lr: 0.01, runtime, chunkAbove })],
+    ['Adagrad', (g) => new Adagrad(g.map((params) => ({ params })), { lr: 0.05, lrDecay: 0.01, initialAccumulatorValue: 0.1, runtime, chunkAbove })],
+    ['RMSprop centered', (g) => new RMSprop(g.map((params) => ({ params })), { lr: 0.01, momentum: 0.5, centered: true, runtime, chunkAbove })],
+    ['RAdam', (g) => new RAdam(g.map((params) => ({ params })), { lr: 0.01, runtime, chunkAbove })],
+    ['NAdam', (g) => new NAdam(g.map((params) => ({ params })), { lr: 0.01, maximize: true, runtime, chunkAbove })],
   ];
   test.each(makers)('%s: a group of 70000 gives the numbers of two groups of 35000 over 8 steps', async (_, make) => {
     const [big] = makeParams([70000]);
@@ -190,7 +189,7 @@ describe('large groups on the CPU', () => {
     };
     const ps = makeParams([50000, 30000]);
     const ref = new AdamReference(flat(ps));
-    const opt = new Adam(ps, { lr: 1e-2, runtime: failing });
+    const opt = new Adam(ps, { lr: 1e-2, runtime: failing, chunkAbove });
     for (let t = 1; t <= 2; t++) {
       setGrads(ps, t);
       await opt.step();
