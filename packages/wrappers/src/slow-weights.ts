@@ -101,7 +101,8 @@ export abstract class SlowWeights extends Wrapper {
   /** What puts the base's parameters and state back as they are now. */
   private async undoBaseStep(): Promise<() => Promise<void>> {
     await this.base.sync();
-    const state = structuredClone(this.base.stateDict());
+    // stateDict() is the base's state as fresh copies (Float32Array), so it needs no clone.
+    const state = this.base.stateDict();
     const params = this.paramGroups.flatMap((g) => g.params as Parameter[]);
     const values = await Promise.all(params.map(async (p) => Float32Array.from(await p.read())));
     return async () => {
