@@ -72,8 +72,8 @@ export async function optimizerAdamSteps(runtime: Runtime): Promise<AdamResult> 
     via: 'optimizer',
     provider: runtime.provider,
     params,
-    expAvg: Array.from(state.expAvg as number[]),
-    expAvgSq: Array.from(state.expAvgSq as number[]),
+    expAvg: Array.from(state.expAvg as Float32Array),
+    expAvgSq: Array.from(state.expAvgSq as Float32Array),
   };
 }
 

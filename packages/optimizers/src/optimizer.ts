@@ -7,6 +7,7 @@ import { Parameter, describe } from './parameter';
 import type { Algorithm } from './algorithm';
 import type { OptimizerConfig } from './registry';
 import { initialState } from './state-spec';
+import { StateValues, describeStateValues, isStateValues } from './state-values';
 import { UpdatePath, UpdatePathOptions, updatePath } from './update-path';
 
 /** A parameter group: its parameters and its options (all of them, defaults filled in). Edit options freely. */
@@ -24,10 +25,16 @@ export interface HookHandle {
   remove(): void;
 }
 
-/** One parameter's saved state: its step count, per-element state (plain arrays) and host-side numbers. */
-export type SavedParamState = Record<string, number | number[]>;
+/**
+ * One parameter's saved state: its step count, per-element state and host-side numbers. `stateDict()` gives
+ * the per-element state as Float32Array copies; `loadStateDict` takes those or plain arrays of numbers.
+ */
+export type SavedParamState = Record<string, number | StateValues>;
 
-/** A JSON-serialisable optimizer state, torch's `state_dict` with camelCase keys. */
+/**
+ * An optimizer's state, torch's `state_dict` with camelCase keys. As torch's holds tensors, the state
+ * arrays are Float32Array; for JSON, write them as plain arrays (see `Optimizer.stateDict`).
+ */
 export interface OptimizerStateDict {
   /** The optimizer's name ('Adam'); loading into another algorithm throws. */
   algorithm?: string;
@@ -276,9 +283,13 @@ export class Optimizer<O extends object> {
   }
 
   /**
-   * The state as plain JSON data: per parameter (indexed over all groups) its step, its state arrays and
-   * host numbers; per group its options. JSON.stringify/parse and loadStateDict give identical next steps.
-   * With state on the device, call `await sync()` first.
+   * The state: per parameter (indexed over all groups) its step, its state arrays as Float32Array copies
+   * (torch's state_dict holds tensors) and host numbers; per group its options. The arrays are copied in
+   * one memcpy each, not element by element, so a checkpoint of millions of values costs what its bytes
+   * cost. JSON.stringify would write a Float32Array as an object of numbered keys, which loadStateDict
+   * refuses: write `JSON.stringify(dict, (k, v) => v instanceof Float32Array ? Array.from(v) : v)`;
+   * JSON.parse of that loads and gives identical next steps. With state on the device, call
+   * `await sync()` first.
    */
   stateDict(): OptimizerStateDict {
     const state: Record<string, SavedParamState> = {};
@@ -294,7 +305,7 @@ export class Optimizer<O extends object> {
           const host = s.hostStateNow(spec.name);
           if (!host) throw new Error(`${this.rule.name}.stateDict: the state '${spec.name}' lives on the device; await optimizer.sync() first`);
           const slot = s.stateSlot(spec, i);
-          entry[spec.name] = Array.from(host.subarray(slot.offset, slot.offset + slot.size));
+          entry[spec.name] = host.slice(slot.offset, slot.offset + slot.size);
         }
         Object.assign(entry, s.hosts[i]);
         state[String(at)] = entry;
@@ -315,7 +326,10 @@ export class Optimizer<O extends object> {
     return { name: this.rule.name, options: JSON.parse(JSON.stringify(this.defaults)) as Record<string, unknown> };
   }
 
-  /** Restores a state dict of an optimizer with the same groups and parameter sizes. Checks everything first. */
+  /**
+   * Restores a state dict of an optimizer with the same groups and parameter sizes; its state arrays may be
+   * Float32Array (as stateDict gives them) or plain arrays of numbers (JSON). Checks everything first.
+   */
   loadStateDict(dict: OptimizerStateDict): void {
     const algo = this.rule.name;
     if (!dict || typeof dict !== 'object' || !Array.isArray(dict.paramGroups) || typeof dict.state !== 'object' || dict.state === null) {
@@ -356,8 +370,8 @@ export class Optimizer<O extends object> {
         for (const spec of specs) {
           const v = e[spec.name];
           const size = store.stateSlot(spec, i).size;
-          if (!Array.isArray(v) || v.length !== size || v.some((x) => typeof x !== 'number')) {
-            throw new RangeError(`${algo}.loadStateDict: parameter '${p.name}': state '${spec.name}' must be ${size} numbers, got ${describe(v)}`);
+          if (!isStateValues(v, size)) {
+            throw new RangeError(`${algo}.loadStateDict: parameter '${p.name}': state '${spec.name}' must be a Float32Array or an array of ${size} numbers, got ${describeStateValues(v)}`);
           }
         }
         for (const n of hostNames) {
@@ -377,7 +391,7 @@ export class Optimizer<O extends object> {
         const host = initialState(spec, store.stateLength(spec), () => Float32Array.from(g.params.flatMap((p) => Array.from(p.data))));
         g.params.forEach((_, i) => {
           const e = entries[i];
-          if (e) host.set(e[spec.name] as number[], store.stateSlot(spec, i).offset);
+          if (e) host.set(e[spec.name] as StateValues, store.stateSlot(spec, i).offset);
         });
         store.setHostState(spec.name, host);
       }

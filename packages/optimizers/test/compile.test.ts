@@ -123,8 +123,8 @@ describe('a rule that is not element-wise: per-tensor norms, per-tensor state, s
     await opt.step();
     expect(Array.from(b.data)).toEqual([0, -1]);
     expect(opt.stateDict().state).toEqual({
-      0: { step: 2, count: [2], start: [1, 1, 1, 1, 1, 1] },
-      1: { step: 1, count: [1], start: [0, 0] },
+      0: { step: 2, count: Float32Array.of(2), start: Float32Array.of(1, 1, 1, 1, 1, 1) },
+      1: { step: 1, count: Float32Array.of(1), start: Float32Array.of(0, 0) },
     });
   });
   test('the flat form is a fixed number of nodes whatever the number of tensors (segment reductions)', () => {
@@ -167,7 +167,7 @@ describe('large groups run in chunks of the flat buffers', () => {
     expect(keys.some((k) => k.endsWith(`chunks ${chunks.join(',')}`))).toBe(true);
     const sd = opt.stateDict();
     expect(sd.state['1'].step).toBe(3);
-    expect(Math.abs((sd.state['1'].expAvg as number[])[2_400_000] - ref[1].m[2_400_000])).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs((sd.state['1'].expAvg as Float32Array)[2_400_000] - ref[1].m[2_400_000])).toBeLessThanOrEqual(1e-6);
     // A post-hook that throws undoes the chunked step.
     const before = Array.from(ps[1].data.subarray(1_200_000, 1_200_010));
     const hook = opt.registerStepPostHook(() => { throw new Error('post'); });

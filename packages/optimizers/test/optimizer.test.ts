@@ -17,6 +17,8 @@ function setGrads(ps: Parameter[], t: number): void {
   }
 }
 const snapshot = (ps: Parameter[]) => ps.map((p) => Array.from(p.data));
+/** A state dict through JSON, its Float32Arrays written as plain arrays (as the README says to). */
+const throughJSON = <T>(d: T): T => JSON.parse(JSON.stringify(d, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v))) as T;
 
 describe('Parameter', () => {
   test('checks data and shape', () => {
@@ -257,28 +259,62 @@ describe('stateDict', () => {
     ['RAdam', (p: Parameter[], r: Runtime) => new RAdam(p, { lr: 0.05, runtime: r })],
     ['NAdam', (p: Parameter[], r: Runtime) => new NAdam(p, { lr: 0.05, runtime: r })],
   ] as const;
-  test.each(cases)('%s: a round trip through JSON gives bit-identical next steps', async (_, make) => {
+  test.each(cases)('%s: a round trip as Float32Array and through JSON gives bit-identical next steps', async (_, make) => {
     const [W, b] = params();
     const a = make([W, b], runtime);
     for (let t = 1; t <= 4; t++) {
       setGrads([W, b], t);
       await a.step();
     }
-    const saved = JSON.parse(JSON.stringify(a.stateDict()));
-    const [W2, b2] = params();
-    W2.data = Float32Array.from(W.data);
-    b2.data = Float32Array.from(b.data);
-    const c = make([W2, b2], runtime);
-    c.loadStateDict(saved);
-    expect(c.stateDict()).toEqual(a.stateDict());
+    const typed = a.stateDict();
+    const json = throughJSON(typed);
+    expect(Array.isArray(json.state['0'].step)).toBe(false);
+    const copies = [typed, json].map((saved) => {
+      const [W2, b2] = params();
+      W2.data = Float32Array.from(W.data);
+      b2.data = Float32Array.from(b.data);
+      const c = make([W2, b2], runtime);
+      c.loadStateDict(saved);
+      expect(c.stateDict()).toEqual(a.stateDict());
+      return { c, W2, b2 };
+    });
     for (let t = 5; t <= 9; t++) {
       setGrads([W, b], t);
-      setGrads([W2, b2], t);
       await a.step();
-      await c.step();
-      expect(Array.from(W2.data)).toEqual(Array.from(W.data));
-      expect(Array.from(b2.data)).toEqual(Array.from(b.data));
+      for (const { c, W2, b2 } of copies) {
+        setGrads([W2, b2], t);
+        await c.step();
+        expect(Array.from(W2.data)).toEqual(Array.from(W.data));
+        expect(Array.from(b2.data)).toEqual(Array.from(b.data));
+      }
     }
+  });
+  test('hands its state over as Float32Array copies: later steps and edits of the copy do not reach each other', async () => {
+    const [W, b] = params();
+    const opt = new Adam([W, b], { lr: 0.05, runtime });
+    setGrads([W, b], 1);
+    await opt.step();
+    const saved = opt.stateDict();
+    const expAvg = saved.state['0'].expAvg as Float32Array;
+    expect(expAvg).toBeInstanceOf(Float32Array);
+    expect(expAvg.length).toBe(W.size);
+    expect(expAvg.buffer.byteLength).toBe(W.size * 4); // its own memory, not a view of the group's buffer
+    const values = Array.from(expAvg);
+    setGrads([W, b], 2);
+    await opt.step();
+    expect(Array.from(expAvg)).toEqual(values);
+    expAvg.fill(7);
+    expect(Array.from(opt.stateDict().state['0'].expAvg as Float32Array)).not.toContain(7);
+  });
+  test('a Float32Array through plain JSON.stringify (an object of numbered keys) is refused with the way to write it', async () => {
+    const [W, b] = params();
+    const opt = new Adam([W, b], { runtime });
+    setGrads([W, b], 1);
+    await opt.step();
+    const before = opt.stateDict();
+    const plain = JSON.parse(JSON.stringify(before));
+    expect(() => opt.loadStateDict(plain)).toThrow(/parameter 'W': state 'expAvg' must be a Float32Array or an array of 12 numbers, got Object with keys "0", "1".*Array\.from/);
+    expect(opt.stateDict()).toEqual(before);
   });
   test('has torch names in camelCase and the group options', async () => {
     const [W, b] = params();
@@ -298,12 +334,15 @@ describe('stateDict', () => {
     await opt.step();
     const good = opt.stateDict();
     const bad = (f: (d: ReturnType<typeof opt.stateDict>) => void) => {
-      const d = JSON.parse(JSON.stringify(good));
+      const d = throughJSON(good);
       f(d);
       return d;
     };
     expect(() => opt.loadStateDict(bad((d) => { d.paramGroups.push(d.paramGroups[0]); }))).toThrow(/2 parameter groups, the optimizer 1/);
-    expect(() => opt.loadStateDict(bad((d) => { (d.state['1'].expAvg as number[]).pop(); }))).toThrow(/parameter 'b': state 'expAvg' must be 4 numbers/);
+    expect(() => opt.loadStateDict(bad((d) => { (d.state['1'].expAvg as number[]).pop(); }))).toThrow(/parameter 'b': state 'expAvg' must be a Float32Array or an array of 4 numbers, got Array\(3\)/);
+    expect(() => opt.loadStateDict(bad((d) => { (d.state['1'].expAvg as unknown[])[2] = null; }))).toThrow(/parameter 'b': state 'expAvg' must be a Float32Array or an array of 4 numbers/);
+    expect(() => opt.loadStateDict({ ...good, state: { ...good.state, 1: { ...good.state['1'], expAvg: new Float32Array(3) } } })).toThrow(/parameter 'b': state 'expAvg' must be a Float32Array or an array of 4 numbers, got Float32Array\(3\)/);
+    expect(() => opt.loadStateDict({ ...good, state: { ...good.state, 1: { ...good.state['1'], expAvg: new Float64Array(4) as unknown as Float32Array } } })).toThrow(/got Float64Array\(4\)/);
     expect(() => opt.loadStateDict(bad((d) => { d.state['0'].foo = 1; }))).toThrow(/parameter 'W': unknown state 'foo'/);
     expect(() => opt.loadStateDict(bad((d) => { d.paramGroups[0].lr = -1; }))).toThrow(/invalid lr -1/);
     expect(() => opt.loadStateDict(bad((d) => { d.state['0'].step = 0; }))).toThrow(/'W': step must be a positive integer/);

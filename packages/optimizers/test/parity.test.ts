@@ -29,7 +29,8 @@ describe('torch_optim.json on the CPU provider, every entry within 1e-5 over eve
           expect(Math.abs((got[name] as number) - value)).toBeLessThanOrEqual(name === 'step' ? 0 : 1e-6);
         } else {
           const values = (value as { values: number[] }).values;
-          const diff = Math.max(...values.map((v, j) => Math.abs(v - (got[name] as number[])[j])));
+          expect(got[name]).toBeInstanceOf(Float32Array);
+          const diff = Math.max(...values.map((v, j) => Math.abs(v - (got[name] as Float32Array)[j])));
           expect(diff).toBeLessThanOrEqual(1e-5);
         }
       }

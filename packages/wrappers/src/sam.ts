@@ -1,5 +1,5 @@
 import { GraphBuilder, Value } from '@ortrain/graph-builder';
-import { FusedUpdate, Optimizer, Parameter, checkGrad } from '@ortrain/optimizers';
+import { FusedUpdate, Optimizer, Parameter, checkGrad, describeStateValues, isStateValues } from '@ortrain/optimizers';
 import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import type { OptimizerConfig } from './config';
@@ -167,10 +167,10 @@ export class SAM extends Wrapper {
   }
 
   protected ownState() {
-    const state: Record<string, Record<string, number[]>> = {};
+    const state: Record<string, Record<string, Float32Array>> = {};
     this.params.forEach((p, i) => {
       const e = this.e.get(p);
-      if (e) state[String(i)] = { eW: Array.from(e) };
+      if (e) state[String(i)] = { eW: e.slice() };
     });
     return { state, counters: { rho: this.rho, adaptive: this.adaptive } };
   }
@@ -184,8 +184,8 @@ export class SAM extends Wrapper {
       const p = params[Number(key)];
       const v = entry?.eW;
       if (!p) throw new RangeError(`SAM.loadStateDict: state for parameter ${key}, there are ${params.length}`);
-      if (!Array.isArray(v) || v.length !== p.size) throw new RangeError(`SAM.loadStateDict: parameter '${p.name}': eW must be ${p.size} numbers, got ${describe(v)}`);
-      e.set(p, Float32Array.from(v as number[]));
+      if (!isStateValues(v, p.size)) throw new RangeError(`SAM.loadStateDict: parameter '${p.name}': eW must be a Float32Array or an array of ${p.size} numbers, got ${describeStateValues(v)}`);
+      e.set(p, Float32Array.from(v));
     }
     return () => {
       this.rho = counters.rho as number;

@@ -1,4 +1,5 @@
 import { GraphBuilder, Value } from '@ortrain/graph-builder';
+import { describeStateValues, isStateValues } from '@ortrain/optimizers';
 import type { FusedUpdate, Parameter } from '@ortrain/optimizers';
 import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
@@ -100,7 +101,8 @@ export abstract class SlowWeights extends Wrapper {
   /** What puts the base's parameters and state back as they are now. */
   private async undoBaseStep(): Promise<() => Promise<void>> {
     await this.base.sync();
-    const state = structuredClone(this.base.stateDict());
+    // stateDict() is the base's state as fresh copies (Float32Array), so it needs no clone.
+    const state = this.base.stateDict();
     const params = this.paramGroups.flatMap((g) => g.params as Parameter[]);
     const values = await Promise.all(params.map(async (p) => Float32Array.from(await p.read())));
     return async () => {
@@ -298,15 +300,15 @@ export abstract class SlowWeights extends Wrapper {
   }
 
   protected ownState() {
-    const state: Record<string, Record<string, number[]>> = {};
+    const state: Record<string, Record<string, Float32Array>> = {};
     let index = 0;
     this.sizes.forEach((sizes, gi) => {
       let at = 0;
       for (const size of sizes) {
-        const entry: Record<string, number[]> = {};
+        const entry: Record<string, Float32Array> = {};
         const take = (f: Flat, what: string) => {
           if (!f.host) throw new Error(`${this.name}.stateDict: the ${what} lives on the device; await sync() first`);
-          return Array.from(f.host.subarray(at, at + size));
+          return f.host.slice(at, at + size);
         };
         entry.slow = take(this.slow[gi], 'slow weights');
         if (this.stats) for (const n of STAT_NAMES) entry[n] = take(this.stats[gi][n], `statistic '${n}'`);
@@ -336,10 +338,10 @@ export abstract class SlowWeights extends Wrapper {
         const entry = state[String(index)];
         for (const n of names) {
           const v = entry?.[n];
-          if (!Array.isArray(v) || v.length !== size || v.some((x) => typeof x !== 'number')) {
-            throw new RangeError(`${who}: parameter ${index}: '${n}' must be ${size} numbers, got ${describe(v)}`);
+          if (!isStateValues(v, size)) {
+            throw new RangeError(`${who}: parameter ${index}: '${n}' must be a Float32Array or an array of ${size} numbers, got ${describeStateValues(v)}`);
           }
-          bufs[n].set(v as number[], at);
+          bufs[n].set(v, at);
         }
         at += size;
         index++;

@@ -1,4 +1,4 @@
-import { HookHandle, Optimizer, OptimizerStateDict, Parameter, StepHook } from '@ortrain/optimizers';
+import { HookHandle, Optimizer, OptimizerStateDict, Parameter, StateValues, StepHook } from '@ortrain/optimizers';
 import type { FusedUpdate } from '@ortrain/optimizers';
 import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
@@ -108,7 +108,7 @@ export abstract class Wrapper {
   protected async syncOwn(): Promise<void> {}
 
   /** The wrapper's own state, per parameter index, and its counters. */
-  protected abstract ownState(): { state: Record<string, Record<string, number | number[]>>; counters: Record<string, unknown> };
+  protected abstract ownState(): { state: Record<string, Record<string, number | StateValues>>; counters: Record<string, unknown> };
   /** Checks a saved own state (throwing a RangeError naming what does not fit) and returns the function that applies it. */
   protected abstract checkOwnState(state: Record<string, Record<string, unknown>>, counters: Record<string, unknown>): () => void;
 

@@ -84,7 +84,7 @@ export async function replaySlow(e: WrapperEntry, runtime: Runtime): Promise<{ t
     trajectory = Math.max(trajectory, diff([await W.read(), await b.read()], e.trajectory[t - 1]));
     await wrapper.sync();
     const saved = wrapper.stateDict().state;
-    slow = Math.max(slow, diff([Float32Array.from(saved['0'].slow as number[]), Float32Array.from(saved['1'].slow as number[])], e.slow_trajectory![t - 1]));
+    slow = Math.max(slow, diff([saved['0'].slow as Float32Array, saved['1'].slow as Float32Array], e.slow_trajectory![t - 1]));
     const s = e.syncs!.find((x) => x.after_fast_step === t);
     if (s) rates = Math.max(rates, Math.abs(wrapper.lastSyncRate! - s.sync_rate));
   }

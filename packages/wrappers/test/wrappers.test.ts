@@ -1,11 +1,14 @@
 import { Adam, Parameter, SGD, StepLR } from '@ortrain/optimizers';
 import { Runtime } from '@ortrain/runtime';
-import { Lookahead, SAM, Scout, WrapperStateDict, optimizerFromConfig } from '../src';
+import { Lookahead, SAM, Scout, optimizerFromConfig } from '../src';
 import { grad } from './golden';
 
 let runtime: Runtime;
 beforeAll(async () => { runtime = await Runtime.create({ executionProviders: ['cpu'] }); });
 afterAll(async () => { await runtime.release(); });
+
+/** A state dict through JSON, its Float32Arrays (the base's and the wrapper's own) written as plain arrays. */
+const throughJSON = <T>(d: T): T => JSON.parse(JSON.stringify(d, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v))) as T;
 
 const make = () => [new Parameter('W', Float32Array.from({ length: 12 }, (_, j) => Math.sin(j)), [3, 4]), new Parameter('b', Float32Array.from({ length: 4 }, (_, j) => Math.cos(j)), [4])];
 
@@ -109,7 +112,7 @@ describe('wrappers are optimizers', () => {
     const la = kind === 'Scout' ? new Scout(base, { syncPeriod: 2 }) : new Lookahead(base, { syncPeriod: 2 });
     await train(la, ps, 1, 1, false);
     const before = await snapshot(ps);
-    const state = JSON.stringify(la.stateDict());
+    const state = la.stateDict();
     // The second step syncs: make the sync's run fail after the base has stepped.
     const inner = la as unknown as { afterStep: () => Promise<void> };
     const afterStep = inner.afterStep;
@@ -118,7 +121,7 @@ describe('wrappers are optimizers', () => {
     ps[1].grad = grad(await ps[1].read(), 2, 12);
     await expect(la.step()).rejects.toThrow('sync failed');
     expect(await snapshot(ps)).toEqual(before);
-    expect(JSON.stringify(la.stateDict())).toBe(state);
+    expect(la.stateDict()).toEqual(state);
     // And it steps on from there as if the failed step never happened.
     inner.afterStep = afterStep;
     const ref = make();
@@ -156,7 +159,7 @@ describe('wrappers are optimizers', () => {
     await period3.release();
   });
 
-  test.each([['Lookahead'], ['Scout'], ['SAM']])('%s: stateDict through JSON and loadStateDict continue identically; fromConfig rebuilds it', async (kind) => {
+  test.each([['Lookahead'], ['Scout'], ['SAM']])('%s: stateDict as Float32Array and through JSON, and loadStateDict continue identically; fromConfig rebuilds it', async (kind) => {
     const build = (ps: Parameter[]) => kind === 'SAM' ? new SAM(ps, Adam, { lr: 0.05, runtime })
       : new (kind === 'Scout' ? Scout : Lookahead)(new Adam(ps, { lr: 0.05, runtime }), { syncRate: 0.4, syncPeriod: 4 });
     const sam = kind === 'SAM';
@@ -164,19 +167,27 @@ describe('wrappers are optimizers', () => {
     const wa = build(a);
     await train(wa, a, 1, 6, sam);
     await wa.sync();
-    const saved = JSON.parse(JSON.stringify(wa.stateDict())) as WrapperStateDict;
+    const typed = wa.stateDict();
+    // The wrapper's own state and the base's nested in it are Float32Array copies (SAM holds no perturbation between steps).
+    if (!sam) expect(typed.state['0'].slow).toBeInstanceOf(Float32Array);
+    expect(typed.base.state['0'].expAvg).toBeInstanceOf(Float32Array);
+    const json = throughJSON(typed);
     const values = await snapshot(a);
     await train(wa, a, 7, 11, sam);
+    // The steps after the save changed none of the saved copies.
+    expect(throughJSON(typed)).toEqual(json);
 
-    const b = make();
-    b.forEach((p, k) => { p.data = Float32Array.from(values[k]); });
-    const wb = optimizerFromConfig(b, wa.getConfig(), (ps, c) => new Adam(ps, { ...c.options, runtime })) as typeof wa;
-    expect(wb.constructor).toBe(wa.constructor);
-    wb.loadStateDict(saved);
-    await train(wb, b, 7, 11, sam);
-    expect(await snapshot(b)).toEqual(await snapshot(a));
+    for (const saved of [typed, json]) {
+      const b = make();
+      b.forEach((p, k) => { p.data = Float32Array.from(values[k]); });
+      const wb = optimizerFromConfig(b, wa.getConfig(), (ps, c) => new Adam(ps, { ...c.options, runtime })) as typeof wa;
+      expect(wb.constructor).toBe(wa.constructor);
+      wb.loadStateDict(saved);
+      await train(wb, b, 7, 11, sam);
+      expect(await snapshot(b)).toEqual(await snapshot(a));
+      await wb.release();
+    }
     await wa.release();
-    await wb.release();
   });
 
   test('loadStateDict checks everything first: a bad state changes nothing', async () => {
@@ -184,9 +195,13 @@ describe('wrappers are optimizers', () => {
     const la = new Lookahead(new Adam(ps, { lr: 0.05, runtime }), { syncPeriod: 2 });
     await train(la, ps, 1, 3, false);
     const good = la.stateDict();
-    const bad = JSON.parse(JSON.stringify(good)) as WrapperStateDict;
+    const bad = throughJSON(good);
     (bad.state['1'] as Record<string, number[]>).slow = [1, 2];
-    expect(() => la.loadStateDict(bad)).toThrow(/parameter 1: 'slow' must be 4 numbers/);
+    expect(() => la.loadStateDict(bad)).toThrow(/parameter 1: 'slow' must be a Float32Array or an array of 4 numbers, got Array\(2\)/);
+    const short = { ...good, state: { ...good.state, 1: { ...good.state['1'], slow: new Float32Array(2) } } };
+    expect(() => la.loadStateDict(short)).toThrow(/parameter 1: 'slow' must be a Float32Array or an array of 4 numbers, got Float32Array\(2\)/);
+    // Plain JSON.stringify turns the Float32Arrays into objects of numbered keys: refused, saying how to write JSON.
+    expect(() => la.loadStateDict(JSON.parse(JSON.stringify(good)))).toThrow(/must be a Float32Array or an array of 12 numbers, got Object with keys "0", "1".*Array\.from/);
     expect(() => la.loadStateDict({ ...good, wrapper: { name: 'Scout' } })).toThrow(/a Scout's, not a Lookahead's/);
     expect(la.stateDict()).toEqual(good);
     await la.release();

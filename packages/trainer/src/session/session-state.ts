@@ -24,7 +24,7 @@ export const SESSION_CHECKPOINT_KIND = 'ortrain.training-session';
 /**
  * The checkpoint content of a session (encodeCheckpoint writes it): `kind`; `params` and `accumulators` as
  * { name: Float32Array }; `optimizer` as { algorithm, config (a wrapper's), stateDict } (the optimizer's own stateDict, torch's
- * layout, its long number arrays stored as float32 tensors); `counters` { step, skippedSteps, microStep };
+ * layout, its state arrays stored as float32 tensors); `counters` { step, skippedSteps, microStep };
  * `rngState` and `sampler` as the caller gave them.
  */
 export function checkpointContent(s: SessionState): Record<string, unknown> {
@@ -110,10 +110,12 @@ export function readSessionState(content: unknown, source: string, params: reado
 }
 
 /**
- * The optimizer's stateDict holds its state tensors as plain number arrays (JSON, as torch's); in the
- * checkpoint those that float32 holds exactly are stored as tensors ({ $float32: Float32Array }), which
- * keeps the header small and the values bit-exact. unpackArrays gives the plain arrays back. Typed arrays
- * in the state dict are stored as they are and come back as they were.
+ * The optimizer's stateDict holds its state tensors as Float32Array (as torch's holds tensors): they are
+ * stored as they are, with no pass over their elements, and come back as Float32Array (views of the file's
+ * bytes when loading a file), which loadStateDict copies. Plain number arrays (the groups' parameter
+ * indices; the state arrays of checkpoints written before stateDict gave typed arrays) are stored as
+ * tensors ({ $float32: Float32Array }) when float32 holds every element exactly, which keeps the header
+ * small and the values bit-exact; unpackArrays gives them back as the plain arrays they were.
  */
 function packArrays(x: unknown): unknown {
   if (Array.isArray(x)) return (x.length >= 16 && asFloat32(x)) || x.map(packArrays);

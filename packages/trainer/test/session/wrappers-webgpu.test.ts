@@ -29,8 +29,8 @@ maybe('wrappers inside TrainingSession on WebGPU (mlp)', () => {
     }
     expect(maxDiff(await gpu.parameters(), await cpu.parameters())).toBeLessThan(1e-4);
     await gpu.optimizer.sync();
-    const slow = (gpu.optimizer as Scout).stateDict().state['0'].slow as number[];
-    const slowCpu = (cpu.optimizer as Scout).stateDict().state['0'].slow as number[];
+    const slow = Array.from((gpu.optimizer as Scout).stateDict().state['0'].slow as Float32Array);
+    const slowCpu = (cpu.optimizer as Scout).stateDict().state['0'].slow as Float32Array;
     expect(Math.max(...slow.map((v, j) => Math.abs(v - slowCpu[j])))).toBeLessThan(1e-4);
     // The GPU run's checkpoint continues on the CPU as the CPU run does.
     const resumed = await create(['cpu']);

@@ -144,12 +144,12 @@ describe('wrappers inside TrainingSession: one run per step, as the wrapper stan
       optimizer: (ps) => new Lookahead(new SAM(ps, Adam, { lr: 1e-2 }), { syncPeriod: 2 }) });
     await session.trainStep(mlpBatch(8, 1));
     const params = await session.parameters();
-    const state = JSON.stringify(session.optimizer.stateDict());
+    const state = session.optimizer.stateDict();
     const good = mlpBatch(8, 2);
     const bad = { inputs: { input: new Tensor('float32', new Float32Array(8 * 64).fill(NaN), [8, 64]) }, labels: good.labels };
     expect(await session.trainStep(bad)).toMatchObject({ updated: false, skipped: true });
     expect(maxDiff(await session.parameters(), params)).toBe(0);
-    expect(JSON.stringify(session.optimizer.stateDict())).toBe(state);
+    expect(session.optimizer.stateDict()).toEqual(state);
     expect((session.optimizer as Lookahead).fastSteps).toBe(1);
     // The next good step is the sync step, as it would have been.
     await session.trainStep(good);

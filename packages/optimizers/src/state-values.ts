@@ -1,0 +1,22 @@
+import { describe } from './parameter';
+
+/**
+ * Saved per-element state: a Float32Array (what `stateDict()` hands over, as torch's state_dict holds
+ * tensors) or a plain array of numbers (a state dict read back from JSON, or saved before typed arrays).
+ */
+export type StateValues = Float32Array | number[];
+
+/** Whether `v` is `size` values of saved state. Only a plain array needs each element checked. */
+export function isStateValues(v: unknown, size: number): v is StateValues {
+  if (v instanceof Float32Array) return v.length === size;
+  return Array.isArray(v) && v.length === size && v.every((x) => typeof x === 'number');
+}
+
+/**
+ * What a bad saved state value is. JSON.stringify writes a Float32Array as an object with keys "0", "1", ...;
+ * that form is refused (its keys say nothing of order or length), and the message says how to write JSON.
+ */
+export function describeStateValues(v: unknown): string {
+  const keyed = !!v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && '0' in v;
+  return keyed ? `${describe(v)} with keys "0", "1", ... (a Float32Array through JSON.stringify? Write the dict with JSON.stringify(dict, (k, v) => v instanceof Float32Array ? Array.from(v) : v))` : describe(v);
+}
