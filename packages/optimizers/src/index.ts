@@ -2,7 +2,7 @@ export { Parameter } from './parameter';
 export { Optimizer, checkGrad } from './optimizer';
 export type { UpdatePathOptions } from './update-path';
 export type { ParamGroup, ParamGroupInput, OptimizerOptions, StepHook, HookHandle, OptimizerStateDict, SavedParamState } from './optimizer';
-export { isStateValues, describeStateValues } from './state-values';
+export { StateArray, isStateValues, describeStateValues } from './state-values';
 export type { StateValues } from './state-values';
 export type { AnyOptimizer } from './any-optimizer';
 export { registerOptimizer, optimizerFromConfig, registeredOptimizers } from './registry';

@@ -7,7 +7,7 @@ import { Parameter, describe } from './parameter';
 import type { Algorithm } from './algorithm';
 import type { OptimizerConfig } from './registry';
 import { initialState } from './state-spec';
-import { StateValues, describeStateValues, isStateValues } from './state-values';
+import { StateArray, StateValues, describeStateValues, isStateValues } from './state-values';
 import { UpdatePath, UpdatePathOptions, updatePath } from './update-path';
 
 /** A parameter group: its parameters and its options (all of them, defaults filled in). Edit options freely. */
@@ -284,12 +284,10 @@ export class Optimizer<O extends object> {
 
   /**
    * The state: per parameter (indexed over all groups) its step, its state arrays as Float32Array copies
-   * (torch's state_dict holds tensors) and host numbers; per group its options. The arrays are copied in
-   * one memcpy each, not element by element, so a checkpoint of millions of values costs what its bytes
-   * cost. JSON.stringify would write a Float32Array as an object of numbered keys, which loadStateDict
-   * refuses: write `JSON.stringify(dict, (k, v) => v instanceof Float32Array ? Array.from(v) : v)`;
-   * JSON.parse of that loads and gives identical next steps. With state on the device, call
-   * `await sync()` first.
+   * (`StateArray`; torch's state_dict holds tensors) and host numbers; per group its options. The arrays are
+   * copied in one memcpy each, not element by element, so a checkpoint of millions of values costs what its
+   * bytes cost. `JSON.stringify` writes them as arrays of numbers, and `JSON.parse` of that loads and gives
+   * identical next steps. With state on the device, call `await sync()` first.
    */
   stateDict(): OptimizerStateDict {
     const state: Record<string, SavedParamState> = {};
@@ -305,7 +303,7 @@ export class Optimizer<O extends object> {
           const host = s.hostStateNow(spec.name);
           if (!host) throw new Error(`${this.rule.name}.stateDict: the state '${spec.name}' lives on the device; await optimizer.sync() first`);
           const slot = s.stateSlot(spec, i);
-          entry[spec.name] = host.slice(slot.offset, slot.offset + slot.size);
+          entry[spec.name] = StateArray.copyOf(host.subarray(slot.offset, slot.offset + slot.size));
         }
         Object.assign(entry, s.hosts[i]);
         state[String(at)] = entry;

@@ -6,6 +6,22 @@ import { describe } from './parameter';
  */
 export type StateValues = Float32Array | number[];
 
+/**
+ * A state tensor as `stateDict()` hands it over: a Float32Array copy (one memcpy; torch's state_dict holds
+ * tensors) that JSON.stringify writes as a plain array of numbers, so a state dict still goes through JSON
+ * and back as it did when it held number arrays.
+ */
+export class StateArray extends Float32Array {
+  /** A copy of `values` in memory of its own. */
+  static copyOf(values: Float32Array): StateArray {
+    return new StateArray(values);
+  }
+
+  toJSON(): number[] {
+    return Array.from(this);
+  }
+}
+
 /** Whether `v` is `size` values of saved state. Only a plain array needs each element checked. */
 export function isStateValues(v: unknown, size: number): v is StateValues {
   if (v instanceof Float32Array) return v.length === size;
@@ -14,7 +30,8 @@ export function isStateValues(v: unknown, size: number): v is StateValues {
 
 /**
  * What a bad saved state value is. JSON.stringify writes a Float32Array as an object with keys "0", "1", ...;
- * that form is refused (its keys say nothing of order or length), and the message says how to write JSON.
+ * that form (a plain Float32Array of the user's own, not a StateArray) is refused (its keys say nothing of
+ * order or length), and the message says how to write JSON.
  */
 export function describeStateValues(v: unknown): string {
   const keyed = !!v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && '0' in v;

@@ -306,14 +306,20 @@ describe('stateDict', () => {
     expAvg.fill(7);
     expect(Array.from(opt.stateDict().state['0'].expAvg as Float32Array)).not.toContain(7);
   });
-  test('a Float32Array through plain JSON.stringify (an object of numbered keys) is refused with the way to write it', async () => {
+  test('a state dict goes through plain JSON.stringify and back; a Float32Array of numbered keys is refused with the way to write it', async () => {
     const [W, b] = params();
     const opt = new Adam([W, b], { runtime });
     setGrads([W, b], 1);
     await opt.step();
     const before = opt.stateDict();
     const plain = JSON.parse(JSON.stringify(before));
-    expect(() => opt.loadStateDict(plain)).toThrow(/parameter 'W': state 'expAvg' must be a Float32Array or an array of 12 numbers, got Object with keys "0", "1".*Array\.from/);
+    expect(plain.state['0'].expAvg).toEqual(Array.from(before.state['0'].expAvg as Float32Array));
+    opt.loadStateDict(plain);
+    expect(opt.stateDict()).toEqual(before);
+    // A dict whose arrays are the user's own Float32Arrays: JSON writes those as objects of numbered keys.
+    const own = { ...before, state: { ...before.state, '0': { ...before.state['0'], expAvg: Float32Array.from(before.state['0'].expAvg as Float32Array) } } };
+    const keyed = JSON.parse(JSON.stringify(own));
+    expect(() => opt.loadStateDict(keyed)).toThrow(/parameter 'W': state 'expAvg' must be a Float32Array or an array of 12 numbers, got Object with keys "0", "1".*Array\.from/);
     expect(opt.stateDict()).toEqual(before);
   });
   test('has torch names in camelCase and the group options', async () => {

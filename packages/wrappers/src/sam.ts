@@ -1,5 +1,5 @@
 import { GraphBuilder, Value } from '@ortrain/graph-builder';
-import { FusedUpdate, Optimizer, Parameter, checkGrad, describeStateValues, isStateValues } from '@ortrain/optimizers';
+import { FusedUpdate, Optimizer, Parameter, StateArray, checkGrad, describeStateValues, isStateValues } from '@ortrain/optimizers';
 import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import type { OptimizerConfig } from './config';
@@ -170,7 +170,7 @@ export class SAM extends Wrapper {
     const state: Record<string, Record<string, Float32Array>> = {};
     this.params.forEach((p, i) => {
       const e = this.e.get(p);
-      if (e) state[String(i)] = { eW: e.slice() };
+      if (e) state[String(i)] = { eW: StateArray.copyOf(e) };
     });
     return { state, counters: { rho: this.rho, adaptive: this.adaptive } };
   }

@@ -1,5 +1,5 @@
 import { GraphBuilder, Value } from '@ortrain/graph-builder';
-import { describeStateValues, isStateValues } from '@ortrain/optimizers';
+import { StateArray, describeStateValues, isStateValues } from '@ortrain/optimizers';
 import type { FusedUpdate, Parameter } from '@ortrain/optimizers';
 import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
@@ -308,7 +308,7 @@ export abstract class SlowWeights extends Wrapper {
         const entry: Record<string, Float32Array> = {};
         const take = (f: Flat, what: string) => {
           if (!f.host) throw new Error(`${this.name}.stateDict: the ${what} lives on the device; await sync() first`);
-          return f.host.slice(at, at + size);
+          return StateArray.copyOf(f.host.subarray(at, at + size));
         };
         entry.slow = take(this.slow[gi], 'slow weights');
         if (this.stats) for (const n of STAT_NAMES) entry[n] = take(this.stats[gi][n], `statistic '${n}'`);

@@ -50,8 +50,9 @@ export function checkpointParts(content: unknown): Uint8Array[] {
   const walk = (x: unknown, where: string): unknown => {
     if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
       const typed = x as Typed;
-      const type = typed.constructor.name;
-      if (!TYPED[type]) throw new TypeError(`checkpoint: ${where} is a ${type}, which checkpoints cannot hold`);
+      // By the standard type it is (a subclass, such as the optimizers' StateArray, is stored as its base).
+      const type = Object.keys(TYPED).find((name) => typed instanceof TYPED[name]);
+      if (!type) throw new TypeError(`checkpoint: ${where} is a ${typed.constructor.name}, which checkpoints cannot hold`);
       entries.push({ type, offset: payload, length: typed.length });
       arrays.push(typed);
       payload += pad8(typed.byteLength);
