@@ -1,7 +1,9 @@
 export { Parameter } from './parameter';
 export { Optimizer, checkGrad } from './optimizer';
 export type { UpdatePathOptions } from './update-path';
-export type { ParamGroup, ParamGroupInput, OptimizerOptions, StepHook, HookHandle, OptimizerStateDict, SavedParamState } from './optimizer';
+export type { ParamGroup, ParamGroupInput, OptimizerOptions, OptimizerStateDict, SavedParamState } from './optimizer';
+export { StepHooks } from './step-hooks';
+export type { StepHook, HookHandle } from './step-hooks';
 export type { AnyOptimizer } from './any-optimizer';
 export { registerOptimizer, optimizerFromConfig, registeredOptimizers } from './registry';
 export type { OptimizerConfig, OptimizerFactory } from './registry';

@@ -7,6 +7,7 @@ import { Parameter, describe } from './parameter';
 import type { Algorithm } from './algorithm';
 import type { OptimizerConfig } from './registry';
 import { initialState } from './state-spec';
+import { HookHandle, StepHook, StepHooks } from './step-hooks';
 import { UpdatePath, UpdatePathOptions, updatePath } from './update-path';
 
 /** A parameter group: its parameters and its options (all of them, defaults filled in). Edit options freely. */
@@ -18,11 +19,6 @@ export type OptimizerOptions<O> = Partial<O> & UpdatePathOptions & {
   /** The runtime whose sessions run the updates (default: Runtime.create(), the CPU provider). */
   runtime?: Runtime | Promise<Runtime>;
 };
-
-export type StepHook<T> = (optimizer: T) => void | Promise<void>;
-export interface HookHandle {
-  remove(): void;
-}
 
 /** One parameter's saved state: its step count, per-element state (plain arrays) and host-side numbers. */
 export type SavedParamState = Record<string, number | number[]>;
@@ -53,8 +49,8 @@ export class Optimizer<O extends object> {
 
   /** @internal */ readonly stores: GroupStore<O>[] = [];
   private readonly counters = { sessions: 0 };
-  private readonly preHooks = new Set<StepHook<this>>();
-  private readonly postHooks = new Set<StepHook<this>>();
+  private readonly preHooks = new StepHooks<this>();
+  private readonly postHooks = new StepHooks<this>();
   private readonly sums = new Map<Parameter, Float32Array>();
   private runtimePromise: Promise<Runtime> | undefined;
   private runtimeValue: Runtime | undefined;
@@ -125,13 +121,11 @@ export class Optimizer<O extends object> {
   }
 
   registerStepPreHook(hook: StepHook<this>): HookHandle {
-    this.preHooks.add(hook);
-    return { remove: () => { this.preHooks.delete(hook); } };
+    return this.preHooks.add(hook);
   }
 
   registerStepPostHook(hook: StepHook<this>): HookHandle {
-    this.postHooks.add(hook);
-    return { remove: () => { this.postHooks.delete(hook); } };
+    return this.postHooks.add(hook);
   }
 
   /**
@@ -143,7 +137,7 @@ export class Optimizer<O extends object> {
     if (this.busy) throw new Error(`${this.rule.name}.step: the previous step() has not finished; await it first`);
     this.busy = true;
     try {
-      if (this.preHooks.size > 0) for (const h of [...this.preHooks]) await h(this);
+      if (this.preHooks.size > 0) await this.preHooks.run(this);
       const loss = closure ? await closure() : undefined;
       const runtime = this.runtimeValue ?? (await this.runtime());
       const pending: PendingStep[] = [];
@@ -170,7 +164,7 @@ export class Optimizer<O extends object> {
     const undoable = this.postHooks.size > 0;
     const undo = commits.map((c) => c(undoable));
     try {
-      if (this.postHooks.size > 0) for (const h of [...this.postHooks]) await h(this);
+      if (this.postHooks.size > 0) await this.postHooks.run(this);
     } catch (e) {
       for (const u of undo.reverse()) u();
       throw e;
@@ -199,7 +193,7 @@ export class Optimizer<O extends object> {
     if (this.busy) throw new Error(`${this.rule.name}.stepFused: the previous step has not finished; await it first`);
     this.busy = true;
     try {
-      for (const h of [...this.preHooks]) await h(this);
+      await this.preHooks.run(this);
       await this.runtime();
       const feeds: Record<string, Tensor> = {};
       for (const u of updates) Object.assign(feeds, await u.feeds());
