@@ -5,7 +5,7 @@ import { ExecutionProvider, OrtModule, Runtime, RuntimeSession } from '@ortrain/
 import type { Tensor } from 'onnxruntime-common';
 import type { LossSpec } from '../losses';
 import type { TrainableChoice } from '../autodiff';
-import { readArtifacts } from '../artifacts/read';
+import { readArtifacts } from './read-artifacts';
 import { readFileNamed, writeFileAtomic } from '../checkpoint/file';
 import { CheckpointLock } from '../checkpoint/lock';
 import { nodePath } from '../checkpoint/node-modules';
