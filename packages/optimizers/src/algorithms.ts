@@ -1,6 +1,6 @@
 import type { Parameter } from './parameter';
 import { Optimizer, OptimizerOptions, ParamGroupInput } from './optimizer';
-import { OptimizerConfig, configOptions, registerOptimizer } from './registry';
+import { registerClass } from './registry';
 import { AdagradOptions, adagrad } from './rules/adagrad';
 import { AdamOptions, adam } from './rules/adam';
 import { AdamaxOptions, adamax } from './rules/adamax';
@@ -17,18 +17,12 @@ export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, options: OptimizerOptions<SGDOptions> = {}) {
     super(sgd, params, options);
   }
-  static fromConfig(params: Params<SGDOptions>, config: OptimizerConfig): SGD {
-    return new SGD(params, configOptions(config, 'SGD'));
-  }
 }
 
 /** torch.optim.Adam: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad, maximize; epsHat (dragon). */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Params<AdamOptions>, options: OptimizerOptions<AdamOptions> = {}) {
     super(adam, params, options);
-  }
-  static fromConfig(params: Params<AdamOptions>, config: OptimizerConfig): Adam {
-    return new Adam(params, configOptions(config, 'Adam'));
   }
 }
 
@@ -37,18 +31,12 @@ export class AdamW extends Optimizer<AdamWOptions> {
   constructor(params: Params<AdamWOptions>, options: OptimizerOptions<AdamWOptions> = {}) {
     super(adamw, params, options);
   }
-  static fromConfig(params: Params<AdamWOptions>, config: OptimizerConfig): AdamW {
-    return new AdamW(params, configOptions(config, 'AdamW'));
-  }
 }
 
 /** torch.optim.Adamax: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, maximize. */
 export class Adamax extends Optimizer<AdamaxOptions> {
   constructor(params: Params<AdamaxOptions>, options: OptimizerOptions<AdamaxOptions> = {}) {
     super(adamax, params, options);
-  }
-  static fromConfig(params: Params<AdamaxOptions>, config: OptimizerConfig): Adamax {
-    return new Adamax(params, configOptions(config, 'Adamax'));
   }
 }
 
@@ -57,18 +45,12 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, options: OptimizerOptions<AdagradOptions> = {}) {
     super(adagrad, params, options);
   }
-  static fromConfig(params: Params<AdagradOptions>, config: OptimizerConfig): Adagrad {
-    return new Adagrad(params, configOptions(config, 'Adagrad'));
-  }
 }
 
 /** torch.optim.RMSprop: lr 1e-2, alpha 0.99, eps 1e-8, weightDecay 0, momentum 0, centered, maximize. */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, options: OptimizerOptions<RMSpropOptions> = {}) {
     super(rmsprop, params, options);
-  }
-  static fromConfig(params: Params<RMSpropOptions>, config: OptimizerConfig): RMSprop {
-    return new RMSprop(params, configOptions(config, 'RMSprop'));
   }
 }
 
@@ -77,9 +59,6 @@ export class RAdam extends Optimizer<RAdamOptions> {
   constructor(params: Params<RAdamOptions>, options: OptimizerOptions<RAdamOptions> = {}) {
     super(radam, params, options);
   }
-  static fromConfig(params: Params<RAdamOptions>, config: OptimizerConfig): RAdam {
-    return new RAdam(params, configOptions(config, 'RAdam'));
-  }
 }
 
 /** torch.optim.NAdam: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, momentumDecay 4e-3. */
@@ -87,17 +66,14 @@ export class NAdam extends Optimizer<NAdamOptions> {
   constructor(params: Params<NAdamOptions>, options: OptimizerOptions<NAdamOptions> = {}) {
     super(nadam, params, options);
   }
-  static fromConfig(params: Params<NAdamOptions>, config: OptimizerConfig): NAdam {
-    return new NAdam(params, configOptions(config, 'NAdam'));
-  }
 }
 
 // Explicit names: a minifier may rename classes.
-registerOptimizer('SGD', SGD.fromConfig);
-registerOptimizer('Adam', Adam.fromConfig);
-registerOptimizer('AdamW', AdamW.fromConfig);
-registerOptimizer('Adamax', Adamax.fromConfig);
-registerOptimizer('Adagrad', Adagrad.fromConfig);
-registerOptimizer('RMSprop', RMSprop.fromConfig);
-registerOptimizer('RAdam', RAdam.fromConfig);
-registerOptimizer('NAdam', NAdam.fromConfig);
+registerClass('SGD', SGD);
+registerClass('Adam', Adam);
+registerClass('AdamW', AdamW);
+registerClass('Adamax', Adamax);
+registerClass('Adagrad', Adagrad);
+registerClass('RMSprop', RMSprop);
+registerClass('RAdam', RAdam);
+registerClass('NAdam', NAdam);

@@ -5,7 +5,7 @@ import { FusedUpdate } from './fused';
 import { GroupStore, PendingStep } from './group-store';
 import { Parameter, describe } from './parameter';
 import type { Algorithm } from './algorithm';
-import type { OptimizerConfig } from './registry';
+import { OptimizerConfig, classConfigOptions } from './registry';
 import { initialState } from './state-spec';
 import { HookHandle, StepHook, StepHooks } from './step-hooks';
 import { UpdatePath, UpdatePathOptions, updatePath } from './update-path';
@@ -75,6 +75,12 @@ export class Optimizer<O extends object> {
       ? [{ params: params as Parameter[] } as ParamGroupInput<O>]
       : (params as ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Builds the optimizer a config names (`LAMB.fromConfig(params, { name: 'LAMB', options })`); a config of another optimizer throws. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  static fromConfig<T>(this: new (params: any, options: any) => T, params: readonly Parameter[] | readonly ParamGroupInput<any>[], config: OptimizerConfig): T {
+    return new this(params, classConfigOptions(this as never, config));
   }
 
   /** Adds a group of parameters with its own options (as torch's add_param_group). */

@@ -58,3 +58,21 @@ export function configOptions(config: OptimizerConfig, name: string): Record<str
   if (config.name.toLowerCase() !== name.toLowerCase()) throw new RangeError(`${name}.fromConfig: the config is of '${config.name}'`);
   return { ...(config.options ?? {}) };
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type OptimizerClass = new (params: any, options: any) => AnyOptimizer;
+/** Names that registerClass gave classes (a minifier may rename the classes themselves). */
+const classNames = new WeakMap<OptimizerClass, string>();
+
+/** Registers an optimizer class under `name`: built from a config by `new cls(params, config.options)`. */
+export function registerClass(name: string, cls: OptimizerClass): void {
+  registerOptimizer(name, (params, config) => new cls(params, configOptions(config, name)));
+  classNames.set(cls, name);
+}
+
+/** A config's options for a class that registerClass registered (see Optimizer.fromConfig). */
+export function classConfigOptions(cls: OptimizerClass, config: OptimizerConfig): Record<string, unknown> {
+  const name = classNames.get(cls);
+  if (name === undefined) throw new TypeError(`${cls.name || 'this class'}.fromConfig: the class is not registered (registerOptimizer builds it from a config)`);
+  return configOptions(config, name);
+}
