@@ -1,5 +1,4 @@
-import type { Parameter } from './parameter';
-import { Optimizer, OptimizerOptions, ParamGroupInput } from './optimizer';
+import { Optimizer, OptimizerOptions, Params } from './optimizer';
 import { registerClass } from './registry';
 import { AdagradOptions, adagrad } from './rules/adagrad';
 import { AdamOptions, adam } from './rules/adam';
@@ -9,8 +8,6 @@ import { NAdamOptions, nadam } from './rules/nadam';
 import { RAdamOptions, radam } from './rules/radam';
 import { RMSpropOptions, rmsprop } from './rules/rmsprop';
 import { SGDOptions, sgd } from './rules/sgd';
-
-export type Params<O> = readonly Parameter[] | readonly ParamGroupInput<O>[];
 
 /** torch.optim.SGD: lr is required; momentum, dampening, weightDecay, nesterov, maximize. */
 export class SGD extends Optimizer<SGDOptions> {

@@ -1,5 +1,4 @@
-import { Optimizer, OptimizerOptions } from './optimizer';
-import type { Params } from './algorithms';
+import { Optimizer, OptimizerOptions, Params } from './optimizer';
 import { registerClass } from './registry';
 import { AdaBeliefOptions, adabelief } from './rules/adabelief';
 import { AdamPOptions, adamp } from './rules/adamp';

@@ -1,7 +1,7 @@
 export { Parameter } from './parameter';
 export { Optimizer, checkGrad } from './optimizer';
 export type { UpdatePathOptions } from './update-path';
-export type { ParamGroup, ParamGroupInput, OptimizerOptions, OptimizerStateDict, SavedParamState } from './optimizer';
+export type { ParamGroup, ParamGroupInput, Params, OptimizerOptions, OptimizerStateDict, SavedParamState } from './optimizer';
 export { StepHooks } from './step-hooks';
 export type { StepHook, HookHandle } from './step-hooks';
 export type { AnyOptimizer } from './any-optimizer';
@@ -10,7 +10,6 @@ export type { OptimizerConfig, OptimizerFactory } from './registry';
 export { FusedUpdate } from './fused';
 export type { FusedSource } from './fused';
 export { SGD, Adam, AdamW, Adamax, Adagrad, RMSprop, RAdam, NAdam } from './algorithms';
-export type { Params } from './algorithms';
 export { LARS, LAMB, RaLars, TAdam, AdaBelief, AdamP, Adan, AdEMAMix } from './catalogue';
 export { adamp } from './rules/adamp';
 export type { AdamPOptions } from './rules/adamp';

@@ -14,6 +14,8 @@ import { UpdatePath, UpdatePathOptions, updatePath } from './update-path';
 export type ParamGroup<O> = O & { params: Parameter[] };
 /** A group as given to a constructor or `addParamGroup`: options left out take the optimizer's defaults. */
 export type ParamGroupInput<O> = Partial<O> & { params: Parameter[] };
+/** What an optimizer is built over: its parameters (one group), or parameter groups with their own options. */
+export type Params<O> = readonly Parameter[] | readonly ParamGroupInput<O>[];
 /** Options of an optimizer: the algorithm's defaults for every group, and where to run. */
 export type OptimizerOptions<O> = Partial<O> & UpdatePathOptions & {
   /** The runtime whose sessions run the updates (default: Runtime.create(), the CPU provider). */
@@ -59,7 +61,7 @@ export class Optimizer<O extends object> {
   private readonly path: UpdatePath;
 
   /** `rule`: the algorithm it runs (a rule composed with its transforms; its `name` is the registered one). */
-  constructor(readonly rule: Algorithm<O>, params: readonly Parameter[] | readonly ParamGroupInput<O>[], options: OptimizerOptions<O> = {}) {
+  constructor(readonly rule: Algorithm<O>, params: Params<O>, options: OptimizerOptions<O> = {}) {
     const { runtime, chunkSize, chunkAbove, intraOpNumThreads, ...rest } = options as OptimizerOptions<O> & Record<string, unknown>;
     if (runtime) this.runtimePromise = Promise.resolve(runtime);
     this.path = updatePath(rule.name, { chunkSize, chunkAbove, intraOpNumThreads });
@@ -79,7 +81,7 @@ export class Optimizer<O extends object> {
 
   /** Builds the optimizer a config names (`LAMB.fromConfig(params, { name: 'LAMB', options })`); a config of another optimizer throws. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  static fromConfig<T>(this: new (params: any, options: any) => T, params: readonly Parameter[] | readonly ParamGroupInput<any>[], config: OptimizerConfig): T {
+  static fromConfig<T>(this: new (params: any, options: any) => T, params: Params<any>, config: OptimizerConfig): T {
     return new this(params, classConfigOptions(this as never, config));
   }
 
