@@ -8,6 +8,7 @@ on stdout until stdin closes; an unknown command or a failing handler is answere
 import json
 import os
 import sys
+import time
 
 
 def start():
@@ -26,6 +27,14 @@ def start():
 def threads(request):
     """The thread count a 'run' request asks for, by default the machine's cores."""
     return int(request.get("threads", os.cpu_count() or 1))
+
+
+def timed(reps, step):
+    """Wall seconds that `reps` back-to-back calls of step() take."""
+    start = time.perf_counter_ns()
+    for _ in range(reps):
+        step()
+    return (time.perf_counter_ns() - start) / 1e9
 
 
 def serve(handlers):

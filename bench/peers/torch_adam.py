@@ -11,8 +11,6 @@ interleave it with its own contestants round by round:
 The first line says whether torch is importable (bench/peers/peer.py).
 Run with no arguments and no stdin requests it exits as soon as stdin closes.
 """
-import time
-
 import peer
 
 torch = peer.start()
@@ -38,10 +36,7 @@ def setup(sizes, seed, algorithm="Adam", kwargs=None):
 def run(foreach, reps, threads):
     opt = optimizers[foreach]
     torch.set_num_threads(threads)
-    start = time.perf_counter_ns()
-    for _ in range(reps):
-        opt.step()
-    return (time.perf_counter_ns() - start) / 1e9
+    return peer.timed(reps, opt.step)
 
 
 def setup_request(request):

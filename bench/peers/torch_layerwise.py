@@ -10,7 +10,6 @@ Protocol (bench/peers/peer.py):
   {"cmd": "free"}                                          -> {"ok": true}
 """
 import math
-import time
 
 import peer
 
@@ -117,10 +116,7 @@ def setup(sizes, seed):
 def run(algo, reps, threads):
     opt = state[algo]
     torch.set_num_threads(threads)
-    start = time.perf_counter_ns()
-    for _ in range(reps):
-        opt.step()
-    return (time.perf_counter_ns() - start) / 1e9
+    return peer.timed(reps, opt.step)
 
 
 peer.serve({

@@ -13,23 +13,8 @@ import peer
 torch = peer.start()
 nn = torch.nn
 
+from fixture_models import BUILDERS  # noqa: E402 (after peer.start, which reports a missing torch)
 
-def mlp():
-    return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10)), (64,)
-
-
-def lenet():
-    features = nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
-    )
-    classifier = nn.Sequential(
-        nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
-    )
-    return nn.Sequential(features, classifier), (1, 28, 28)
-
-
-BUILDERS = {"mlp": mlp, "lenet": lenet}
 RHO = 0.05
 SYNC_RATE, SYNC_PERIOD = 0.5, 6
 setups = {}

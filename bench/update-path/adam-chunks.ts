@@ -42,25 +42,41 @@ async function chunkContestant(name: string, total: number, chunk: number, threa
   const session = await InferenceSession.create(adamChunkModel(chunks), {
     executionProviders: ['cpu'], intraOpNumThreads: threads, extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
+  const io = chunkStepIo(total, chunks);
+  const step = async () => {
+    const { feeds, fetches } = io.next();
+    await session.run(feeds, fetches);
+    io.swap();
+  };
+  return { name, runBlock: (reps) => timeBlock(reps, step) };
+}
+
+/**
+ * The double-buffered p, m, v of a chunked Adam step over `total` elements and a constant gradient: `next()`
+ * gives the feeds and the fetches of a step (views of the buffers, no copy), `swap()` makes its outputs the
+ * next step's inputs.
+ */
+export function chunkStepIo(total: number, chunks: readonly number[]): { next(): { feeds: Record<string, Tensor>; fetches: Record<string, Tensor> }; swap(): void } {
   const buf = () => ({ p: new Float32Array(total).fill(0.5), m: new Float32Array(total), v: new Float32Array(total) });
   let cur = buf(), next = buf();
   const grad = new Float32Array(total).fill(0.01);
   const scalars: Record<string, Tensor> = {};
   for (const [n, x] of Object.entries({ b1: 0.9, c1: 0.1, b2: 0.999, c2: 0.001, eps: 1e-8, nlr: -1e-3 })) scalars[n] = new Tensor('float32', Float32Array.of(x), []);
-  const step = async () => {
-    const feeds: Record<string, Tensor> = { ...scalars };
-    const fetches: Record<string, Tensor> = {};
-    let at = 0;
-    chunks.forEach((n, c) => {
-      const view = (a: Float32Array) => new Tensor('float32', a.subarray(at, at + n), [n]);
-      feeds[`p${c}`] = view(cur.p); feeds[`g${c}`] = view(grad); feeds[`m${c}`] = view(cur.m); feeds[`v${c}`] = view(cur.v);
-      fetches[`p${c}.out`] = view(next.p); fetches[`m${c}.out`] = view(next.m); fetches[`v${c}.out`] = view(next.v);
-      at += n;
-    });
-    await session.run(feeds, fetches);
-    [cur, next] = [next, cur];
+  return {
+    next: () => {
+      const feeds: Record<string, Tensor> = { ...scalars };
+      const fetches: Record<string, Tensor> = {};
+      let at = 0;
+      chunks.forEach((n, c) => {
+        const view = (a: Float32Array) => new Tensor('float32', a.subarray(at, at + n), [n]);
+        feeds[`p${c}`] = view(cur.p); feeds[`g${c}`] = view(grad); feeds[`m${c}`] = view(cur.m); feeds[`v${c}`] = view(cur.v);
+        fetches[`p${c}.out`] = view(next.p); fetches[`m${c}.out`] = view(next.m); fetches[`v${c}.out`] = view(next.v);
+        at += n;
+      });
+      return { feeds, fetches };
+    },
+    swap: () => { [cur, next] = [next, cur]; },
   };
-  return { name, runBlock: (reps) => timeBlock(reps, step) };
 }
 
 /** Float32Array.set of N floats (8 bytes moved per element); x 3.5 is the floor of 28 bytes per parameter. */

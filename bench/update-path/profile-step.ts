@@ -7,11 +7,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InferenceSession } from 'onnxruntime-node';
 import { loadOptimizers, ortrainAdam } from '../optimizer/ortrain-adam';
 import { makeProblem, splitSizes } from '../optimizer/problem';
 import { fmt, markdownTable, powerOfTen } from '../table';
-import { adamChunkModel, chunkSizes } from './adam-chunks';
+import { adamChunkModel, chunkSizes, chunkStepIo } from './adam-chunks';
 
 interface Event { cat?: string; name?: string; dur?: number; args?: { op_name?: string } }
 
@@ -24,26 +24,14 @@ async function profileGraph(total: number, chunk: number, fetch: boolean, dir: s
     executionProviders: ['cpu'], enableProfiling: true, profileFilePrefix: prefix,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
-  const buf = () => ({ p: new Float32Array(total).fill(0.5), m: new Float32Array(total), v: new Float32Array(total) });
-  let cur = buf(), next = buf();
-  const grad = new Float32Array(total).fill(0.01);
-  const scalars: Record<string, Tensor> = {};
-  for (const [n, x] of Object.entries({ b1: 0.9, c1: 0.1, b2: 0.999, c2: 0.001, eps: 1e-8, nlr: -1e-3 })) scalars[n] = new Tensor('float32', Float32Array.of(x), []);
+  const io = chunkStepIo(total, chunks);
   const walls: number[] = [];
   for (let r = 0; r < REPS; r++) {
-    const feeds: Record<string, Tensor> = { ...scalars };
-    const fetches: Record<string, Tensor> = {};
-    let at = 0;
-    chunks.forEach((n, c) => {
-      const view = (a: Float32Array) => new Tensor('float32', a.subarray(at, at + n), [n]);
-      feeds[`p${c}`] = view(cur.p); feeds[`g${c}`] = view(grad); feeds[`m${c}`] = view(cur.m); feeds[`v${c}`] = view(cur.v);
-      fetches[`p${c}.out`] = view(next.p); fetches[`m${c}.out`] = view(next.m); fetches[`v${c}.out`] = view(next.v);
-      at += n;
-    });
+    const { feeds, fetches } = io.next();
     const t0 = performance.now();
     await (fetch ? session.run(feeds, fetches) : session.run(feeds));
     walls.push((performance.now() - t0) * 1e3);
-    [cur, next] = [next, cur];
+    io.swap();
   }
   session.endProfiling();
   await session.release();

@@ -61,6 +61,8 @@ export class GraphBuilder {
   private parent: GraphBuilder | undefined;
   /** Values of this graph that subgraphs read by name: output() must not rename them. */
   private readonly readBySubgraphs = new Set<string>();
+  /** Initializers that inline() copied in, by the TensorProto they came from: a graph inlined again reads the same copy. */
+  private readonly inlined = new WeakMap<TensorProto, string>();
   private counter = 0;
 
   constructor(readonly name = 'graph', options: GraphBuilderOptions = {}) {
@@ -437,7 +439,8 @@ export class GraphBuilder {
   /**
    * Copies another graph's nodes and initializers into this one under a name scope, feeding its inputs from
    * `inputs` (by input name). Returns its outputs by their names in that graph. Inputs that `inputs` does not
-   * name must be initializers of that graph.
+   * name must be initializers of that graph. Inlining the same graph again copies its nodes again but reads
+   * the initializers copied the first time (the same TensorProto objects are copied once).
    */
   inline(graph: GraphProto, inputs: Record<string, Value>, scope: string): Record<string, Value> {
     return this.scope(scope, () => {
@@ -471,7 +474,13 @@ export class GraphBuilder {
       };
       for (const t of graph.initializer ?? []) {
         if (inputs[t.name!]) continue;
+        const copy = this.inlined.get(t);
+        if (copy !== undefined) {
+          rename.set(t.name!, this.current(copy));
+          continue;
+        }
         this.addInitializer({ ...t, name: fresh(t.name!) });
+        this.inlined.set(t, rename.get(t.name!)!);
       }
       const known = new Map([...(graph.valueInfo ?? []), ...(graph.output ?? [])].map((v) => [v.name ?? '', v] as const));
       for (const n of graph.node ?? []) {

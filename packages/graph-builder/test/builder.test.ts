@@ -262,6 +262,20 @@ describe('inline', () => {
     expect(values(r.y)).toEqual([3, 7, 13]);
   });
 
+  test('the same graph inlined twice reads one copy of its initializers', async () => {
+    const b = new GraphBuilder('outer');
+    const x = b.input('x', 'float32', [3]);
+    const g = affine();
+    const first = b.inline(g, { x }, 'first');
+    const second = b.inline(g, { x: first.y }, 'second');
+    b.output(second.y, 'y');
+    const model = built(b);
+    expect(model.graph!.initializer!.map((t) => t.name).sort()).toEqual(['first/const', 'first/w']);
+    expect(model.graph!.node!.filter((n) => n.opType === 'Mul')).toHaveLength(2);
+    const r = await run(model, { x: { data: f32([1, 1, 1]), dims: [3] } });
+    expect(values(r.y)).toEqual([3, 7, 13]);
+  });
+
   test('an initializer of the inlined graph can be overridden by an input', async () => {
     const b = new GraphBuilder('outer');
     const x = b.input('x', 'float32', [3]);

@@ -1,6 +1,5 @@
 import type { GraphBuilder, Value } from '@ortrain/graph-builder';
-import type { Rule } from './rules/rule';
-import type { Segments } from './segments';
+import type { Rule, UpdateArgs } from './rules/rule';
 import type { StateSpec } from './state-spec';
 import { Coefficients, Term, Transform, scaleTerm } from './transforms/transform';
 
@@ -12,18 +11,6 @@ export interface StepScalars {
   variant: string;
   /** Host-side per-tensor numbers after this step; absent when none are kept. */
   host?: Record<string, number>;
-}
-
-/** The graph values one step of an algorithm reads. */
-export interface UpdateArgs {
-  param: Value;
-  grad: Value;
-  /** State by name (per element, or per tensor for specs with perTensor). */
-  state: Record<string, Value>;
-  /** The scalar inputs named by `StepScalars.values`. */
-  scalars: Record<string, Value>;
-  variant: string;
-  segments: Segments;
 }
 
 /**

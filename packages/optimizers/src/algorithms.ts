@@ -1,6 +1,5 @@
-import type { Parameter } from './parameter';
-import { Optimizer, OptimizerOptions, ParamGroupInput } from './optimizer';
-import { OptimizerConfig, configOptions, registerOptimizer } from './registry';
+import { Optimizer, OptimizerOptions, Params } from './optimizer';
+import { registerClass } from './registry';
 import { AdagradOptions, adagrad } from './rules/adagrad';
 import { AdamOptions, adam } from './rules/adam';
 import { AdamaxOptions, adamax } from './rules/adamax';
@@ -10,15 +9,10 @@ import { RAdamOptions, radam } from './rules/radam';
 import { RMSpropOptions, rmsprop } from './rules/rmsprop';
 import { SGDOptions, sgd } from './rules/sgd';
 
-export type Params<O> = readonly Parameter[] | readonly ParamGroupInput<O>[];
-
 /** torch.optim.SGD: lr is required; momentum, dampening, weightDecay, nesterov, maximize. */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, options: OptimizerOptions<SGDOptions> = {}) {
     super(sgd, params, options);
-  }
-  static fromConfig(params: Params<SGDOptions>, config: OptimizerConfig): SGD {
-    return new SGD(params, configOptions(config, 'SGD'));
   }
 }
 
@@ -27,18 +21,12 @@ export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Params<AdamOptions>, options: OptimizerOptions<AdamOptions> = {}) {
     super(adam, params, options);
   }
-  static fromConfig(params: Params<AdamOptions>, config: OptimizerConfig): Adam {
-    return new Adam(params, configOptions(config, 'Adam'));
-  }
 }
 
 /** torch.optim.AdamW: Adam with decoupled weight decay (default 1e-2). */
 export class AdamW extends Optimizer<AdamWOptions> {
   constructor(params: Params<AdamWOptions>, options: OptimizerOptions<AdamWOptions> = {}) {
     super(adamw, params, options);
-  }
-  static fromConfig(params: Params<AdamWOptions>, config: OptimizerConfig): AdamW {
-    return new AdamW(params, configOptions(config, 'AdamW'));
   }
 }
 
@@ -47,18 +35,12 @@ export class Adamax extends Optimizer<AdamaxOptions> {
   constructor(params: Params<AdamaxOptions>, options: OptimizerOptions<AdamaxOptions> = {}) {
     super(adamax, params, options);
   }
-  static fromConfig(params: Params<AdamaxOptions>, config: OptimizerConfig): Adamax {
-    return new Adamax(params, configOptions(config, 'Adamax'));
-  }
 }
 
 /** torch.optim.Adagrad: lr 1e-2, lrDecay 0, weightDecay 0, initialAccumulatorValue 0, eps 1e-10, maximize. */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, options: OptimizerOptions<AdagradOptions> = {}) {
     super(adagrad, params, options);
-  }
-  static fromConfig(params: Params<AdagradOptions>, config: OptimizerConfig): Adagrad {
-    return new Adagrad(params, configOptions(config, 'Adagrad'));
   }
 }
 
@@ -67,18 +49,12 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, options: OptimizerOptions<RMSpropOptions> = {}) {
     super(rmsprop, params, options);
   }
-  static fromConfig(params: Params<RMSpropOptions>, config: OptimizerConfig): RMSprop {
-    return new RMSprop(params, configOptions(config, 'RMSprop'));
-  }
 }
 
 /** torch.optim.RAdam: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0. */
 export class RAdam extends Optimizer<RAdamOptions> {
   constructor(params: Params<RAdamOptions>, options: OptimizerOptions<RAdamOptions> = {}) {
     super(radam, params, options);
-  }
-  static fromConfig(params: Params<RAdamOptions>, config: OptimizerConfig): RAdam {
-    return new RAdam(params, configOptions(config, 'RAdam'));
   }
 }
 
@@ -87,17 +63,14 @@ export class NAdam extends Optimizer<NAdamOptions> {
   constructor(params: Params<NAdamOptions>, options: OptimizerOptions<NAdamOptions> = {}) {
     super(nadam, params, options);
   }
-  static fromConfig(params: Params<NAdamOptions>, config: OptimizerConfig): NAdam {
-    return new NAdam(params, configOptions(config, 'NAdam'));
-  }
 }
 
 // Explicit names: a minifier may rename classes.
-registerOptimizer('SGD', SGD.fromConfig);
-registerOptimizer('Adam', Adam.fromConfig);
-registerOptimizer('AdamW', AdamW.fromConfig);
-registerOptimizer('Adamax', Adamax.fromConfig);
-registerOptimizer('Adagrad', Adagrad.fromConfig);
-registerOptimizer('RMSprop', RMSprop.fromConfig);
-registerOptimizer('RAdam', RAdam.fromConfig);
-registerOptimizer('NAdam', NAdam.fromConfig);
+registerClass('SGD', SGD);
+registerClass('Adam', Adam);
+registerClass('AdamW', AdamW);
+registerClass('Adamax', Adamax);
+registerClass('Adagrad', Adagrad);
+registerClass('RMSprop', RMSprop);
+registerClass('RAdam', RAdam);
+registerClass('NAdam', NAdam);

@@ -1,4 +1,5 @@
-import type { HookHandle, OptimizerStateDict, ParamGroup, StepHook } from './optimizer';
+import type { OptimizerStateDict, ParamGroup } from './optimizer';
+import type { HookHandle, StepHook } from './step-hooks';
 import type { OptimizerConfig } from './registry';
 
 /**

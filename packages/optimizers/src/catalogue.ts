@@ -1,6 +1,5 @@
-import { Optimizer, OptimizerOptions } from './optimizer';
-import type { Params } from './algorithms';
-import { OptimizerConfig, configOptions, registerOptimizer } from './registry';
+import { Optimizer, OptimizerOptions, Params } from './optimizer';
+import { registerClass } from './registry';
 import { AdaBeliefOptions, adabelief } from './rules/adabelief';
 import { AdamPOptions, adamp } from './rules/adamp';
 import { AdEMAMixOptions, ademamix } from './rules/ademamix';
@@ -21,9 +20,6 @@ export class LARS extends Optimizer<LARSOptions> {
   constructor(params: Params<LARSOptions>, options: OptimizerOptions<LARSOptions> = {}) {
     super(lars, params, options);
   }
-  static fromConfig(params: Params<LARSOptions>, config: OptimizerConfig): LARS {
-    return new LARS(params, configOptions(config, 'LARS'));
-  }
 }
 
 /**
@@ -34,9 +30,6 @@ export class LARS extends Optimizer<LARSOptions> {
 export class LAMB extends Optimizer<LAMBOptions> {
   constructor(params: Params<LAMBOptions>, options: OptimizerOptions<LAMBOptions> = {}) {
     super(lamb, params, options);
-  }
-  static fromConfig(params: Params<LAMBOptions>, config: OptimizerConfig): LAMB {
-    return new LAMB(params, configOptions(config, 'LAMB'));
   }
 }
 
@@ -49,18 +42,12 @@ export class RaLars extends Optimizer<RaLarsOptions> {
   constructor(params: Params<RaLarsOptions>, options: OptimizerOptions<RaLarsOptions> = {}) {
     super(ralars, params, options);
   }
-  static fromConfig(params: Params<RaLarsOptions>, config: OptimizerConfig): RaLars {
-    return new RaLars(params, configOptions(config, 'RaLars'));
-  }
 }
 
 /** TAdam as holocron's code (the default; `compat: 'holocron'` is a no-op): dof null means each tensor's size. */
 export class TAdam extends Optimizer<TAdamOptions> {
   constructor(params: Params<TAdamOptions>, options: OptimizerOptions<TAdamOptions> = {}) {
     super(tadam, params, options);
-  }
-  static fromConfig(params: Params<TAdamOptions>, config: OptimizerConfig): TAdam {
-    return new TAdam(params, configOptions(config, 'TAdam'));
   }
 }
 
@@ -72,18 +59,12 @@ export class AdaBelief extends Optimizer<AdaBeliefOptions> {
   constructor(params: Params<AdaBeliefOptions>, options: OptimizerOptions<AdaBeliefOptions> = {}) {
     super(adabelief, params, options);
   }
-  static fromConfig(params: Params<AdaBeliefOptions>, config: OptimizerConfig): AdaBelief {
-    return new AdaBelief(params, configOptions(config, 'AdaBelief'));
-  }
 }
 
 /** AdamP as holocron's code (the default; `compat: 'holocron'` is a no-op): delta 0.1, amsgrad, L2 decay. */
 export class AdamP extends Optimizer<AdamPOptions> {
   constructor(params: Params<AdamPOptions>, options: OptimizerOptions<AdamPOptions> = {}) {
     super(adamp, params, options);
-  }
-  static fromConfig(params: Params<AdamPOptions>, config: OptimizerConfig): AdamP {
-    return new AdamP(params, configOptions(config, 'AdamP'));
   }
 }
 
@@ -96,9 +77,6 @@ export class Adan extends Optimizer<AdanOptions> {
   constructor(params: Params<AdanOptions>, options: OptimizerOptions<AdanOptions> = {}) {
     super(adan, params, options);
   }
-  static fromConfig(params: Params<AdanOptions>, config: OptimizerConfig): Adan {
-    return new Adan(params, configOptions(config, 'Adan'));
-  }
 }
 
 /**
@@ -109,16 +87,13 @@ export class AdEMAMix extends Optimizer<AdEMAMixOptions> {
   constructor(params: Params<AdEMAMixOptions>, options: OptimizerOptions<AdEMAMixOptions> = {}) {
     super(ademamix, params, options);
   }
-  static fromConfig(params: Params<AdEMAMixOptions>, config: OptimizerConfig): AdEMAMix {
-    return new AdEMAMix(params, configOptions(config, 'AdEMAMix'));
-  }
 }
 
-registerOptimizer('LARS', LARS.fromConfig);
-registerOptimizer('LAMB', LAMB.fromConfig);
-registerOptimizer('RaLars', RaLars.fromConfig);
-registerOptimizer('TAdam', TAdam.fromConfig);
-registerOptimizer('AdaBelief', AdaBelief.fromConfig);
-registerOptimizer('AdamP', AdamP.fromConfig);
-registerOptimizer('Adan', Adan.fromConfig);
-registerOptimizer('AdEMAMix', AdEMAMix.fromConfig);
+registerClass('LARS', LARS);
+registerClass('LAMB', LAMB);
+registerClass('RaLars', RaLars);
+registerClass('TAdam', TAdam);
+registerClass('AdaBelief', AdaBelief);
+registerClass('AdamP', AdamP);
+registerClass('Adan', Adan);
+registerClass('AdEMAMix', AdEMAMix);

@@ -5,25 +5,23 @@ import { FusedUpdate } from './fused';
 import { GroupStore, PendingStep } from './group-store';
 import { Parameter, describe } from './parameter';
 import type { Algorithm } from './algorithm';
-import type { OptimizerConfig } from './registry';
+import { OptimizerConfig, classConfigOptions } from './registry';
 import { initialState } from './state-spec';
 import { StateArray, StateValues, describeStateValues, isStateValues } from './state-values';
+import { HookHandle, StepHook, StepHooks } from './step-hooks';
 import { UpdatePath, UpdatePathOptions, updatePath } from './update-path';
 
 /** A parameter group: its parameters and its options (all of them, defaults filled in). Edit options freely. */
 export type ParamGroup<O> = O & { params: Parameter[] };
 /** A group as given to a constructor or `addParamGroup`: options left out take the optimizer's defaults. */
 export type ParamGroupInput<O> = Partial<O> & { params: Parameter[] };
+/** What an optimizer is built over: its parameters (one group), or parameter groups with their own options. */
+export type Params<O> = readonly Parameter[] | readonly ParamGroupInput<O>[];
 /** Options of an optimizer: the algorithm's defaults for every group, and where to run. */
 export type OptimizerOptions<O> = Partial<O> & UpdatePathOptions & {
   /** The runtime whose sessions run the updates (default: Runtime.create(), the CPU provider). */
   runtime?: Runtime | Promise<Runtime>;
 };
-
-export type StepHook<T> = (optimizer: T) => void | Promise<void>;
-export interface HookHandle {
-  remove(): void;
-}
 
 /**
  * One parameter's saved state: its step count, per-element state and host-side numbers. `stateDict()` gives
@@ -60,8 +58,8 @@ export class Optimizer<O extends object> {
 
   /** @internal */ readonly stores: GroupStore<O>[] = [];
   private readonly counters = { sessions: 0 };
-  private readonly preHooks = new Set<StepHook<this>>();
-  private readonly postHooks = new Set<StepHook<this>>();
+  private readonly preHooks = new StepHooks<this>();
+  private readonly postHooks = new StepHooks<this>();
   private readonly sums = new Map<Parameter, Float32Array>();
   private runtimePromise: Promise<Runtime> | undefined;
   private runtimeValue: Runtime | undefined;
@@ -70,7 +68,7 @@ export class Optimizer<O extends object> {
   private readonly path: UpdatePath;
 
   /** `rule`: the algorithm it runs (a rule composed with its transforms; its `name` is the registered one). */
-  constructor(readonly rule: Algorithm<O>, params: readonly Parameter[] | readonly ParamGroupInput<O>[], options: OptimizerOptions<O> = {}) {
+  constructor(readonly rule: Algorithm<O>, params: Params<O>, options: OptimizerOptions<O> = {}) {
     const { runtime, chunkSize, chunkAbove, intraOpNumThreads, ...rest } = options as OptimizerOptions<O> & Record<string, unknown>;
     if (runtime) this.runtimePromise = Promise.resolve(runtime);
     this.path = updatePath(rule.name, { chunkSize, chunkAbove, intraOpNumThreads });
@@ -86,6 +84,12 @@ export class Optimizer<O extends object> {
       ? [{ params: params as Parameter[] } as ParamGroupInput<O>]
       : (params as ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Builds the optimizer a config names (`LAMB.fromConfig(params, { name: 'LAMB', options })`); a config of another optimizer throws. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  static fromConfig<T>(this: new (params: any, options: any) => T, params: Params<any>, config: OptimizerConfig): T {
+    return new this(params, classConfigOptions(this as never, config));
   }
 
   /** Adds a group of parameters with its own options (as torch's add_param_group). */
@@ -132,13 +136,11 @@ export class Optimizer<O extends object> {
   }
 
   registerStepPreHook(hook: StepHook<this>): HookHandle {
-    this.preHooks.add(hook);
-    return { remove: () => { this.preHooks.delete(hook); } };
+    return this.preHooks.add(hook);
   }
 
   registerStepPostHook(hook: StepHook<this>): HookHandle {
-    this.postHooks.add(hook);
-    return { remove: () => { this.postHooks.delete(hook); } };
+    return this.postHooks.add(hook);
   }
 
   /**
@@ -150,7 +152,7 @@ export class Optimizer<O extends object> {
     if (this.busy) throw new Error(`${this.rule.name}.step: the previous step() has not finished; await it first`);
     this.busy = true;
     try {
-      if (this.preHooks.size > 0) for (const h of [...this.preHooks]) await h(this);
+      if (this.preHooks.size > 0) await this.preHooks.run(this);
       const loss = closure ? await closure() : undefined;
       const runtime = this.runtimeValue ?? (await this.runtime());
       const pending: PendingStep[] = [];
@@ -177,7 +179,7 @@ export class Optimizer<O extends object> {
     const undoable = this.postHooks.size > 0;
     const undo = commits.map((c) => c(undoable));
     try {
-      if (this.postHooks.size > 0) for (const h of [...this.postHooks]) await h(this);
+      if (this.postHooks.size > 0) await this.postHooks.run(this);
     } catch (e) {
       for (const u of undo.reverse()) u();
       throw e;
@@ -206,7 +208,7 @@ export class Optimizer<O extends object> {
     if (this.busy) throw new Error(`${this.rule.name}.stepFused: the previous step has not finished; await it first`);
     this.busy = true;
     try {
-      for (const h of [...this.preHooks]) await h(this);
+      await this.preHooks.run(this);
       await this.runtime();
       const feeds: Record<string, Tensor> = {};
       for (const u of updates) Object.assign(feeds, await u.feeds());

@@ -1,6 +1,5 @@
 import type { AnyOptimizer } from './any-optimizer';
-import type { ParamGroupInput } from './optimizer';
-import type { Parameter } from './parameter';
+import type { Params } from './optimizer';
 
 /** An optimizer by name and options, as artifacts, checkpoints and the CLI store it; `base` for wrappers. */
 export interface OptimizerConfig {
@@ -10,7 +9,7 @@ export interface OptimizerConfig {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type OptimizerFactory = (params: readonly Parameter[] | readonly ParamGroupInput<any>[], config: OptimizerConfig) => AnyOptimizer;
+export type OptimizerFactory = (params: Params<any>, config: OptimizerConfig) => AnyOptimizer;
 
 /** By lower-case name: the registered name and its factory. */
 const registry = new Map<string, { name: string; factory: OptimizerFactory }>();
@@ -31,7 +30,7 @@ export function registeredOptimizers(): string[] {
 
 /** Builds the optimizer `config` names over `params`; an unknown name throws, listing the known ones. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function optimizerFromConfig(params: readonly Parameter[] | readonly ParamGroupInput<any>[], config: OptimizerConfig): AnyOptimizer {
+export function optimizerFromConfig(params: Params<any>, config: OptimizerConfig): AnyOptimizer {
   checkConfig(config);
   const entry = registry.get(config.name.toLowerCase());
   if (!entry) throw new RangeError(`optimizer: unknown optimizer '${config.name}' (known: ${registeredOptimizers().join(', ')})`);
@@ -57,4 +56,22 @@ export function configOptions(config: OptimizerConfig, name: string): Record<str
   checkConfig(config);
   if (config.name.toLowerCase() !== name.toLowerCase()) throw new RangeError(`${name}.fromConfig: the config is of '${config.name}'`);
   return { ...(config.options ?? {}) };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type RegisteredClass = new (params: any, options: any) => AnyOptimizer;
+/** Names that registerClass gave classes (a minifier may rename the classes themselves). */
+const classNames = new WeakMap<RegisteredClass, string>();
+
+/** Registers an optimizer class under `name`: built from a config by `new cls(params, config.options)`. */
+export function registerClass(name: string, cls: RegisteredClass): void {
+  registerOptimizer(name, (params, config) => new cls(params, configOptions(config, name)));
+  classNames.set(cls, name);
+}
+
+/** A config's options for a class that registerClass registered (see Optimizer.fromConfig). */
+export function classConfigOptions(cls: RegisteredClass, config: OptimizerConfig): Record<string, unknown> {
+  const name = classNames.get(cls);
+  if (name === undefined) throw new TypeError(`${cls.name || 'this class'}.fromConfig: the class is not registered (registerOptimizer builds it from a config)`);
+  return configOptions(config, name);
 }

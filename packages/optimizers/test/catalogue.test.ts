@@ -159,6 +159,11 @@ describe('the registry', () => {
     const lars = LARS.fromConfig(params(), { name: 'LARS', options: { lr: 0.1, compat: 'holocron' } });
     expect(lars.paramGroups[0].compat).toBe('holocron');
     expect(() => LARS.fromConfig(params(), { name: 'LAMB', options: {} })).toThrow(/LARS.fromConfig: the config is of 'LAMB'/);
+    const adam = Adam.fromConfig(params(), { name: 'adam', options: { lr: 0.5 } });
+    expect(adam).toBeInstanceOf(Adam);
+    expect(adam.paramGroups[0].lr).toBe(0.5);
+    // Only registered classes know their name; the base class has none.
+    expect(() => Optimizer.fromConfig(params(), { name: 'Adam', options: {} })).toThrow(new TypeError('Optimizer.fromConfig: the class is not registered (registerOptimizer builds it from a config)'));
   });
   test('an unknown name lists the known ones; a duplicate registration throws', () => {
     expect(() => optimizerFromConfig(params(), { name: 'Lion', options: {} })).toThrow(/unknown optimizer 'Lion' \(known: SGD, Adam, .*LAMB.*\)/);

@@ -1,10 +1,9 @@
-import { HookHandle, Optimizer, OptimizerStateDict, Parameter, StateValues, StepHook } from '@ortrain/optimizers';
+import { HookHandle, Optimizer, OptimizerStateDict, Parameter, StateValues, StepHook, StepHooks } from '@ortrain/optimizers';
 import type { FusedUpdate } from '@ortrain/optimizers';
 import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import type { OptimizerConfig } from './config';
 
-/** Any optimizer of @ortrain/optimizers, whatever its options type. */
 /** An optimizer of @ortrain/optimizers (an algorithm, not a wrapper), whatever its options type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AlgorithmOptimizer = Optimizer<any>;
@@ -28,9 +27,9 @@ export interface WrapperStateDict extends OptimizerStateDict {
 export abstract class Wrapper {
   abstract readonly name: 'SAM' | 'Lookahead' | 'Scout';
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private readonly preHooks = new Set<StepHook<any>>();
+  private readonly preHooks = new StepHooks<any>();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private readonly postHooks = new Set<StepHook<any>>();
+  private readonly postHooks = new StepHooks<any>();
   protected busy = false;
 
   constructor(readonly base: Optimizable) {}
@@ -66,18 +65,15 @@ export abstract class Wrapper {
   }
 
   registerStepPreHook(hook: StepHook<this>): HookHandle {
-    this.preHooks.add(hook);
-    return { remove: () => { this.preHooks.delete(hook); } };
+    return this.preHooks.add(hook);
   }
 
   registerStepPostHook(hook: StepHook<this>): HookHandle {
-    this.postHooks.add(hook);
-    return { remove: () => { this.postHooks.delete(hook); } };
+    return this.postHooks.add(hook);
   }
 
-  protected async runHooks(which: 'pre' | 'post'): Promise<void> {
-    const hooks = which === 'pre' ? this.preHooks : this.postHooks;
-    for (const h of [...hooks]) await h(this);
+  protected runHooks(which: 'pre' | 'post'): Promise<void> {
+    return (which === 'pre' ? this.preHooks : this.postHooks).run(this);
   }
 
   /** One step of the wrapper at a time. */

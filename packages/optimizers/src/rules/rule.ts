@@ -19,15 +19,20 @@ export interface RuleScalars {
   host?: Record<string, number>;
 }
 
-/** The graph values a rule reads: one tensor, or a whole group's tensors end to end (see `segments`). */
-export interface RuleArgs {
+/**
+ * The graph values one update reads: one tensor, or a whole group's tensors end to end (see `segments`).
+ * An algorithm's `update` reads the gradient as the optimizer received it and every state and scalar input
+ * (a transform's named `transform.name`); the rule's `direction` reads the gradient after the transforms
+ * before it (weight decay as L2; its true value is gradScale times it) and only the rule's own state and scalars.
+ */
+export interface UpdateArgs {
   param: Value;
-  /** The gradient after the transforms that come before the rule (weight decay as L2); its true value is gradScale times it. */
   grad: Value;
   /** State by name: per element (the shape of `param`) or per tensor (one value per segment). */
   state: Record<string, Value>;
-  /** The scalar inputs named by `RuleScalars.values`. */
+  /** The scalar inputs named by the step's scalars (`RuleScalars.values`, `StepScalars.values`). */
   scalars: Record<string, Value>;
+  /** The graph's form when it changes with the step (RAdam's rectification); '' when it never does. */
   variant: string;
   /** Per-tensor reductions and broadcasts over `param`'s tensors. */
   segments: Segments;
@@ -58,7 +63,7 @@ export interface Rule<O> {
   /** Scalars of step `t` (1-based) of a tensor whose host state is `host`. */
   scalars(o: O, t: number, host: Record<string, number>, gradScale: number): RuleScalars;
   /** Appends the direction to `g`: its terms (as many as `scales`) and the new state. */
-  direction(g: GraphBuilder, a: RuleArgs, o: O): { terms: Value[]; state: Record<string, Value> };
+  direction(g: GraphBuilder, a: UpdateArgs, o: O): { terms: Value[]; state: Record<string, Value> };
 }
 
 /** beta * x + c * y: an exponential moving average in three nodes. */

@@ -12,7 +12,7 @@ import { pruneGraph } from '../session/prune';
 import { checkpointContent } from '../session/session-state';
 import { SessionModels, Trainable, gradName, modelsFromForward } from '../session/training-graphs';
 import type { OptimizerFactory } from '../session/training-session';
-import { ARTIFACT_FILES, ArtifactConfig, OPTIMIZER_METADATA, specToJson } from './layout';
+import { ARTIFACT_FILES, ArtifactConfig, OPTIMIZER_METADATA, specToJson } from '../session/artifact-layout';
 
 export interface ArtifactOptions {
   /** Initializers to train (ONNX Runtime's requires_grad); default the default trainable set without frozenParams. */

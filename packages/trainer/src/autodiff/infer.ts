@@ -458,6 +458,27 @@ export function sliceRange(dim: number, start: number, end: number, step: number
 
 // ---- constant folding of small shape tensors (values may be symbolic sizes) ----
 
+/**
+ * `f` of two folded 1-D values element by element, a length-1 side broadcast; undefined when the lengths do
+ * not broadcast or `f` cannot fold a pair (symbolic sizes it knows nothing about).
+ */
+function pairwise(a: readonly Dim[], b: readonly Dim[], f: (x: Dim, y: Dim) => Dim | undefined): Dim[] | undefined {
+  const n = Math.max(a.length, b.length);
+  if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) return undefined;
+  const values: Dim[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = f(a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i]);
+    if (r === undefined) return undefined;
+    values.push(r);
+  }
+  return values;
+}
+
+/** The shape of a folded element-wise result: its operand of higher rank's. */
+function widerShape(ka: Known, kb: Known): number[] {
+  return ka.shape.length >= kb.shape.length ? [...ka.shape] : [...kb.shape];
+}
+
 function fold(t: ShapeTable, node: NodeProto): Known | undefined {
   const op = node.opType;
   const ins = node.input ?? [];
@@ -527,42 +548,29 @@ function fold(t: ShapeTable, node: NodeProto): Known | undefined {
       const a = v(0), b = v(1);
       const ka = t.known.get(ins[0]), kb = t.known.get(ins[1]);
       if (!a || !b || !ka || !kb) return undefined;
-      const n = Math.max(a.length, b.length);
-      if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) return undefined;
-      const values: Dim[] = [];
-      for (let i = 0; i < n; i++) {
-        const x = a[a.length === 1 ? 0 : i], y = b[b.length === 1 ? 0 : i];
+      const isInt = t.get(ins[0])?.dtype?.startsWith('int');
+      const values = pairwise(a, b, (x, y) => {
         if (typeof x !== 'number' || typeof y !== 'number') {
-          if (op === 'Mul' && x === 1) values.push(y);
-          else if (op === 'Mul' && y === 1) values.push(x);
-          else if ((op === 'Add' || op === 'Sub') && y === 0) values.push(x);
-          else return undefined;
-          continue;
+          if (op === 'Mul' && x === 1) return y;
+          if (op === 'Mul' && y === 1) return x;
+          if ((op === 'Add' || op === 'Sub') && y === 0) return x;
+          return undefined;
         }
-        const isInt = t.get(ins[0])?.dtype?.startsWith('int');
-        values.push(op === 'Add' ? x + y : op === 'Sub' ? x - y : op === 'Mul' ? x * y : isInt ? Math.trunc(x / y) : x / y);
-      }
-      return { shape: ka.shape.length >= kb.shape.length ? [...ka.shape] : [...kb.shape], values };
+        return op === 'Add' ? x + y : op === 'Sub' ? x - y : op === 'Mul' ? x * y : isInt ? Math.trunc(x / y) : x / y;
+      });
+      return values && { shape: widerShape(ka, kb), values };
     }
     case 'Equal': case 'Less': case 'Greater': case 'LessOrEqual': case 'GreaterOrEqual': case 'And': case 'Or': case 'Xor': {
       // Conditions of an If on shapes (x.shape[0] == 1): folded so that the If folds to its branch.
       const a = v(0), b = v(1);
       if (!a || !b) return undefined;
-      const n = Math.max(a.length, b.length);
-      if ((a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) return undefined;
-      const values: Dim[] = [];
-      for (let i = 0; i < n; i++) {
-        const x = a[a.length === 1 ? 0 : i], y = b[b.length === 1 ? 0 : i];
-        if (typeof x !== 'number' || typeof y !== 'number') {
-          if (op === 'Equal' && x === y) { values.push(1); continue; }
-          return undefined;
-        }
+      const values = pairwise(a, b, (x, y) => {
+        if (typeof x !== 'number' || typeof y !== 'number') return op === 'Equal' && x === y ? 1 : undefined;
         const r = op === 'Equal' ? x === y : op === 'Less' ? x < y : op === 'Greater' ? x > y : op === 'LessOrEqual' ? x <= y
           : op === 'GreaterOrEqual' ? x >= y : op === 'And' ? !!x && !!y : op === 'Or' ? !!x || !!y : !!x !== !!y;
-        values.push(r ? 1 : 0);
-      }
-      const ka = t.known.get(ins[0])!, kb = t.known.get(ins[1])!;
-      return { shape: ka.shape.length >= kb.shape.length ? [...ka.shape] : [...kb.shape], values };
+        return r ? 1 : 0;
+      });
+      return values && { shape: widerShape(t.known.get(ins[0])!, t.known.get(ins[1])!), values };
     }
     case 'Not': {
       const k = t.known.get(ins[0]);

@@ -1,13 +1,8 @@
 import type { GraphBuilder, Value } from '@ortrain/graph-builder';
-import { FusedUpdate, Optimizer, Parameter } from '@ortrain/optimizers';
+import { FusedUpdate, Parameter } from '@ortrain/optimizers';
 import type { Runtime } from '@ortrain/runtime';
-import { OptimizerConfig, SAM, SlowWeights, Wrapper } from '@ortrain/wrappers';
+import { AlgorithmOptimizer, Optimizable, OptimizerConfig, SAM, SlowWeights, Wrapper, stepFusedOf } from '@ortrain/wrappers';
 import type { Tensor } from 'onnxruntime-common';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AlgorithmOptimizer = Optimizer<any>;
-/** What a session trains with: an optimizer, or wrappers over one (SAM, Lookahead, Scout). */
-export type SessionOptimizer = AlgorithmOptimizer | Wrapper;
 
 /** The optimizer's update appended to a step graph: one FusedUpdate per parameter group, and the wrappers' parts. */
 export interface FusedStep {
@@ -38,8 +33,8 @@ export class OptimizerBridge {
   /** The Lookahead or Scout of the chain, if any. */
   readonly slow: SlowWeights | undefined;
 
-  /** `optimizer` undefined: a session for gradients only; parameters keep their values. */
-  constructor(readonly optimizer: SessionOptimizer | undefined, private readonly params: Parameter[], runtime: Runtime) {
+  /** `optimizer` (an optimizer, or wrappers over one): undefined for a session of gradients only; parameters keep their values. */
+  constructor(readonly optimizer: Optimizable | undefined, private readonly params: Parameter[], runtime: Runtime) {
     const chain = optimizer instanceof Wrapper ? optimizer.chain : [];
     this.base = optimizer instanceof Wrapper ? optimizer.optimizer : optimizer;
     this.sam = chain.find((w): w is SAM => w instanceof SAM);
@@ -112,8 +107,7 @@ export class OptimizerBridge {
 
   /** Runs one optimizer step around `run` (hooks, feeds of the update, commit): see Optimizer.stepFused. */
   stepFused(step: FusedStep, run: (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-    if (this.optimizer instanceof Wrapper) return this.optimizer.stepFused(step.updates, run, step.parts);
-    return this.optimizer!.stepFused(step.updates, run);
+    return stepFusedOf(this.optimizer!, step.updates, run, step.parts);
   }
 
   /** Feeds of graphs run outside stepFused that hold SAM's ascent (the accumulation step). */

@@ -1,4 +1,4 @@
-import { GraphBuilder, GraphProto, ModelProto, Value, fromOnnxDataType } from '@ortrain/graph-builder';
+import { GraphBuilder, ModelProto, Value, fromOnnxDataType } from '@ortrain/graph-builder';
 import type { FusedStep, OptimizerBridge } from './optimizer-bridge';
 import { SessionModels, gradName } from './training-graphs';
 
@@ -48,7 +48,7 @@ export interface StepOptions {
  */
 export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: OptimizerBridge): { model: ModelProto; fused?: FusedStep } {
   const { params } = models;
-  let training = models.training.graph!;
+  const training = models.training.graph!;
   const opset = (models.training.opsetImport ?? []).find((x) => !x.domain || x.domain === 'ai.onnx')?.version ?? 17;
   const g = new GraphBuilder(o.kind === 'update' ? 'train_step' : 'accumulate_step', { opset: Number(opset) });
   const fused = o.kind === 'update' ? bridge!.fuse(g, { sync: o.sync }) : undefined;
@@ -61,7 +61,6 @@ export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: O
     feeds[i.name!] = g.input(i.name!, fromOnnxDataType(t.elemType!), shape);
   }
   const sam = bridge?.sam;
-  if (sam) training = shareInitializers(g, training, feeds);
   let out = g.inline(training, feeds, 'train');
   g.output(out[models.lossName], stepNames.loss);
   if (models.predictionShape) g.output(out[models.predictionShape.name], models.predictionShape.name);
@@ -114,18 +113,4 @@ export function buildStepModel(models: SessionModels, o: StepOptions, bridge?: O
     });
   }
   return { model: g.build({ docString: 'ortrain training step: forward, loss, backward and update' }), fused };
-}
-
-/**
- * Moves a graph's initializers (frozen weights, constants) into `g` once and returns the graph with them as
- * inputs, fed from `feeds`: inlining it twice then reads one copy of each.
- */
-function shareInitializers(g: GraphBuilder, graph: GraphProto, feeds: Record<string, Value>): GraphProto {
-  const initializer = graph.initializer ?? [];
-  for (const t of initializer) feeds[t.name!] = g.addInitializer({ ...t, name: g.uniqueName(t.name!) });
-  return {
-    ...graph,
-    initializer: [],
-    input: [...(graph.input ?? []).filter((i) => !initializer.some((t) => t.name === i.name)), ...initializer.map((t) => ({ name: t.name }))],
-  };
 }

@@ -1,11 +1,11 @@
 import { ModelProto, encodeModel } from '@ortrain/graph-builder';
 import { Optimizer, Parameter } from '@ortrain/optimizers';
-import { Wrapper } from '@ortrain/wrappers';
+import { Optimizable, Wrapper } from '@ortrain/wrappers';
 import { ExecutionProvider, OrtModule, Runtime, RuntimeSession } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import type { LossSpec } from '../losses';
 import type { TrainableChoice } from '../autodiff';
-import { readArtifacts } from '../artifacts/read';
+import { readArtifacts } from './read-artifacts';
 import { readFileNamed, writeFileAtomic } from '../checkpoint/file';
 import { CheckpointLock } from '../checkpoint/lock';
 import { nodePath } from '../checkpoint/node-modules';
@@ -13,7 +13,7 @@ import { checkpointParts, decodeCheckpoint, encodeCheckpoint } from '../checkpoi
 import { Batch, checkBatch } from './batch';
 import { withInitializers } from './export';
 import { loadModel } from './model-source';
-import { FusedStep, OptimizerBridge, SessionOptimizer } from './optimizer-bridge';
+import { FusedStep, OptimizerBridge } from './optimizer-bridge';
 import { SessionState, checkpointContent, readSessionState } from './session-state';
 import { buildStepModel, stepNames } from './step-graph';
 import { defaultIntraOpThreads } from './threads';
@@ -27,7 +27,7 @@ import { SessionMode, modelsInMode } from './mode-models';
  * Builds the optimizer over the session's trainable parameters (torch's `lambda params: Adam(params, ...)`):
  * an optimizer of @ortrain/optimizers, or wrappers of @ortrain/wrappers over one (`new SAM(ps, Adam, {...})`).
  */
-export type OptimizerFactory = (params: Parameter[]) => SessionOptimizer;
+export type OptimizerFactory = (params: Parameter[]) => Optimizable;
 
 /** How the session runs: shared by `create` and `fromArtifacts`. */
 export interface RunOptions {
@@ -120,7 +120,7 @@ interface Parts {
   ownsRuntime: boolean;
   params: Parameter[];
   /** Undefined for a session made without an optimizer (gradients and evaluation only). */
-  optimizer?: SessionOptimizer;
+  optimizer?: Optimizable;
   accumulation: number;
   maxGradNorm?: number;
   nonFinite: 'throw' | 'skip';
@@ -185,7 +185,7 @@ export class TrainingSession {
   }
 
   /** The optimizer the factory built; its parameters are the session's trainable tensors. */
-  get optimizer(): SessionOptimizer {
+  get optimizer(): Optimizable {
     if (!this.parts.optimizer) throw new Error(NO_OPTIMIZER);
     return this.parts.optimizer;
   }

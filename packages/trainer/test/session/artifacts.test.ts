@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { AdamW, SGD } from '@ortrain/optimizers';
-import { TrainingSession, generateArtifacts } from '../../src/session';
+import { TrainingSession } from '../../src/session';
+import { generateArtifacts } from '../../src/artifacts';
 import { maxDiff, mlpBatch, modelBytes, modelPath } from './helpers';
 
 let dir: string;

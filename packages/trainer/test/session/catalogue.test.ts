@@ -4,7 +4,8 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LAMB, LARS } from '@ortrain/optimizers';
-import { TrainingSession, generateArtifacts } from '../../src/session';
+import { TrainingSession } from '../../src/session';
+import { generateArtifacts } from '../../src/artifacts';
 import { maxDiff, mlpBatch, modelBytes } from './helpers';
 
 describe('LAMB in a TrainingSession on the mlp fixture (the digits MLP shape)', () => {

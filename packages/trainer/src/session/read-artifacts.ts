@@ -6,13 +6,13 @@ import type { LossSpec } from '../losses';
 import { CheckpointError, decodeCheckpoint } from '../checkpoint/format';
 import { readFileNamed } from '../checkpoint/file';
 import { nodePath } from '../checkpoint/node-modules';
-import type { LabelCheck, TensorSpec } from '../session/batch';
-import { loadModel } from '../session/model-source';
-import { pruneGraph } from '../session/prune';
-import { SessionState, readSessionState } from '../session/session-state';
-import { SessionModels, gradName } from '../session/training-graphs';
-import type { OptimizerFactory } from '../session/training-session';
-import { ARTIFACT_FILES, ArtifactConfig, OPTIMIZER_METADATA, specFromJson } from './layout';
+import { ARTIFACT_FILES, ArtifactConfig, OPTIMIZER_METADATA, specFromJson } from './artifact-layout';
+import type { LabelCheck, TensorSpec } from './batch';
+import { loadModel } from './model-source';
+import { pruneGraph } from './prune';
+import { SessionState, readSessionState } from './session-state';
+import { SessionModels, gradName } from './training-graphs';
+import type { OptimizerFactory } from './training-session';
 
 /** A session's parts read from an artifacts directory. */
 export interface ReadArtifacts {

@@ -1,5 +1,5 @@
 import type { Dim } from '@ortrain/graph-builder';
-import type { TensorSpec } from '../session/batch';
+import type { TensorSpec } from './batch';
 
 /** File names of ONNX Runtime's on-device training artifacts, which ortrain writes and reads. */
 export const ARTIFACT_FILES = {
