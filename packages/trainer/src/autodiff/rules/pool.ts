@@ -112,7 +112,7 @@ function maxPoolGrad(c: GradContext): (Value | undefined)[] {
  * MaxPool without its Indices output (which the WebGPU provider lacks, and which on the CPU provider costs
  * more than the whole backward here: on lenet's first pool, batch 32, one thread, onnxruntime 1.30's MaxPool
  * with Indices took about 490 us against 40 for the plain one, and a ScatterElements(add) of dY back 130
- * more, against about 320 for the tiling gradient below; scripts/maxpool-indices-forms.ts): every (batch, channel) plane is
+ * more, against about 320 for the tiling gradient above; scripts/maxpool-indices-forms.ts): every (batch, channel) plane is
  * unfolded into its windows by a Conv with one-hot kernels (after padding with a very negative value),
  * ArgMax picks each window's first maximum (torch's choice among ties), and a ConvTranspose with the same
  * one-hot kernels puts dY back at those positions, adding where windows overlap.
