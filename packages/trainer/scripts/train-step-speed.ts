@@ -46,7 +46,8 @@ async function speed(model: string, rounds: number, threads?: number): Promise<n
   }));
   for (let i = 0; i < 20; i++) await session.trainStep(batches[i % 8]);
   // Time spent inside the update graph's session.run, to tell the step's JS overhead from ORT's work.
-  const update = (session as unknown as { update: { session: { run: (f: unknown) => Promise<unknown> } } }).update.session;
+  const updates = (session as unknown as { updates: Map<boolean, { session: { run: (f: unknown) => Promise<unknown> } }> }).updates;
+  const update = updates.get(false)!.session;
   const bareRun = update.run.bind(update);
   let inRun = 0n;
   update.run = async (f) => {

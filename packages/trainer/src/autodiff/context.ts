@@ -3,6 +3,12 @@ import type { DType, Dim, GraphBuilder, NodeProto, TensorProto } from '@ortrain/
 import { NodeAttrs, describeNode } from './attrs';
 import { ShapeTable, isStatic } from './infer';
 
+/** What the rules of one backward pass share: who produces each value, and gradients already ReLU-masked. */
+export interface BackwardPass {
+  producers: Map<string, NodeProto>;
+  reluMasked: Set<string>;
+}
+
 /**
  * What a gradient rule sees: the forward node, its inputs and outputs with their types and shapes, the
  * gradients of its outputs, and helpers that emit as few nodes as the known shapes allow.
@@ -18,8 +24,27 @@ export class GradContext {
     private readonly needed: boolean[],
     private readonly shapeCache: Map<string, Value>,
     private readonly seed?: string,
+    private readonly pass: BackwardPass = { producers: new Map(), reluMasked: new Set() },
   ) {
     this.attrs = new NodeAttrs(node);
+  }
+
+  /** The op type of the node (of this backward pass's graph) that produces v, if any. */
+  producerOp(v: Value): string | undefined {
+    return this.pass.producers.get(v.name)?.opType;
+  }
+
+  /**
+   * Marks v as a gradient already multiplied by the ReLU mask of the Relu that produced this node's input
+   * (see rules/pool.ts): when it is that Relu output's only gradient, the Relu rule passes it on as it is.
+   */
+  markReluMasked(v: Value): void {
+    this.pass.reluMasked.add(v.name);
+  }
+
+  /** Whether v was marked by markReluMasked. */
+  isReluMasked(v: Value): boolean {
+    return this.pass.reluMasked.has(v.name);
   }
 
   get opset(): number {

@@ -9,7 +9,7 @@ import { emitForward } from './emit';
 import { describeNode } from './attrs';
 import { liftConstants } from './constants';
 import { GradContext, fillValue } from './context';
-import type { GradRule } from './context';
+import type { BackwardPass, GradRule } from './context';
 import { blockKey, describeBlocked, expandControlFlow, freshNames, namesOf } from './control-flow';
 import { ifGradient } from './if-gradient';
 import { ShapeTable, isStatic } from './infer';
@@ -379,6 +379,8 @@ export function backpropagate(g: GraphBuilder, nodes: NodeProto[], table: ShapeT
   for (const [name, v] of seeds) add(name, v);
 
   const shapeCache = new Map<string, Value>();
+  const pass: BackwardPass = { producers: new Map(), reluMasked: new Set() };
+  for (const n of nodes) for (const o of n.output ?? []) if (o) pass.producers.set(o, n);
   for (const n of active) {
     const outGrads = (n.output ?? []).map((o) => (o && req.has(o) ? summed(o) : undefined));
     if (outGrads.every((v) => !v)) continue;
@@ -391,7 +393,7 @@ export function backpropagate(g: GraphBuilder, nodes: NodeProto[], table: ShapeT
       results = ins.map((name) => byName.get(name));
     } else {
       const needed = ins.map((_, i) => diff.has(i));
-      const ctx = new GradContext(g, n, table, outGrads, needed, shapeCache, scalarSeed);
+      const ctx = new GradContext(g, n, table, outGrads, needed, shapeCache, scalarSeed, pass);
       results = g.scope('grad', () => ruleOf(n)!.grad(ctx));
     }
     for (const i of diff) {

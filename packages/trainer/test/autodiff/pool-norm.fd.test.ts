@@ -6,6 +6,9 @@ const pool = (name: string, op: string, x: number[], attrs: FdCase['attrs']): Fd
   inputs: [{ param: x, gen: op === 'MaxPool' ? distinct(0.05) : undefined }],
 });
 
+/** A shift of distinct(0.05) values to odd multiples of 0.025, about 70% of them below 0. */
+const mostlyNegative = (x: number[]) => 0.025 - 0.05 * Math.round(0.2 * x.reduce((a, b) => a * b, 1));
+
 const cases: FdCase[] = [
   pool('2x2 tiling', 'MaxPool', [2, 3, 6, 6], { kernel_shape: [2, 2], strides: [2, 2] }),
   pool('2x2 tiling with remainder', 'MaxPool', [1, 2, 5, 7], { kernel_shape: [2, 2], strides: [2, 2] }),
@@ -36,6 +39,28 @@ const cases: FdCase[] = [
   pool('1-D', 'MaxPool', [2, 3, 9], { kernel_shape: [3], strides: [2] }),
   pool('1-D tiling', 'MaxPool', [2, 3, 8], { kernel_shape: [2], strides: [2] }),
   pool('auto_pad SAME_UPPER', 'MaxPool', [1, 2, 5, 5], { kernel_shape: [2, 2], strides: [2, 2], auto_pad: 'SAME_UPPER' }),
+  // A Relu before the MaxPool: the ReLU mask goes on dY over the pooled tensor (rules/pool.ts). Inputs are odd
+  // multiples of 0.025 (no kink at 0), about 70% of them negative, so that many windows are all negative and
+  // tie at 0 after the Relu.
+  ...([
+    ['2x2 tiling', [2, 3, 6, 6], { kernel_shape: [2, 2], strides: [2, 2] }],
+    ['2x2 tiling, large planes', [2, 2, 16, 18], { kernel_shape: [2, 2], strides: [2, 2] }],
+    ['2x2 tiling with remainder', [1, 2, 5, 7], { kernel_shape: [2, 2], strides: [2, 2] }],
+    ['2x3 tiling', [2, 2, 6, 7], { kernel_shape: [2, 3], strides: [2, 3] }],
+    ['3x3 strides 2 pads 1 (overlapping)', [2, 2, 7, 7], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }],
+  ] as [string, number[], FdCase['attrs']][]).map(([name, x, attrs]): FdCase => ({
+    name: `Relu then MaxPool ${name}`,
+    inputs: [{ param: x, gen: distinct(0.05) }],
+    build: (g, [v]) => [g.op('MaxPool', [g.op('Relu', [g.add(v!, mostlyNegative(x))])], attrs)],
+  })),
+  {
+    name: 'Relu read by a MaxPool and by the loss (its gradient is a sum: the Relu masks it)',
+    inputs: [{ param: [2, 2, 6, 6], gen: distinct(0.05) }],
+    build: (g, [v]) => {
+      const r = g.op('Relu', [g.add(v!, mostlyNegative([2, 2, 6, 6]))]);
+      return [g.op('MaxPool', [r], { kernel_shape: [2, 2], strides: [2, 2] }), r];
+    },
+  },
   pool('2x2 strides 2', 'AveragePool', [2, 3, 6, 6], { kernel_shape: [2, 2], strides: [2, 2] }),
   pool('3x3 strides 2 pads 1 count_include_pad 0', 'AveragePool', [1, 2, 7, 7], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
   pool('3x3 strides 2 pads 1 count_include_pad 1', 'AveragePool', [1, 2, 7, 7], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 }),

@@ -5,7 +5,8 @@ import type { GradContext, GradRule } from '../context';
 const SQRT2PI = Math.sqrt(2 * Math.PI);
 
 export const activationRules: Record<string, GradRule> = {
-  Relu: { grad: (c) => [c.g.where(c.g.greater(c.y(), 0), c.grad, 0)] },
+  // A gradient that a MaxPool's rule already masked with (Y > 0) needs no second mask (rules/pool.ts).
+  Relu: { grad: (c) => [c.isReluMasked(c.grad) ? c.grad : c.g.where(c.g.greater(c.y(), 0), c.grad, 0)] },
 
   LeakyRelu: {
     grad: (c) => {

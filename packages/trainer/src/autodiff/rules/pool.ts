@@ -34,7 +34,7 @@ function tilingMaxPool(c: GradContext): boolean {
  * the short broadcast spans dominate, so the whole tensor ([N, K*C, y0, y1], offset-major) and DepthToSpace.
  * `x` is cropped to whole windows.
  */
-function squareTilingMaxPoolGrad(c: GradContext, x: Value, b: number, ys: number[]): Value {
+function squareTilingMaxPoolGrad(c: GradContext, x: Value, dY: Value, b: number, ys: number[]): Value {
   const { g } = c;
   const K = b * b;
   const dtype = c.x(0).dtype ?? 'float32';
@@ -45,13 +45,13 @@ function squareTilingMaxPoolGrad(c: GradContext, x: Value, b: number, ys: number
     const C = typeof channels === 'number' ? channels : -1;
     const windows = g.reshape(g.op('SpaceToDepth', [x], { blocksize: b }), [0, K, C, ...ys]);
     const first = g.op('ArgMax', [windows], { axis: 1, keepdims: 1 }, { dtypes: ['int64'] });
-    const routed = g.mul(g.cast(g.equal(first, offsets(5)), dtype), g.unsqueeze(c.grad, [1]));
+    const routed = g.mul(g.cast(g.equal(first, offsets(5)), dtype), g.unsqueeze(dY, [1]));
     const depth = typeof channels === 'number' ? g.ints([0, K * channels, ...ys]) : g.ints([0, -1, ...ys]);
     return c.typedOp('DepthToSpace', [g.reshape(routed, depth)], { blocksize: b, mode: 'DCR' }, { dtype, shape: [batch, channels, ...sizes] });
   }
   const windows = g.op('SpaceToDepth', [g.reshape(x, [-1, 1, ...sizes])], { blocksize: b });
   const first = g.op('ArgMax', [windows], { axis: 1, keepdims: 1 }, { dtypes: ['int64'] });
-  const routed = g.mul(g.cast(g.equal(first, offsets(4)), dtype), g.reshape(c.grad, [-1, 1, ...ys]));
+  const routed = g.mul(g.cast(g.equal(first, offsets(4)), dtype), g.reshape(dY, [-1, 1, ...ys]));
   const oneHot = new Float32Array(K * K);
   for (let j = 0; j < K; j++) oneHot[j * K + j] = 1;
   const back = g.op('ConvTranspose', [routed, g.constant(oneHot, dtype, [K, 1, b, b])], { kernel_shape: [b, b], strides: [b, b] });
@@ -63,7 +63,7 @@ function squareTilingMaxPoolGrad(c: GradContext, x: Value, b: number, ys: number
 const PLANE_MIN = 64;
 
 /** Tiling windows: each window's first maximum (torch's choice) by ArgMax over the window's elements. */
-function tilingMaxPoolGrad(c: GradContext): (Value | undefined)[] {
+function tilingMaxPoolGrad(c: GradContext, dY: Value): Value {
   const { g } = c;
   let x = c.x(0);
   const xs = x.shape!.slice(2) as number[];
@@ -75,10 +75,10 @@ function tilingMaxPoolGrad(c: GradContext): (Value | undefined)[] {
   if (cropped) x = g.slice(x, new Array(n).fill(0), ys.map((d, i) => d * k[i]), spatial);
   const K = k.reduce((a, b) => a * b, 1);
   if (n === 2 && k[0] === k[1]) {
-    const back = squareTilingMaxPoolGrad(c, x, k[0], ys);
-    if (!cropped) return [back];
+    const back = squareTilingMaxPoolGrad(c, x, dY, k[0], ys);
+    if (!cropped) return back;
     const pads = [0, 0, 0, 0, 0, 0, ...xs.map((d, i) => d - ys[i] * k[i])];
-    return [c.typedOp('Pad', [back, g.ints(pads)], {}, c.x(0))];
+    return c.typedOp('Pad', [back, g.ints(pads)], {}, c.x(0));
   }
   // [N, C, y0, k0, y1, k1] -> [N, C, y0, y1, k0, k1] -> [N, C, y0, y1, K]
   const split = [0, 0, ...ys.flatMap((d, i) => [d, k[i]])];
@@ -86,25 +86,38 @@ function tilingMaxPoolGrad(c: GradContext): (Value | undefined)[] {
   const windows = g.reshape(g.transpose(g.reshape(x, split), perm), [0, 0, ...ys, K]);
   const first = g.op('ArgMax', [windows], { axis: -1, keepdims: 1 }, { dtypes: ['int64'] });
   const mask = g.equal(first, g.constant([...Array(K).keys()], 'int64', [K]));
-  const routed = g.where(mask, g.unsqueeze(c.grad, [-1]), 0);
+  const routed = g.where(mask, g.unsqueeze(dY, [-1]), 0);
   const inverse = new Array(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
   const back = g.reshape(g.transpose(g.reshape(routed, [0, 0, ...ys, ...k]), inverse), [0, 0, ...ys.map((d, i) => d * k[i])]);
-  if (!cropped) return [c.reshapeLike(back, c.x(0).shape, c.x(0))];
+  if (!cropped) return c.reshapeLike(back, c.x(0).shape, c.x(0));
   const pads = [...new Array(n + 2).fill(0), 0, 0, ...xs.map((d, i) => d - ys[i] * k[i])];
-  return [c.typedOp('Pad', [back, g.ints(pads)], {}, c.x(0))];
+  return c.typedOp('Pad', [back, g.ints(pads)], {}, c.x(0));
+}
+
+/** MaxPool's gradient: tiling windows as above, any others by unfolding (below). */
+function maxPoolGrad(c: GradContext): (Value | undefined)[] {
+  // After a Relu the ReLU mask goes on dY here, (Y > 0) over the pooled tensor, instead of on the input's
+  // larger gradient in the Relu's rule: dY reaches only each window's first maximum, whose Relu output is
+  // Y itself, so the two masks agree (ties included). The Relu's rule then passes this gradient on as it
+  // is when it is the only one (lenet: about 80 us of the 100 its mask took on the first pool).
+  const afterRelu = c.producerOp(c.x(0)) === 'Relu';
+  const dY = afterRelu ? c.g.where(c.g.greater(c.y(), 0), c.grad, 0) : c.grad;
+  const dX = tilingMaxPool(c) ? tilingMaxPoolGrad(c, dY) : unfoldMaxPoolGrad(c, dY);
+  if (afterRelu) c.markReluMasked(dX);
+  return [dX];
 }
 
 /**
  * MaxPool without its Indices output (which the WebGPU provider lacks, and which on the CPU provider costs
- * more than the whole backward here: onnxruntime's MaxPool with Indices took about ten times as long as the plain one on
- * lenet's first pool, and the ScatterElements back half as much again): every (batch, channel) plane is
+ * more than the whole backward here: on lenet's first pool, batch 32, one thread, onnxruntime 1.30's MaxPool
+ * with Indices took about 490 us against 40 for the plain one, and a ScatterElements(add) of dY back 130
+ * more, against about 320 for the tiling gradient above; scripts/maxpool-indices-forms.ts): every (batch, channel) plane is
  * unfolded into its windows by a Conv with one-hot kernels (after padding with a very negative value),
  * ArgMax picks each window's first maximum (torch's choice among ties), and a ConvTranspose with the same
  * one-hot kernels puts dY back at those positions, adding where windows overlap.
  */
-function maxPoolGrad(c: GradContext): (Value | undefined)[] {
-  if (tilingMaxPool(c)) return tilingMaxPoolGrad(c);
+function unfoldMaxPoolGrad(c: GradContext, dY: Value): Value {
   const { g } = c;
   const x = c.x(0);
   const rank = c.rank(x);
@@ -138,9 +151,9 @@ function maxPoolGrad(c: GradContext): (Value | undefined)[] {
   const first = g.op('ArgMax', [windows], { axis: 1, keepdims: 1 }, { dtypes: ['int64'] });
   const mask = g.equal(first, g.constant([...Array(K).keys()], 'int64', [K, ...new Array(n).fill(1)]));
   const yShape = c.y().shape;
-  const routed = g.where(mask, g.reshape(c.grad, planeShape(c.grad, yShape?.slice(2) ?? ys)), 0);
+  const routed = g.where(mask, g.reshape(dY, planeShape(dY, yShape?.slice(2) ?? ys)), 0);
   const spread = transposedInput(c, routed, kernels, w, w.pads, 1, yShape && [1, K, ...yShape.slice(2)], { dtype, shape: undefined });
-  return [c.reshapeLike(spread, undefined, x)];
+  return c.reshapeLike(spread, undefined, x);
 }
 
 function averagePoolGrad(c: GradContext): (Value | undefined)[] {
