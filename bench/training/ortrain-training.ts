@@ -38,12 +38,17 @@ export interface OrtrainTraining extends Contestant {
   release(): Promise<void>;
 }
 
-export async function ortrainTraining(mods: { trainer: TrainerModule; optimizers: OptimizersModule }, model: ModelName, batches: Batch[]): Promise<OrtrainTraining> {
+/**
+ * A contestant stepping `model` through `batches` with one trainStep per step; `o.optimizer` replaces Adam
+ * (the wrappers' section passes SAM and Lookahead around it), `o.name` the contestant's name.
+ */
+export async function ortrainTraining(mods: { trainer: TrainerModule; optimizers: OptimizersModule }, model: ModelName, batches: Batch[],
+  o: { name?: string; optimizer?: (params: never[]) => unknown } = {}): Promise<OrtrainTraining> {
   const { Adam } = mods.optimizers;
   const session = await mods.trainer.TrainingSession.create({
     model: join(FIXTURES, `${model}.onnx`),
     loss: 'cross_entropy',
-    optimizer: (params) => new Adam(params, { lr: 1e-3 }),
+    optimizer: o.optimizer ?? ((params) => new Adam(params, { lr: 1e-3 })),
     executionProviders: ['cpu'],
   });
   const feeds = batches.map((b) => ({
@@ -52,7 +57,7 @@ export async function ortrainTraining(mods: { trainer: TrainerModule; optimizers
   }));
   let k = 0;
   return {
-    name: 'ortrain (ORT CPU)',
+    name: o.name ?? 'ortrain (ORT CPU)',
     runBlock: (reps) => timeBlock(reps, async () => {
       await session.trainStep(feeds[k]);
       k = (k + 1) % feeds.length;

@@ -3,14 +3,14 @@
 // (bench/peers/torch_wrappers.py: quadra-style SAM, holocron-style Lookahead).
 import { cpus } from 'os';
 import { join } from 'path';
-import { Tensor } from 'onnxruntime-node';
 import { torchThreads } from '../optimizer/torch-adam';
 import { optionalImport } from '../optional-import';
 import { PythonPeer } from '../python-peer';
-import { Contestant, median, runRounds, timeBlock, Timing } from '../rounds';
+import { Contestant, median, runRounds, Timing } from '../rounds';
 import { fmt, markdownTable } from '../table';
 import { BATCH, BATCHES, Batch, makeBatches, ModelName } from './batches';
-import { FIXTURES } from './ortrain-training';
+import { ortrainTraining } from './ortrain-training';
+import type { Parameter } from '@ortrain/optimizers';
 
 const VARIANTS = ['adam', 'sam', 'lookahead'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -39,27 +39,11 @@ async function load(): Promise<Modules | string> {
 async function ortrain(m: Modules, model: ModelName, variant: Variant, batches: Batch[]): Promise<Contestant & { release(): Promise<void> }> {
   const { Adam } = m.optimizers;
   const { SAM, Lookahead } = m.wrappers;
-  const session = await m.trainer.TrainingSession.create({
-    model: join(FIXTURES, `${model}.onnx`),
-    loss: 'cross_entropy',
-    optimizer: (ps) => variant === 'sam' ? new SAM(ps, Adam, { rho: 0.05, adaptive: false, lr: 1e-3 })
-      : variant === 'lookahead' ? new Lookahead(new Adam(ps, { lr: 1e-3 }), { syncRate: 0.5, syncPeriod: 6 })
-        : new Adam(ps, { lr: 1e-3 }),
-    executionProviders: ['cpu'],
-  });
-  const feeds = batches.map((b) => ({
-    inputs: { input: new Tensor('float32', b.x, b.shape) },
-    labels: new Tensor('int64', BigInt64Array.from(b.labels, (v) => BigInt(v)), [b.labels.length]),
-  }));
-  let k = 0;
-  return {
-    name: ours(variant),
-    runBlock: (reps) => timeBlock(reps, async () => {
-      await session.trainStep(feeds[k]);
-      k = (k + 1) % feeds.length;
-    }),
-    release: () => session.release(),
-  };
+  const optimizer = (ps: Parameter[]) => variant === 'sam' ? new SAM(ps, Adam, { rho: 0.05, adaptive: false, lr: 1e-3 })
+    : variant === 'lookahead' ? new Lookahead(new Adam(ps, { lr: 1e-3 }), { syncRate: 0.5, syncPeriod: 6 })
+      : new Adam(ps, { lr: 1e-3 });
+  return ortrainTraining(m as unknown as Parameters<typeof ortrainTraining>[0], model, batches,
+    { name: ours(variant), optimizer: optimizer as unknown as (params: never[]) => unknown });
 }
 
 interface ModelResult { model: ModelName; timings: Map<string, Timing>; failed: Map<string, string> }
