@@ -37,6 +37,14 @@ def timed(reps, step):
     return (time.perf_counter_ns() - start) / 1e9
 
 
+def free_handler(store):
+    """The 'free' command of a peer that keeps its setups in `store` (a dict): forget them all."""
+    def free(_request):
+        store.clear()
+        return {"ok": True}
+    return free
+
+
 def serve(handlers):
     """Answers requests with handlers[cmd](request) until stdin closes."""
     for line in sys.stdin:

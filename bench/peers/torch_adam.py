@@ -44,13 +44,8 @@ def setup_request(request):
     return {"ok": True}
 
 
-def free(_request):
-    optimizers.clear()
-    return {"ok": True}
-
-
 peer.serve({
     "setup": setup_request,
     "run": lambda r: {"seconds": run(bool(r["foreach"]), int(r["reps"]), peer.threads(r))},
-    "free": free,
+    "free": peer.free_handler(optimizers),
 })

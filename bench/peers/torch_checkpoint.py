@@ -60,14 +60,9 @@ def load(reps):
     return (time.perf_counter_ns() - start) / 1e9
 
 
-def free(_request):
-    state.clear()
-    return {"ok": True}
-
-
 peer.serve({
     "setup": setup,
     "save": lambda r: {"seconds": save(int(r["reps"]), bool(r.get("atomic")))},
     "load": lambda r: {"seconds": load(int(r["reps"]))},
-    "free": free,
+    "free": peer.free_handler(state),
 })

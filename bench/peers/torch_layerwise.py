@@ -122,5 +122,5 @@ def run(algo, reps, threads):
 peer.serve({
     "setup": lambda r: (setup(r["sizes"], r.get("seed", 0)), {"ok": True})[1],
     "run": lambda r: {"seconds": run(r["algo"], int(r["reps"]), peer.threads(r))},
-    "free": lambda _r: (state.clear(), {"ok": True})[1],
+    "free": peer.free_handler(state),
 })

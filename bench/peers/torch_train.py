@@ -50,13 +50,8 @@ def run(name, reps, threads):
     return seconds
 
 
-def free(_request):
-    setups.clear()
-    return {"ok": True}
-
-
 peer.serve({
     "setup": lambda r: {"ok": True, "parameters": setup(r["model"], int(r["batch"]), int(r.get("batches", 8)), int(r.get("seed", 0)))},
     "run": lambda r: {"seconds": run(r["model"], int(r["reps"]), peer.threads(r))},
-    "free": free,
+    "free": peer.free_handler(setups),
 })

@@ -92,13 +92,8 @@ def run(name, variant, reps, threads):
     return seconds
 
 
-def free(_request):
-    setups.clear()
-    return {"ok": True}
-
-
 peer.serve({
     "setup": lambda r: setup(r["model"], r["variant"], int(r["batch"]), int(r.get("batches", 8)), int(r.get("seed", 0))) or {"ok": True},
     "run": lambda r: {"seconds": run(r["model"], r["variant"], int(r["reps"]), peer.threads(r))},
-    "free": free,
+    "free": peer.free_handler(setups),
 })
