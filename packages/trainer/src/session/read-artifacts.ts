@@ -56,26 +56,25 @@ export async function readArtifacts(dir: string): Promise<ReadArtifacts> {
     lossName: config.lossName,
     loss: resolveLoss(config.loss as unknown as LossSpec),
   };
-  // Under wrappers, the innermost optimizer is rebuilt from its own config and state dict's groups, and the
-  // wrappers around it from their configs.
-  const wrapped = state.optimizer.config;
+  // The innermost optimizer is rebuilt from its own config and the state dict's groups, the wrappers around
+  // it (if any) from their configs. A checkpoint of a plain optimizer carries its algorithm's name only.
+  const optimizerConfig = state.optimizer.config ?? { name: algorithm, options: {} };
   let inner = state.optimizer.stateDict as { paramGroups?: Record<string, unknown>[]; base?: unknown };
-  let innerConfig = wrapped;
-  while (innerConfig && isWrapperConfig(innerConfig)) {
+  let innerConfig = optimizerConfig;
+  while (isWrapperConfig(innerConfig) && innerConfig.base) {
     innerConfig = innerConfig.base;
     inner = inner?.base as typeof inner;
   }
   const groups = inner?.paramGroups;
   if (!Array.isArray(groups)) throw new CheckpointError(`${source}: the optimizer state has no parameter groups`);
-  // The innermost optimizer, rebuilt through the registry with its parameter groups and their options.
   const base = (ps: Parameter[]) => registeredFromConfig(groups.map(({ params: ids, ...options }) => ({
     ...options,
     params: (ids as number[]).map((i) => {
       if (!ps[i]) throw new CheckpointError(`${source}: an optimizer group names parameter ${i}, there are ${ps.length}`);
       return ps[i];
     }),
-  })), { name: innerConfig ? innerConfig.name : algorithm, options: innerConfig?.options ?? {} });
-  const factory: OptimizerFactory = wrapped && isWrapperConfig(wrapped) ? (ps) => optimizerFromConfig(ps, wrapped, (p) => base(p) as Optimizable) as ReturnType<OptimizerFactory> : base as unknown as OptimizerFactory;
+  })), { name: innerConfig.name, options: innerConfig.options ?? {} }) as Optimizable;
+  const factory: OptimizerFactory = (ps) => optimizerFromConfig(ps, optimizerConfig, base) as ReturnType<OptimizerFactory>;
   return { models, forward: forwardOf(evalModel, models), state, factory };
 }
 
