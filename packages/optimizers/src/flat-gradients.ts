@@ -19,11 +19,6 @@ export class FlatGradients {
    * gradient buffer.
    */
   gather(grads: readonly Float32Array[]): Float32Array {
-    return this.shared(grads) ?? this.copy(grads);
-  }
-
-  /** The flat view over the gradients when they lie back to back in one buffer in group order, else undefined. */
-  shared(grads: readonly Float32Array[]): Float32Array | undefined {
     // The same gradient arrays as last step (attachViews' views, step after step) lie where they lay: the
     // view made then still covers them.
     const last = this.lastShared;
@@ -33,20 +28,14 @@ export class FlatGradients {
     for (let i = 1; i < grads.length && contiguous; i++) {
       contiguous = grads[i].buffer === first.buffer && grads[i].byteOffset === first.byteOffset + this.slots[i].offset * 4;
     }
-    if (!contiguous) {
-      this.lastShared = undefined;
-      return undefined;
+    if (contiguous) {
+      const flat = grads.length === 1 ? first : new Float32Array(first.buffer, first.byteOffset, this.size);
+      this.lastShared = { grads: [...grads], flat };
+      return flat;
     }
-    const flat = grads.length === 1 ? first : new Float32Array(first.buffer, first.byteOffset, this.size);
-    this.lastShared = { grads: [...grads], flat };
-    return flat;
-  }
-
-  /** Copies the gradients of tensors `only` (default: all) into the group's gradient buffer, and returns it. */
-  copy(grads: readonly Float32Array[], only?: readonly number[]): Float32Array {
+    this.lastShared = undefined;
     const buf = this.flat();
-    if (only) for (const i of only) buf.set(grads[i], this.slots[i].offset);
-    else grads.forEach((g, i) => buf.set(g, this.slots[i].offset));
+    grads.forEach((g, i) => buf.set(g, this.slots[i].offset));
     return buf;
   }
 

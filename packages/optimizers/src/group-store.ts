@@ -1,7 +1,6 @@
 import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
 import type { Algorithm } from './algorithm';
-import { ChunkPlan, planChunks } from './chunk-plan';
 import { TensorSlot, isFlat, names } from './compile';
 import { FlatGradients } from './flat-gradients';
 import { GroupSessions } from './group-sessions';
@@ -190,18 +189,20 @@ export class GroupStore<O> implements ParameterOwner {
   }
 
   /**
-   * The chunks when this step runs on a HostSession (an element-wise step of more than `chunkAbove` elements
-   * on onnxruntime-node's CPU with everything on the host), else undefined. Rules with per-tensor reductions
-   * (LAMB, LARS) or per-tensor state are not chunked: a chunk may cut a tensor, and its norm needs all of it.
+   * Chunk sizes when this step runs on a HostSession (an element-wise step of more than `chunkAbove`
+   * elements on onnxruntime-node's CPU with everything on the host), else undefined. Rules with per-tensor
+   * reductions (LAMB, LARS) or per-tensor state are not chunked: a chunk may cut a tensor, and its norm
+   * needs all of it.
    */
-  private chunksFor(runtime: Runtime, options: O, step: HostStep, stateNames: readonly string[]): ChunkPlan | undefined {
+  private chunksFor(runtime: Runtime, options: O, step: HostStep, stateNames: readonly string[]): number[] | undefined {
     if (this.size <= Math.max(COPY_MAX, this.path.chunkAbove) || !hasHostSessions(runtime) || !isFlat(step.plan)) return undefined;
     if (!this.rule.elementwise || this.rule.state(options).some((s) => s.perTensor)) return undefined;
     if (this.param.device || stateNames.some((n) => this.state[n].device)) return undefined;
-    return (this.chunkPlan ??= planChunks(this.slots, this.path.chunkSize));
+    const chunks: number[] = [];
+    const chunk = this.path.chunkSize;
+    for (let at = 0; at < this.size; at += chunk) chunks.push(Math.min(chunk, this.size - at));
+    return chunks;
   }
-
-  private chunkPlan: ChunkPlan | undefined;
 
   /** The plan, scalars and session key of the next step, for the given gradients (undefined = skipped). */
   planStep(options: O, grads: readonly (Float32Array | undefined)[]): HostStep | undefined {
@@ -241,14 +242,11 @@ export class GroupStore<O> implements ParameterOwner {
    * spare buffers (the ones current before the last step), and commit swaps the two, so a step allocates and
    * copies nothing, and a step that fails leaves the current buffers untouched.
    */
-  private async runOnHost(runtime: Runtime, options: O, step: HostStep, stateNames: string[], plan: ChunkPlan, grads: Float32Array[]): Promise<PendingStep> {
-    const pending = this.sessions.hostSession(runtime, options, step, stateNames, plan.chunks.map((c) => c.size), this.path.threads(this.size));
+  private async runOnHost(runtime: Runtime, options: O, step: HostStep, stateNames: string[], chunks: number[], grads: Float32Array[]): Promise<PendingStep> {
+    const pending = this.sessions.hostSession(runtime, options, step, stateNames, chunks, this.path.threads(this.size));
     const session = pending instanceof Promise ? await pending : pending;
     const T = runtime.Tensor;
-    // Gradients that lie back to back are read in place; else a chunk inside one tensor reads that tensor's
-    // gradient, and only the small tensors that share chunks are copied into the flat buffer.
-    const shared = this.grads.shared(grads);
-    const flat = shared ?? (plan.gathered.length ? this.grads.copy(grads, plan.gathered) : undefined);
+    const grad = this.grads.gather(grads);
     const spare = (key: string): Float32Array => {
       let a = this.spares.get(key);
       if (!a) this.spares.set(key, (a = new Float32Array(this.size)));
@@ -258,19 +256,17 @@ export class GroupStore<O> implements ParameterOwner {
     const feeds: Record<string, Tensor> = {};
     const fetches: Record<string, Tensor> = {};
     for (const n in step.scalars[0].values) feeds[names.scalar(0, n)] = this.scalarTensor(runtime, names.scalar(0, n), step.scalars[0].values[n]);
-    plan.chunks.forEach(({ offset: at, size, tensor }, c) => {
+    let at = 0;
+    chunks.forEach((size, c) => {
       const view = (a: Float32Array) => new T('float32', size === this.size ? a : a.subarray(at, at + size), [size]);
       feeds[names.chunk(c, names.param)] = view(this.param.host!);
-      if (shared || tensor === undefined) feeds[names.chunk(c, names.grad)] = view(shared ?? flat!);
-      else {
-        const from = at - this.slots[tensor].offset;
-        feeds[names.chunk(c, names.grad)] = new T('float32', grads[tensor].subarray(from, from + size), [size]);
-      }
+      feeds[names.chunk(c, names.grad)] = view(grad);
       fetches[names.chunk(c, names.paramOut)] = view(next.param);
       for (const n of stateNames) {
         feeds[names.chunk(c, names.state(n))] = view(this.state[n].host!);
         fetches[names.chunk(c, names.stateOut(n))] = view(next.state[n]);
       }
+      at += size;
     });
     await session.run(feeds, fetches);
     return {
