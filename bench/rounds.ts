@@ -17,6 +17,13 @@ export interface RoundOptions {
   maxReps?: number;
   /** Warm-up blocks of one step before calibrating. */
   warmup?: number;
+  /**
+   * Then keep stepping for this many seconds (default 0.5) before calibrating. A fresh process runs its first
+   * few hundred onnxruntime steps 4-10x slower (measured: an Adam step over 1e4 parameters took 400-900 us
+   * for about 450 runs, then 67 us): every run's outputs are fresh ArrayBuffers, and until V8 starts
+   * collecting them for external memory pressure each one is new memory from the system.
+   */
+  warmupSeconds?: number;
 }
 
 export interface Timing {
@@ -65,6 +72,8 @@ export async function runRounds(
   for (const c of contestants) {
     try {
       for (let i = 0; i < (options.warmup ?? 2); i++) await c.runBlock(1);
+      const warmEnd = now() + (options.warmupSeconds ?? 0.5);
+      for (let n = 1; now() < warmEnd;) if ((await c.runBlock(n)) < 0.02) n *= 2;
       // Calibrate on a block of a few steps so a single hiccup does not set the block size.
       let estimate = await c.runBlock(1);
       if (estimate < options.blockSeconds / 10) {

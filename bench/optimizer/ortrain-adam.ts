@@ -8,7 +8,12 @@ interface ParameterLike {
   grad: Float32Array | null | undefined;
 }
 
-type OptimizerClass = new (params: ParameterLike[], options: Record<string, unknown>) => { step(): Promise<unknown> };
+type OptimizerClass = new (params: ParameterLike[], options: Record<string, unknown>) => { step(): Promise<unknown>; release?(): Promise<void> };
+
+/** A contestant that holds onnxruntime sessions and buffers until released. */
+export interface ReleasableContestant extends Contestant {
+  release(): Promise<void>;
+}
 
 export interface OptimizersModule {
   Parameter: new (name: string, data: Float32Array, shape: number[]) => ParameterLike;
@@ -20,7 +25,7 @@ export function loadOptimizers(): Promise<OptimizersModule | string> {
 }
 
 /** Any optimizer class of the module by name (SGD, AdamW, ...), through the same public API. */
-export function ortrainOptimizer(mod: OptimizersModule, className: string, options: Record<string, unknown>, problem: AdamProblem): Contestant {
+export function ortrainOptimizer(mod: OptimizersModule, className: string, options: Record<string, unknown>, problem: AdamProblem): ReleasableContestant {
   const Cls = (mod as unknown as Record<string, OptimizerClass | undefined>)[className];
   if (typeof Cls !== 'function') throw new Error(`@ortrain/optimizers has no ${className}`);
   const params = problem.params.map((data, k) => {
@@ -29,7 +34,11 @@ export function ortrainOptimizer(mod: OptimizersModule, className: string, optio
     return p;
   });
   const opt = new Cls(params, options);
-  return { name: 'ortrain (ORT CPU)', runBlock: (reps) => timeBlock(reps, async () => { await opt.step(); }) };
+  return {
+    name: 'ortrain (ORT CPU)',
+    runBlock: (reps) => timeBlock(reps, async () => { await opt.step(); }),
+    release: async () => { await opt.release?.(); },
+  };
 }
 
 export function ortrainAdam(mod: OptimizersModule, problem: AdamProblem): Contestant {

@@ -19,6 +19,8 @@ const COLUMNS = [ORTRAIN, ...TORCH, TFJS];
 
 interface ModelResult {
   model: ModelName;
+  /** Which of the section's runs (1, 2, 3): each is a fresh set of sessions and its own rounds. */
+  run: number;
   timings: Map<string, Timing>;
   failed: Map<string, string>;
 }
@@ -34,8 +36,11 @@ export async function trainingSection(options: { quick: boolean }): Promise<stri
   for (const [name, why] of absent) console.log(`  ${name}: ${why}`);
 
   const results: ModelResult[] = [];
+  // Issue 11 asks for the training targets to hold over three runs, all reported: each run makes fresh
+  // sessions (their own memory layout) and runs its own rounds.
+  const runs = options.quick ? 1 : 3;
   try {
-    for (const model of ['mlp', 'lenet'] as ModelName[]) {
+    for (let run = 1; run <= runs; run++) for (const model of ['mlp', 'lenet'] as ModelName[]) {
       const batches = makeBatches(model);
       const contestants: Contestant[] = [];
       const cleanups: (() => Promise<void> | void)[] = [];
@@ -62,16 +67,17 @@ export async function trainingSection(options: { quick: boolean }): Promise<stri
           return c;
         });
       }
-      const run = await runRounds(contestants, {
+      const rounds = await runRounds(contestants, {
         rounds: options.quick ? 3 : 15,
         blockSeconds: options.quick ? 0.1 : 0.2,
         warmup: 5,
+        warmupSeconds: 1,
       });
-      for (const [k, v] of run.failed) failed.set(k, v);
+      for (const [k, v] of rounds.failed) failed.set(k, v);
       for (const cleanup of cleanups) await cleanup();
       if (typeof peer !== 'string') await peer.request({ cmd: 'free' });
-      results.push({ model, timings: run.timings, failed });
-      console.log(`  ${model}: ${COLUMNS.map((n) => `${n} ${fmt(samplesPerSecond(run.timings.get(n)))}`).join(', ')} samples/s`);
+      results.push({ model, run, timings: rounds.timings, failed });
+      console.log(`  ${model}, run ${run}: ${COLUMNS.map((n) => `${n} ${fmt(samplesPerSecond(rounds.timings.get(n)))}`).join(', ')} samples/s`);
       for (const [name, why] of failed) console.log(`    ${name} failed: ${why}`);
     }
   } finally {
@@ -107,22 +113,31 @@ function render(results: ModelResult[], absent: Map<string, string>, torchNote: 
   const out: string[] = [];
   out.push(`### Training step, batch ${BATCH}: samples per second, median over rounds (higher is better)`);
   out.push('');
-  out.push(markdownTable(['model', ...COLUMNS, 'ortrain / PyTorch best', 'the same, fastest rounds', 'ortrain / tfjs'],
-    results.map((r) => [r.model, ...COLUMNS.map((n) => cell(r, n)), x(ratio(r, TORCH)), x(ratio(r, TORCH, bestSamplesPerSecond)),
+  out.push(markdownTable(['model, run', ...COLUMNS, 'ortrain / PyTorch best', 'the same, fastest rounds', 'ortrain / tfjs'],
+    results.map((r) => [`${r.model}, ${r.run}`, ...COLUMNS.map((n) => cell(r, n)), x(ratio(r, TORCH)), x(ratio(r, TORCH, bestSamplesPerSecond)),
       r.model === 'mlp' ? x(ratio(r, [TFJS])) : '-'])));
   out.push('');
   out.push('### Targets (issues 3 and 11)');
   out.push('');
   const verdict = (v: number | undefined, need: number) => (v === undefined ? 'not measured' : v >= need ? 'yes' : 'NO');
   const rows: string[][] = [];
-  // Issue 11: mlp at least 2x, lenet at least 2.5x, judged on the fastest rounds (the machine is shared).
-  for (const r of results) {
-    const need = r.model === 'lenet' ? 2.5 : 2;
-    const best = ratio(r, TORCH, bestSamplesPerSecond);
-    rows.push([`${r.model}: ortrain >= ${need} x PyTorch eager (best), fastest rounds`, `${x(best)} (medians ${x(ratio(r, TORCH))})`, verdict(best, need)]);
+  // Issue 11: mlp at least 2x, lenet at least 2.5x in every run, judged on the fastest rounds (the machine
+  // is shared); the medians are given beside them.
+  const list = (vs: (number | undefined)[]) => vs.map(x).join(', ');
+  const lowest = (vs: (number | undefined)[]) => (vs.some((v) => v === undefined) ? undefined : Math.min(...(vs as number[])));
+  for (const model of ['mlp', 'lenet'] as ModelName[]) {
+    const of = results.filter((r) => r.model === model);
+    if (!of.length) continue;
+    const need = model === 'lenet' ? 2.5 : 2;
+    const best = of.map((r) => ratio(r, TORCH, bestSamplesPerSecond));
+    const runsLabel = of.length > 1 ? `every one of ${of.length} runs` : 'one run';
+    rows.push([`${model}: ortrain >= ${need} x PyTorch eager (best), fastest rounds, ${runsLabel}`, `${list(best)} (medians ${list(of.map((r) => ratio(r, TORCH)))})`, verdict(lowest(best), need)]);
   }
-  const mlp = results.find((r) => r.model === 'mlp');
-  if (mlp) rows.push(['mlp: ortrain >= 3 x TensorFlow.js wasm', x(ratio(mlp, [TFJS])), verdict(ratio(mlp, [TFJS]), 3)]);
+  const mlps = results.filter((r) => r.model === 'mlp');
+  if (mlps.length) {
+    const tf = mlps.map((r) => ratio(r, [TFJS]));
+    rows.push([`mlp: ortrain >= 3 x TensorFlow.js wasm (medians${mlps.length > 1 ? ', every run' : ''})`, list(tf), verdict(lowest(tf), 3)]);
+  }
   out.push(markdownTable(['target', 'measured', 'met'], rows));
   const notes: string[] = [];
   for (const [name, why] of absent) notes.push(`- ${name}: ${why}`);
