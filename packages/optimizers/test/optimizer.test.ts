@@ -333,6 +333,24 @@ describe('stateDict', () => {
     await opt.step();
     expect(Object.keys(opt.stateDict().state['1']).sort()).toEqual(['expAvg', 'expAvgSq', 'maxExpAvgSq', 'step']);
   });
+  test('loadStateDict writes into the group\'s own state arrays; a parameter left out of the dict starts afresh', async () => {
+    const [W, b] = params();
+    const opt = new Adam([W, b], { runtime });
+    setGrads([W, b], 1);
+    await opt.step();
+    const saved = opt.stateDict();
+    setGrads([W, b], 2);
+    await opt.step();
+    const own = opt.stores[0].hostStateNow('expAvg')!;
+    // The dict of step 1 without b's entry: W goes back to step 1, b to a fresh start (zeros, step 0).
+    const { 1: _dropped, ...onlyW } = saved.state;
+    opt.loadStateDict({ ...saved, state: onlyW });
+    expect(opt.stores[0].hostStateNow('expAvg')).toBe(own);
+    const now = opt.stateDict();
+    expect(now.state['0']).toEqual(saved.state['0']);
+    expect(now.state['1']).toBeUndefined();
+    expect(Array.from(own.subarray(W.size))).toEqual([0, 0, 0, 0]);
+  });
   test('loadStateDict checks everything before changing anything', async () => {
     const [W, b] = params();
     const opt = new Adam([W, b], { runtime });

@@ -40,14 +40,32 @@ async function writeAll(handle: import('fs').promises.FileHandle, pieces: readon
   }
 }
 
-/** Reads a whole file, with an error that names it and says what was wanted. */
-export async function readFileNamed(file: string, what: string): Promise<Uint8Array> {
+/**
+ * Reads a whole file, with an error that names it and says what was wanted. With `into`, the bytes go into
+ * its memory when the file fits (a view of its first bytes is returned), else into a new array.
+ */
+export async function readFileNamed(file: string, what: string, into?: Uint8Array): Promise<Uint8Array> {
   const fs = nodeFs(`${what} '${file}'`).promises;
   try {
-    // The Buffer itself, as a plain Uint8Array over the same memory: `new Uint8Array(buffer)` would copy it
-    // (30 MB for the mobilenet checkpoint, a fifth of a load's time).
-    const b = await fs.readFile(file);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    if (!into) {
+      // The Buffer itself, as a plain Uint8Array over the same memory: `new Uint8Array(buffer)` would copy it
+      // (30 MB for the mobilenet checkpoint, a fifth of a load's time).
+      const b = await fs.readFile(file);
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    }
+    const handle = await fs.open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const bytes = size <= into.byteLength ? into.subarray(0, size) : new Uint8Array(size);
+      for (let at = 0; at < size;) {
+        const { bytesRead } = await handle.read(bytes, at, size - at, at);
+        if (bytesRead === 0) throw new Error(`ended after ${at} of ${size} bytes`);
+        at += bytesRead;
+      }
+      return bytes;
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;

@@ -61,6 +61,45 @@ describe('checkpoints', () => {
     await Promise.all([a.release(), b.release(), c.release()]);
   });
 
+  test('loads from files reuse one read buffer, and nothing of a load stays tied to it: a later load, good or corrupt, leaves the state alone', async () => {
+    const first = path.join(dir, 'first.ckpt'), second = path.join(dir, 'second.ckpt'), corrupt = path.join(dir, 'corrupt.ckpt');
+    const a = await mlp({ gradientAccumulationSteps: 3 });
+    for (let i = 0; i < 4; i++) await a.trainStep(mlpBatch(8, i)); // one update, one batch pending
+    a.rngState = { draws: new Float64Array([0.25, 0.5]) };
+    await a.saveCheckpoint(first);
+    for (let i = 4; i < 8; i++) await a.trainStep(mlpBatch(8, i));
+    a.rngState = { draws: new Float64Array([0.75, 1]) };
+    await a.saveCheckpoint(second);
+    // The second file with one byte of a tensor changed: the checksum rejects it after it has been read.
+    const bad = await fs.readFile(second);
+    bad[bad.length - 100] ^= 0xff;
+    await fs.writeFile(corrupt, bad);
+
+    const b = await mlp({ gradientAccumulationSteps: 3 });
+    const buffer = () => (b as unknown as { loadBuffer?: Uint8Array }).loadBuffer?.buffer;
+    await b.loadCheckpoint(second);
+    const kept = buffer();
+    expect(kept).toBeDefined();
+    await b.loadCheckpoint(first);
+    expect(buffer()).toBe(kept); // read into the same memory
+    const held = { params: await b.parameters(), state: b.optimizer.stateDict() };
+    // Read into that memory too, over the bytes of `first`, then rejected.
+    await expect(b.loadCheckpoint(corrupt)).rejects.toThrow(/checksum mismatch/);
+    expect(buffer()).toBe(kept);
+    expect(maxDiff(await b.parameters(), held.params)).toBe(0);
+    expect(b.optimizer.stateDict()).toEqual(held.state);
+    expect(b.rngState).toEqual({ draws: new Float64Array([0.25, 0.5]) });
+    // The pending batch's gradients were not overwritten either: finishing the cycle matches a fresh load.
+    const c = await mlp({ gradientAccumulationSteps: 3 });
+    await c.loadCheckpoint(first);
+    for (let i = 4; i < 6; i++) {
+      await b.trainStep(mlpBatch(8, i));
+      await c.trainStep(mlpBatch(8, i));
+    }
+    expect(maxDiff(await b.parameters(), await c.parameters())).toBe(0);
+    await Promise.all([a.release(), b.release(), c.release()]);
+  });
+
   test('checkpoints as bytes (for browsers) restore the same state', async () => {
     const a = await mlp();
     await a.trainStep(mlpBatch(8, 1));
