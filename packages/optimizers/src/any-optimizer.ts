@@ -1,4 +1,4 @@
-import type { OptimizerStateDict, ParamGroup } from './optimizer';
+import type { OptimizerStateDict, ParamGroup, StateDictOptions } from './optimizer';
 import type { HookHandle, StepHook } from './step-hooks';
 import type { OptimizerConfig } from './registry';
 
@@ -11,7 +11,7 @@ export interface AnyOptimizer {
   readonly paramGroups: ParamGroup<any>[];
   step(closure?: () => number | undefined | Promise<number | undefined>): Promise<number | undefined>;
   zeroGrad(setToNone?: boolean): void;
-  stateDict(): OptimizerStateDict;
+  stateDict(options?: StateDictOptions): OptimizerStateDict;
   loadStateDict(dict: OptimizerStateDict): void;
   /** The name and options that rebuild it through `optimizerFromConfig` (JSON-serialisable). */
   getConfig(): OptimizerConfig;

@@ -1,7 +1,7 @@
 export { Parameter } from './parameter';
 export { Optimizer, checkGrad } from './optimizer';
 export type { UpdatePathOptions } from './update-path';
-export type { ParamGroup, ParamGroupInput, Params, OptimizerOptions, OptimizerStateDict, SavedParamState } from './optimizer';
+export type { ParamGroup, ParamGroupInput, Params, OptimizerOptions, OptimizerStateDict, SavedParamState, StateDictOptions } from './optimizer';
 export { StepHooks } from './step-hooks';
 export type { StepHook, HookHandle } from './step-hooks';
 export { StateArray, isStateValues, describeStateValues } from './state-values';

@@ -17,6 +17,11 @@ export class StateArray extends Float32Array {
     return new StateArray(values);
   }
 
+  /** A StateArray over the same memory as `values` (no copy). */
+  static viewOf(values: Float32Array): StateArray {
+    return new StateArray(values.buffer as ArrayBuffer, values.byteOffset, values.length);
+  }
+
   toJSON(): number[] {
     return Array.from(this);
   }

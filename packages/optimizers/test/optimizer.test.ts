@@ -306,6 +306,21 @@ describe('stateDict', () => {
     expAvg.fill(7);
     expect(Array.from(opt.stateDict().state['0'].expAvg as Float32Array)).not.toContain(7);
   });
+  test('stateDict({ views: true }) hands over views of its own memory, equal to the copies and written as JSON alike', async () => {
+    const [W, b] = params();
+    const opt = new Adam([W, b], { lr: 0.05, runtime });
+    setGrads([W, b], 1);
+    await opt.step();
+    const copies = opt.stateDict();
+    const views = opt.stateDict({ views: true });
+    expect(views).toEqual(copies);
+    expect(JSON.stringify(views)).toBe(JSON.stringify(copies));
+    const own = opt.stores[0].hostStateNow('expAvg')!;
+    const v = views.state['1'].expAvg as Float32Array;
+    expect(v.buffer).toBe(own.buffer);
+    expect(v.byteOffset).toBe(own.byteOffset + W.size * 4);
+    expect((copies.state['1'].expAvg as Float32Array).buffer).not.toBe(own.buffer);
+  });
   test('a state dict goes through plain JSON.stringify and back; a Float32Array of numbered keys is refused with the way to write it', async () => {
     const [W, b] = params();
     const opt = new Adam([W, b], { runtime });

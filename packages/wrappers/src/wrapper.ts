@@ -1,4 +1,4 @@
-import { HookHandle, Optimizer, OptimizerStateDict, Parameter, StateValues, StepHook, StepHooks } from '@ortrain/optimizers';
+import { HookHandle, Optimizer, OptimizerStateDict, Parameter, StateDictOptions, StateValues, StepHook, StepHooks } from '@ortrain/optimizers';
 import type { FusedUpdate } from '@ortrain/optimizers';
 import type { Runtime } from '@ortrain/runtime';
 import type { Tensor } from 'onnxruntime-common';
@@ -113,8 +113,9 @@ export abstract class Wrapper {
    * base's), `wrapper` ({ name, counters }) and `base` (the base's own state dict). With state on the
    * device, call `await sync()` first.
    */
-  stateDict(): WrapperStateDict {
-    const base = this.base.stateDict();
+  stateDict(options?: StateDictOptions): WrapperStateDict {
+    // The base's arrays as views when asked (a checkpoint written at once); the wrapper's own are copies.
+    const base = this.base.stateDict(options);
     const own = this.ownState();
     return { state: own.state, paramGroups: base.paramGroups, wrapper: { name: this.name, ...own.counters }, base };
   }

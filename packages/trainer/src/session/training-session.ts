@@ -425,7 +425,7 @@ export class TrainingSession {
     }
     const state: SessionState = {
       params: await this.bridge.currentParams(),
-      optimizer: { algorithm: this.bridge.algorithm, config: this.bridge.config, stateDict: this.optimizer.stateDict() },
+      optimizer: { algorithm: this.bridge.algorithm, config: this.bridge.config, stateDict: this.optimizer.stateDict({ views: true }) },
       counters: { step: this.step, skippedSteps: this.skippedSteps, microStep: this.microStep },
       accumulators,
       stats: new Map(this.stats),
