@@ -29,10 +29,7 @@ export type OptimizerOptions<O> = Partial<O> & UpdatePathOptions & {
  */
 export type SavedParamState = Record<string, number | StateValues>;
 
-/**
- * An optimizer's state, torch's `state_dict` with camelCase keys. As torch's holds tensors, the state
- * arrays are Float32Array; for JSON, write them as plain arrays (see `Optimizer.stateDict`).
- */
+/** Options of `stateDict`. */
 export interface StateDictOptions {
   /**
    * State arrays as views of the optimizer's own memory, not copies: valid only until the next step, load or
@@ -42,6 +39,10 @@ export interface StateDictOptions {
   views?: boolean;
 }
 
+/**
+ * An optimizer's state, torch's `state_dict` with camelCase keys. As torch's holds tensors, the state
+ * arrays are Float32Array; for JSON, write them as plain arrays (see `Optimizer.stateDict`).
+ */
 export interface OptimizerStateDict {
   /** The optimizer's name ('Adam'); loading into another algorithm throws. */
   algorithm?: string;
