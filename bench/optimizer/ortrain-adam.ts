@@ -41,12 +41,7 @@ export function ortrainOptimizer(mod: OptimizersModule, className: string, optio
   };
 }
 
-export function ortrainAdam(mod: OptimizersModule, problem: AdamProblem): Contestant {
-  const params = problem.params.map((data, k) => {
-    const p = new mod.Parameter(`p${k}`, data, [data.length]);
-    p.grad = problem.grads[k];
-    return p;
-  });
-  const opt = new mod.Adam(params, { lr: LR });
-  return { name: 'ortrain (ORT CPU)', runBlock: (reps) => timeBlock(reps, async () => { await opt.step(); }) };
+/** ortrain's Adam with lr LR: ortrainOptimizer's contestant for the class Adam. */
+export function ortrainAdam(mod: OptimizersModule, problem: AdamProblem): ReleasableContestant {
+  return ortrainOptimizer(mod, 'Adam', { lr: LR }, problem);
 }

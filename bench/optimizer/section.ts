@@ -78,11 +78,11 @@ export async function optimizerSection(options: SectionOptions): Promise<string>
       const total = c.sizes.reduce((x, y) => x + y, 0);
       // The case's optimizer is released after its rounds: at 1e7 each one holds several 40 MB buffers and
       // its sessions' arenas, which would otherwise stay with every later case.
-      let release = async (): Promise<void> => {};
+      const cleanups: (() => Promise<void>)[] = [];
       if (typeof optimizers !== 'string') {
         await attempt(ORTRAIN, () => {
           const o = ortrainOptimizer(optimizers, a.ortrain.className, a.ortrain.options, makeProblem(c.sizes));
-          release = o.release;
+          cleanups.push(o.release);
           return [o];
         });
       }
@@ -95,7 +95,7 @@ export async function optimizerSection(options: SectionOptions): Promise<string>
         maxReps: 2000,
       });
       for (const [k, v] of setupFailed) failed.set(k, v);
-      await release();
+      for (const cleanup of cleanups) await cleanup();
       if (typeof peer !== 'string') await peer.request({ cmd: 'free' });
       results.push({ algorithm: a, label: c.label, total, tensors: c.sizes.length, timings, failed });
       console.log(`  ${a.label} ${c.label}: ${COLUMNS.map((n) => `${n} ${cellOf(timings.get(n), total, c.label)}`).join(', ')}`);

@@ -14,8 +14,11 @@ import { fmt, markdownTable, powerOfTen } from '../table';
 
 const SCALARS = ['b1', 'c1', 'b2', 'c2', 'eps', 'nlr'] as const;
 
-/** One Adam step over `chunks` (sizes), each chunk its own 12-node chain. */
-export function adamChunkModel(chunks: readonly number[]): Uint8Array {
+/**
+ * One Adam step over `chunks` (sizes), each chunk its own 12-node chain; with `paramOnly` the graph outputs
+ * only the new parameters (what the binding's output copies cost: node-costs.ts).
+ */
+export function adamChunkModel(chunks: readonly number[], o: { paramOnly?: boolean } = {}): Uint8Array {
   const g = new GraphBuilder('adam');
   const s = Object.fromEntries(SCALARS.map((n) => [n, g.input(n, 'float32', [])])) as Record<(typeof SCALARS)[number], Value>;
   chunks.forEach((n, c) => {
@@ -25,6 +28,7 @@ export function adamChunkModel(chunks: readonly number[]): Uint8Array {
     const v2 = g.add(g.mul(v, s.b2), g.mul(g.mul(gr, gr), s.c2));
     const p2 = g.add(p, g.mul(g.div(m2, g.add(g.op('Sqrt', [v2]), s.eps)), s.nlr));
     g.output(p2, `p${c}.out`);
+    if (o.paramOnly) return;
     g.output(m2, `m${c}.out`);
     g.output(v2, `v${c}.out`);
   });
@@ -37,10 +41,16 @@ export function chunkSizes(total: number, chunk: number): number[] {
   return out;
 }
 
-async function chunkContestant(name: string, total: number, chunk: number, threads: number): Promise<Contestant> {
+/**
+ * The chunked Adam graph as a contestant: `threads` intra-op threads, and with `interOp` the chunks' chains
+ * run side by side (executionMode 'parallel') on that many inter-op threads.
+ */
+export async function chunkContestant(name: string, total: number, chunk: number, threads: number, interOp?: number): Promise<Contestant> {
   const chunks = chunkSizes(total, chunk);
   const session = await InferenceSession.create(adamChunkModel(chunks), {
-    executionProviders: ['cpu'], intraOpNumThreads: threads, extra: { session: { intra_op: { allow_spinning: '0' } } },
+    executionProviders: ['cpu'], intraOpNumThreads: threads,
+    ...(interOp ? { executionMode: 'parallel', interOpNumThreads: interOp } : {}),
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
   const io = chunkStepIo(total, chunks);
   const step = async () => {

@@ -3,25 +3,18 @@
 // one chain or chunks, chunks in sequence or run side by side (executionMode 'parallel', one chain per
 // inter-op thread)? ns per parameter, min / median over interleaved rounds, outputs into caller buffers.
 // Run: npx tsx bench/update-path/in-cache.ts [--sizes 1e4,1e5,1e6] [--chunks 65536,262144] [--no-parallel] [--quick]
-import { InferenceSession } from 'onnxruntime-node';
-import { Contestant, runRounds, timeBlock } from '../rounds';
+import { Contestant, runRounds } from '../rounds';
 import { fmt, markdownTable, powerOfTen } from '../table';
 import { loadOptimizers, ortrainAdam } from '../optimizer/ortrain-adam';
 import { makeProblem, splitSizes } from '../optimizer/problem';
-import { adamChunkModel, chunkSizes, chunkStepIo } from './adam-chunks';
+import { chunkContestant, chunkSizes } from './adam-chunks';
 
 interface Form { chunk: number; intra: number; inter?: number }
 
-async function contestant(total: number, f: Form): Promise<Contestant> {
-  const chunks = chunkSizes(total, f.chunk);
-  const session = await InferenceSession.create(adamChunkModel(chunks), {
-    executionProviders: ['cpu'], intraOpNumThreads: f.intra,
-    ...(f.inter ? { executionMode: 'parallel', interOpNumThreads: f.inter } : {}),
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  });
-  const io = chunkStepIo(total, chunks);
-  const name = `${chunks.length === 1 ? 'one chain' : `${chunks.length} chunks of ${f.chunk}`}, intra ${f.intra}${f.inter ? `, parallel inter ${f.inter}` : ''}`;
-  return { name, runBlock: (reps) => timeBlock(reps, async () => { const { feeds, fetches } = io.next(); await session.run(feeds, fetches); io.swap(); }) };
+function contestant(total: number, f: Form): Promise<Contestant> {
+  const count = chunkSizes(total, f.chunk).length;
+  const name = `${count === 1 ? 'one chain' : `${count} chunks of ${f.chunk}`}, intra ${f.intra}${f.inter ? `, parallel inter ${f.inter}` : ''}`;
+  return chunkContestant(name, total, f.chunk, f.intra, f.inter);
 }
 
 async function main(): Promise<void> {

@@ -66,21 +66,6 @@ async function chainCost(n: number, step: Step, nodes: number): Promise<number> 
   return fastest(() => session.run(feeds));
 }
 
-function adamModel(n: number, outputs: 'p' | 'pmv'): Uint8Array {
-  const g = new GraphBuilder('adam');
-  const s = Object.fromEntries(['b1', 'c1', 'b2', 'c2', 'eps', 'nlr'].map((k) => [k, g.input(k, 'float32', [])]));
-  const p = g.input('p', 'float32', [n]), gr = g.input('g', 'float32', [n]);
-  const m = g.input('m', 'float32', [n]), v = g.input('v', 'float32', [n]);
-  const m2 = g.add(g.mul(m, s.b1), g.mul(gr, s.c1));
-  const v2 = g.add(g.mul(v, s.b2), g.mul(g.mul(gr, gr), s.c2));
-  g.output(g.add(p, g.mul(g.div(m2, g.add(g.sqrt(v2), s.eps)), s.nlr)), 'p.out');
-  if (outputs === 'pmv') {
-    g.output(m2, 'm.out');
-    g.output(v2, 'v.out');
-  }
-  return encodeModel(g.build());
-}
-
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 1e4);
   console.log(`1. A fresh process, Adam over ${n} floats: us per run, means of 50 runs: ${await firstRuns(n)}`);
@@ -90,12 +75,12 @@ async function main(): Promise<void> {
     const per = (thirteen - one) / 12;
     console.log(`   ${name.padEnd(22)} ${per.toFixed(2)} us per node, ${((per * 1e3) / n).toFixed(3)} ns per element (1 node: ${one.toFixed(1)} us per run)`);
   }
-  const arr = (x: number) => new Tensor('float32', new Float32Array(n).fill(x), [n]);
-  const sc = (x: number) => new Tensor('float32', Float32Array.of(x), []);
-  const feeds = { p: arr(0.5), g: arr(0.01), m: arr(0.001), v: arr(1e-6), b1: sc(0.9), c1: sc(0.1), b2: sc(0.999), c2: sc(0.001), eps: sc(1e-8), nlr: sc(-1e-3) };
-  const fetches = { 'p.out': arr(0), 'm.out': arr(0), 'v.out': arr(0) };
-  const pmv = await InferenceSession.create(adamModel(n, 'pmv'), OPTIONS);
-  const p = await InferenceSession.create(adamModel(n, 'p'), OPTIONS);
+  const { feeds, fetches } = chunkStepIo(n, [n]).next();
+  // State and gradient as a few steps in: m 1e-3, v 1e-6, g 1e-2.
+  (feeds.m0.data as Float32Array).fill(0.001);
+  (feeds.v0.data as Float32Array).fill(1e-6);
+  const pmv = await InferenceSession.create(adamChunkModel([n]), OPTIONS);
+  const p = await InferenceSession.create(adamChunkModel([n], { paramOnly: true }), OPTIONS);
   console.log(`\n3. Adam's 12-node chain over ${n} floats, us per run (fastest of 15 blocks of 300 runs)`);
   console.log(`   outputs p, m, v:               ${(await fastest(() => pmv.run(feeds))).toFixed(1)}`);
   console.log(`   outputs p, m, v preallocated:  ${(await fastest(() => pmv.run(feeds, fetches))).toFixed(1)}`);
