@@ -459,7 +459,8 @@ export class TrainingSession {
    * 150 ms, depending on the collector). Nothing keeps a view of these bytes after a load: `restore` copies.
    */
   private async readCheckpointFile(file: string): Promise<Uint8Array> {
-    const bytes = await readFileNamed(file, 'checkpoint', this.loadBuffer);
+    // With a buffer given, even an empty one, the bytes land in memory of our own (never a pooled Buffer).
+    const bytes = await readFileNamed(file, 'checkpoint', this.loadBuffer ?? new Uint8Array(0));
     if (bytes.buffer !== this.loadBuffer?.buffer && bytes.byteLength <= LOAD_BUFFER_MAX) this.loadBuffer = bytes;
     return bytes;
   }
