@@ -6,6 +6,7 @@ import { GroupStore, PendingStep } from './group-store';
 import { Parameter, describe } from './parameter';
 import type { Algorithm } from './algorithm';
 import { OptimizerConfig, classConfigOptions } from './registry';
+import { checkBool, checkKnown } from './options';
 import { initialState } from './state-spec';
 import { StateArray, StateValues, describeStateValues, isStateValues } from './state-values';
 import { HookHandle, StepHook, StepHooks } from './step-hooks';
@@ -303,6 +304,10 @@ export class Optimizer<O extends object> {
    * of the optimizer's own memory instead of copies (see StateDictOptions).
    */
   stateDict(options: StateDictOptions = {}): OptimizerStateDict {
+    const where = `${this.rule.name}.stateDict`;
+    if (!options || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+    checkKnown(where, options, ['views']);
+    if (options.views !== undefined) checkBool(where, 'views', options.views);
     const state: Record<string, SavedParamState> = {};
     let index = 0;
     this.paramGroups.forEach((g, gi) => {

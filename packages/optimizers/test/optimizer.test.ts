@@ -320,6 +320,10 @@ describe('stateDict', () => {
     expect(v.buffer).toBe(own.buffer);
     expect(v.byteOffset).toBe(own.byteOffset + W.size * 4);
     expect((copies.state['1'].expAvg as Float32Array).buffer).not.toBe(own.buffer);
+    // Bad options name themselves and the value.
+    expect(() => opt.stateDict({ views: 'yes' as unknown as boolean })).toThrow(/Adam\.stateDict: invalid views yes \(must be true or false\)/);
+    expect(() => opt.stateDict({ view: true } as never)).toThrow(/Adam\.stateDict: unknown option 'view' = true \(known: views\)/);
+    expect(() => opt.stateDict(null as never)).toThrow(/Adam\.stateDict: options must be an object, got null/);
   });
   test('a state dict goes through plain JSON.stringify and back; a Float32Array of numbered keys is refused with the way to write it', async () => {
     const [W, b] = params();
